@@ -1,0 +1,58 @@
+/**
+ * The VmBackup.py command line: `vmbackup PASS weekend.cfg [preview] [compress=true] ...`.
+ * Parses exactly as the original, reads the password file, validates the cfg or selector, and
+ * (until the XAPI layer exists) stops before contacting a pool.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { VmbackupError } from '../../errors.js';
+import { readPasswordFile, writePasswordFile } from '../../secrets/password-file.js';
+import { EXIT } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { type InfoWord, parseLegacyArgs, type PasswordSource } from '../legacy-args.js';
+import { loadTarget } from '../load-target.js';
+import { noPoolYet } from '../no-pool.js';
+import { reportIssues } from '../print-issues.js';
+import { CONFIG_HELP, EXAMPLES, HELP } from '../usage.js';
+
+const INFO_TEXT: Record<InfoWord, string> = { help: HELP, config: CONFIG_HELP, example: EXAMPLES };
+
+export function printInfo(io: CliIo, words: readonly InfoWord[]): number {
+  io.stdout(words.map((w) => INFO_TEXT[w]).join('\n'));
+  return EXIT.OK;
+}
+
+async function obtainPassword(source: PasswordSource, io: CliIo): Promise<string> {
+  if (source.kind === 'file') {
+    const decoded = await readPasswordFile(resolve(io.cwd, source.path));
+    return decoded.password;
+  }
+  io.stderr(
+    'vmbackup: warning: a password on the command line can be read by every local user (ps, /proc) and stays in shell history. ' +
+      'Use a password file instead (written 0600): vmbackup PASSWORD create-password-file=/root/VmBackup.pass\n',
+  );
+  return source.value;
+}
+
+export async function legacyCommand(args: string[], io: CliIo): Promise<number> {
+  const invocation = parseLegacyArgs(args, (p) => existsSync(resolve(io.cwd, p)));
+  if (invocation.kind === 'info') {
+    if (invocation.words.includes('config') && existsSync(resolve(io.cwd, 'config'))) {
+      io.stderr('vmbackup: note: "config" prints the cfg format; to use the file named config, write ./config\n');
+    }
+    return printInfo(io, invocation.words);
+  }
+  const password = await obtainPassword(invocation.password, io);
+  if (invocation.kind === 'create-password-file') {
+    await writePasswordFile(resolve(io.cwd, invocation.file), password);
+    io.stdout(`password file saved to: ${invocation.file}\n`);
+    return EXIT.OK;
+  }
+  const { target } = invocation;
+  if (target.kind === 'selector' && /\.cfg$/i.test(target.text)) {
+    throw new VmbackupError('INPUT_UNREADABLE', `cannot read cfg file ${target.text}: no such file`, 'check the path (a VM selector ending in .cfg must be written vm-export=NAME)');
+  }
+  const loaded = await loadTarget(target, io, invocation.overrides.ignoreExtraKeys);
+  if (reportIssues(io, loaded.issues)) return EXIT.INVALID;
+  throw noPoolYet(target);
+}

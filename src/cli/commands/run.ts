@@ -1,0 +1,39 @@
+/**
+ * `vmbackup --config FILE.cfg`: the headless run for cron and systemd timers. For now it
+ * validates the cfg completely and then stops, because no pool connection exists yet.
+ */
+import { parseArgs } from 'node:util';
+import type { CommandLineOverrides, Compression } from '../../config/index.js';
+import { VmbackupError } from '../../errors.js';
+import { EXIT } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
+import { loadTarget } from '../load-target.js';
+import { noPoolYet } from '../no-pool.js';
+import { reportIssues } from '../print-issues.js';
+
+const OPTIONS = {
+  config: { type: 'string' },
+  preview: { type: 'boolean' },
+  'ignore-extra-keys': { type: 'boolean' },
+  compress: { type: 'string' },
+  'pre-clean': { type: 'boolean' },
+} as const;
+
+export async function runCommand(args: string[], io: CliIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new VmbackupError('USAGE', (err as Error).message, 'see `vmbackup help`');
+  }
+  if (values.config === undefined) throw new VmbackupError('USAGE', '--config FILE.cfg is required', 'see `vmbackup help`');
+  const overrides: CommandLineOverrides = {};
+  if (values.compress !== undefined) {
+    if (!['none', 'gzip', 'zstd'].includes(values.compress)) throw new VmbackupError('USAGE', `--compress ${values.compress}: expected none, gzip or zstd`);
+    overrides.compress = values.compress as Compression;
+  }
+  const target = { kind: 'config', path: values.config } as const;
+  const loaded = await loadTarget(target, io, values['ignore-extra-keys'] ? true : undefined);
+  if (reportIssues(io, loaded.issues)) return EXIT.INVALID;
+  throw noPoolYet(target);
+}

@@ -1,0 +1,57 @@
+/**
+ * The command line: picks a command from argv, runs it, and maps failures to exit codes.
+ * `runCli` takes its I/O as an argument so tests can drive it in-process; `main` is what
+ * bin/vmbackup.js calls.
+ */
+import { formatIssue } from '../config/index.js';
+import { ConfigError } from '../config/issues.js';
+import { VmbackupError } from '../errors.js';
+import { legacyCommand, printInfo } from './commands/legacy.js';
+import { previewCommand } from './commands/preview.js';
+import { runCommand } from './commands/run.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { type CliIo, processIo } from './io.js';
+import { INFO_WORDS, type InfoWord } from './legacy-args.js';
+import { BASIC_USAGE } from './usage.js';
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  const first = argv[0];
+  if (first === undefined) {
+    io.stderr(BASIC_USAGE);
+    return EXIT.INVALID;
+  }
+  if (first === '--help' || first === '-h') return printInfo(io, ['help']);
+  if (first === '--version') {
+    io.stdout(`vmbackup ${VERSION}\n`);
+    return EXIT.OK;
+  }
+  if ((INFO_WORDS as readonly string[]).includes(first)) {
+    // `vmbackup help`, `vmbackup config example`...: every info word given, in the usual order.
+    return printInfo(io, INFO_WORDS.filter((w: InfoWord) => argv.includes(w)));
+  }
+  if (first === 'preview') return previewCommand(argv.slice(1), io);
+  if (first.startsWith('-')) return runCommand(argv, io);
+  return legacyCommand(argv, io);
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const issue of err.issues) io.stderr(formatIssue(issue) + '\n');
+    } else if (err instanceof VmbackupError) {
+      io.stderr(`vmbackup: error: ${err.message}\n`);
+      if (err.hint) io.stderr(`vmbackup: fix: ${err.hint}\n`);
+    } else {
+      io.stderr(`vmbackup: internal error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    }
+    return exitCodeFor(err);
+  }
+}
+
+export const VERSION = '0.1.0';
+
+export async function main(): Promise<void> {
+  process.exitCode = await runCli(process.argv.slice(2), processIo());
+}

@@ -1,0 +1,104 @@
+/**
+ * The texts behind `vmbackup --help` and the legacy words `help`, `config` and `example`.
+ * Our own wording; the structure follows what VmBackup.py users know.
+ */
+import { DIRECTIVE_ORDER, DIRECTIVES, LEGACY_DEFAULTS } from '../config/index.js';
+
+export const BASIC_USAGE = `Usage:
+  vmbackup --config FILE.cfg                    back up what FILE.cfg selects
+  vmbackup preview --config FILE.cfg --vm-names NAMES.txt [--json]
+                                                check a cfg offline against a list of VM names
+  vmbackup <password|password-file> <config-file|vm-selector> [preview] [options]
+                                                the VmBackup.py command line, still accepted
+
+  vmbackup help      all options
+  vmbackup config    the cfg file format
+  vmbackup example   examples
+`;
+
+export const HELP = `vmbackup: backups of XenServer / XCP-ng VMs (vm-export to .xva, vdi-export of the boot disk),
+reading the cfg files of NAUbackup VmBackup.py.
+
+${BASIC_USAGE}
+Commands:
+  --config FILE.cfg [--preview]
+      Run the backups FILE.cfg selects (headless; for cron and systemd timers).
+  preview (--config FILE.cfg | --selector SEL) --vm-names NAMES.txt [options]
+      Check a cfg without a pool: print the settings, the VMs it selects in backup order, and
+      every warning and error as file:line. NAMES.txt holds one VM name per line.
+        --json                 one JSON object instead of text
+        --save-config OUT.cfg  write the resolved scope, one line per VM (refuses to overwrite)
+        --force                allow --save-config to replace OUT.cfg
+        --ignore-extra-keys    unknown cfg keys are warnings, not errors
+        --compress none|gzip|zstd, --pre-clean   as the legacy options below
+
+The VmBackup.py form:
+  vmbackup <password|password-file> <config-file|vm-selector> [preview] [compress=true|false|gzip|zstd]
+           [ignore_extra_keys=true|false] [pre_clean=true|false]
+  vmbackup <password|password-file> create-password-file=FILE
+      <password|password-file>  an existing file is read as a base64 password file; anything
+                                else is the password itself (visible in ps: avoid it)
+      <config-file|vm-selector> an existing file is a cfg; anything else selects VMs:
+                                NAME, REGEX, vm-export=SEL or vdi-export=SEL, each with optional :N
+      preview                   check and show the scope; back up nothing
+
+Exit codes:
+  0  success (preview: the cfg is valid)
+  2  invalid command line, cfg or input file; nothing was backed up
+  3  no pool could be reached
+`;
+
+function directiveLines(): string {
+  return DIRECTIVE_ORDER.map((prop) => `  #vmbackup: ${DIRECTIVES[prop].key.padEnd(18)} ${DIRECTIVES[prop].doc}`).join('\n');
+}
+
+export const CONFIG_HELP = `The cfg file (the VmBackup.py format; vmbackup reads the same files)
+
+One setting per line, key=value. A line starting with # in column 1 is a comment. There are
+no inline comments and no quotes: everything after "=" is the value. A value cannot hold "=".
+
+Settings (default in brackets):
+  pool_db_backup=0|1          dump the pool database too [${LEGACY_DEFAULTS.poolDbBackup}]
+  max_backups=N               backups kept per VM [${LEGACY_DEFAULTS.maxBackups}]
+  backup_dir=PATH             where backups go [${LEGACY_DEFAULTS.backupDir}]
+  status_log=PATH             one-line-per-event status log [${LEGACY_DEFAULTS.statusLog}]
+  vdi_export_format=raw|vhd   file format of vdi-export [${LEGACY_DEFAULTS.vdiExportFormat}]
+
+Selections (repeatable):
+  vm-export=SELECTOR[:N]      whole VM to NAME.xva; :N overrides max_backups for these VMs
+  vdi-export=SELECTOR[:N]     boot disk only, to NAME.raw or NAME.vhd
+  exclude=SELECTOR            never back up these VMs
+
+  A SELECTOR made only of letters, digits, spaces, "-" and "_" is an exact VM name
+  (case-sensitive). Anything else is a Python regex matched from the start of the name
+  (re.match): PROD matches only the name PROD, but PROD.* matches every name starting with PROD,
+  and web.example.com also matches web-example-com-old (end a regex with $ to stop it).
+  "vm-export=" with nothing after it selects every VM.
+
+  Excludes always win, vdi-export wins over vm-export, and when several lines select a VM the
+  last one decides its :N. Line order does not change which VMs are selected.
+
+vmbackup settings (the original reads these lines as comments):
+${directiveLines()}
+`;
+
+export const EXAMPLES = `Examples
+
+  # check a cfg offline against the VM names of a pool
+  xe vm-list is-control-domain=false is-a-snapshot=false params=name-label --minimal | tr , '\\n' > names.txt
+  vmbackup preview --config weekend.cfg --vm-names names.txt
+
+  # the same, as JSON for a script
+  vmbackup preview --config weekend.cfg --vm-names names.txt --json
+
+  # keep the resolved scope (one line per VM) as a new cfg
+  vmbackup preview --config weekend.cfg --vm-names names.txt --save-config weekend-fixed.cfg
+
+  # run from cron
+  vmbackup --config /etc/vmbackup/weekend.cfg >> /var/log/vmbackup.log 2>&1
+
+  # VmBackup.py command lines keep working
+  vmbackup /root/VmBackup.pass weekend.cfg preview
+  vmbackup /root/VmBackup.pass 'vm-export=DEV-my.*:2'
+  vmbackup /root/VmBackup.pass vdi-export=DEV-mySql
+`;

@@ -1,0 +1,142 @@
+/**
+ * `#vmbackup: key=value` lines: our settings that the original script does not know. They start
+ * with `#` in column 1, so the original reads them as comments and the file stays
+ * legacy-compatible. Each key is validated here; the engine, reports and credentials code read
+ * the typed values.
+ */
+import type { Compression, Directives } from './model.js';
+import { parsePythonInt } from './python-text.js';
+
+export const DIRECTIVE_PREFIX = '#vmbackup:';
+
+type Read<T> = (value: string) => { ok: true; value: T } | { ok: false; message: string; hint: string };
+
+interface DirectiveDef<K extends keyof Directives> {
+  key: string;
+  prop: K;
+  /** One line for `vmbackup config` and the README. */
+  doc: string;
+  read: Read<NonNullable<Directives[K]>>;
+  write(value: NonNullable<Directives[K]>): string;
+}
+
+const ok = <T>(value: T) => ({ ok: true as const, value });
+const bad = (message: string, hint: string) => ({ ok: false as const, message, hint });
+
+function readBool(key: string): Read<boolean> {
+  return (value) => {
+    const v = value.toLowerCase();
+    if (v === 'true') return ok(true);
+    if (v === 'false') return ok(false);
+    return bad(`${key}=${value} is not true or false`, `write #vmbackup: ${key}=true or ${key}=false`);
+  };
+}
+
+const EMAIL = /^[^\s@,<>]+@[^\s@,<>]+$/;
+const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::([0-9]{1,5}))?$/;
+
+function readPool(value: string) {
+  const hint = 'write the pool master as https://host or https://host:port, e.g. #vmbackup: pool=https://xen1.example.com';
+  const withScheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) ? value : `https://${value}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return bad(`pool=${value} is not a URL`, hint);
+  }
+  if (url.username || url.password) {
+    return bad('pool= must not carry a user or password', 'put the user in #vmbackup: user=NAME and store the password with `vmbackup login`');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return bad(`pool=${value} must use https:// (or http://)`, hint);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return bad(`pool=${value} must not have a path`, hint);
+  return ok(url.origin);
+}
+
+function readPositiveInt(key: string, max: number): Read<number> {
+  return (value) => {
+    const n = parsePythonInt(value);
+    if (n !== null && n >= 1 && n <= max) return ok(n);
+    return bad(`${key}=${value} is not a whole number from 1 to ${max}`, `write e.g. #vmbackup: ${key}=2`);
+  };
+}
+
+function readCompression(value: string) {
+  const v = value.toLowerCase();
+  const map: Record<string, Compression> = { none: 'none', false: 'none', off: 'none', gzip: 'gzip', true: 'gzip', zstd: 'zstd' };
+  const c = map[v];
+  return c ? ok(c) : bad(`compress=${value} is not none, gzip or zstd`, 'write #vmbackup: compress=zstd (or gzip, or none)');
+}
+
+export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } = {
+  pool: { key: 'pool', prop: 'pool', doc: 'pool master URL, https://host[:port]', read: readPool, write: (v) => v },
+  user: {
+    key: 'user',
+    prop: 'user',
+    doc: 'XAPI user name (default root)',
+    read: (v) => (v && !/[\x00-\x1f]/.test(v) ? ok(v) : bad('user= is empty', 'write e.g. #vmbackup: user=root')),
+    write: (v) => v,
+  },
+  compress: {
+    key: 'compress',
+    prop: 'compress',
+    doc: 'compress vm-export files: none, gzip (.xva.gz, like compress=true) or zstd (.xva.zst)',
+    read: readCompression,
+    write: (v) => v,
+  },
+  concurrency: {
+    key: 'concurrency',
+    prop: 'concurrency',
+    doc: 'how many VMs to back up at the same time, 1 to 16 (default 1)',
+    read: readPositiveInt('concurrency', 16),
+    write: (v) => String(v),
+  },
+  preClean: {
+    key: 'pre_clean',
+    prop: 'preClean',
+    doc: 'true: delete the oldest backups before a new one starts, as the pre_clean=true option does',
+    read: readBool('pre_clean'),
+    write: (v) => String(v),
+  },
+  ignoreExtraKeys: {
+    key: 'ignore_extra_keys',
+    prop: 'ignoreExtraKeys',
+    doc: 'true: unknown keys are warnings, not errors, as the ignore_extra_keys=true option does',
+    read: readBool('ignore_extra_keys'),
+    write: (v) => String(v),
+  },
+  mailTo: {
+    key: 'mail_to',
+    prop: 'mailTo',
+    doc: 'report recipients, comma-separated',
+    read: (value) => {
+      const list = value.split(',').map((s) => s.trim());
+      const badOne = list.find((a) => !EMAIL.test(a));
+      if (badOne !== undefined) return bad(`mail_to: "${badOne}" is not an e-mail address`, 'write e.g. #vmbackup: mail_to=ops@example.com,backup@example.com');
+      return ok(list);
+    },
+    write: (v) => v.join(','),
+  },
+  mailFrom: {
+    key: 'mail_from',
+    prop: 'mailFrom',
+    doc: 'report sender address',
+    read: (v) => (EMAIL.test(v) ? ok(v) : bad(`mail_from=${v} is not an e-mail address`, 'write e.g. #vmbackup: mail_from=vmbackup@example.com')),
+    write: (v) => v,
+  },
+  smtpServer: {
+    key: 'smtp_server',
+    prop: 'smtpServer',
+    doc: 'SMTP relay, host or host:port (default port 25)',
+    read: (v) => {
+      const m = HOST_PORT.exec(v);
+      if (m && (m[1] === undefined || (Number(m[1]) >= 1 && Number(m[1]) <= 65535))) return ok(v);
+      return bad(`smtp_server=${v} is not host or host:port`, 'write e.g. #vmbackup: smtp_server=mail.example.com:25');
+    },
+    write: (v) => v,
+  },
+};
+
+/** Directive keys in the order the writer emits them. */
+export const DIRECTIVE_ORDER = Object.keys(DIRECTIVES) as (keyof Directives)[];
+
+export const DIRECTIVE_BY_KEY = new Map<string, keyof Directives>(DIRECTIVE_ORDER.map((prop) => [DIRECTIVES[prop].key, prop]));

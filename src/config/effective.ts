@@ -1,0 +1,42 @@
+/**
+ * The settings a run uses: command-line options over `#vmbackup:` directives over cfg keys over
+ * the original script's defaults.
+ */
+import { LEGACY_DEFAULTS } from './legacy-keys.js';
+import type { CfgModel, Compression, LegacySettings } from './model.js';
+
+export interface EffectiveSettings extends LegacySettings {
+  compress: Compression;
+  preClean: boolean;
+  ignoreExtraKeys: boolean;
+  concurrency: number;
+  pool: string | null;
+  user: string;
+  mailTo: string[];
+  mailFrom: string | null;
+  smtpServer: string | null;
+}
+
+/** The legacy positional options (`compress=true`, `pre_clean=true`, ...) and their flag forms. */
+export interface CommandLineOverrides {
+  compress?: Compression;
+  preClean?: boolean;
+  ignoreExtraKeys?: boolean;
+}
+
+export function effectiveSettings(model: CfgModel, overrides: CommandLineOverrides = {}): EffectiveSettings {
+  const d = model.directives;
+  return {
+    ...LEGACY_DEFAULTS,
+    ...model.settings,
+    compress: overrides.compress ?? d.compress ?? 'none',
+    preClean: overrides.preClean ?? d.preClean ?? false,
+    ignoreExtraKeys: overrides.ignoreExtraKeys ?? d.ignoreExtraKeys ?? false,
+    concurrency: d.concurrency ?? 1,
+    pool: d.pool ?? null,
+    user: d.user ?? 'root',
+    mailTo: d.mailTo ?? [],
+    mailFrom: d.mailFrom ?? null,
+    smtpServer: d.smtpServer ?? null,
+  };
+}

@@ -1,0 +1,12 @@
+/** The config layer's public surface: read, write and resolve settings of legacy cfg files. */
+export { parseConfig, parseConfigOrThrow, type ParseOptions, type ParseResult } from './parse.js';
+export { formatConfig, type FormatOptions } from './format.js';
+export { effectiveSettings, type CommandLineOverrides, type EffectiveSettings } from './effective.js';
+export { ConfigError, formatIssue, IssueList, type ConfigIssue } from './issues.js';
+export { LEGACY_DEFAULTS } from './legacy-keys.js';
+export { DIRECTIVES, DIRECTIVE_ORDER } from './directives.js';
+export { nameSelectorText } from './name-escape.js';
+export { isSimpleName } from './python-text.js';
+export { parseSelectionValue } from './selector-value.js';
+export * from './model.js';
+export { parseSelectorArgument, COMMAND_LINE } from './selector-arg.js';

@@ -1,0 +1,63 @@
+/**
+ * The in-memory form of a legacy VmBackup cfg file plus our `#vmbackup:` directives.
+ *
+ * The model keeps what the file *says* (settings present, selector lines in file order), not the
+ * effective values: defaults are applied by `effectiveSettings`, and selectors are expanded
+ * against a pool by selection/. That keeps `parse(format(model))` an exact round trip.
+ */
+
+export type ExportMode = 'vm-export' | 'vdi-export';
+export type SelectionAction = ExportMode | 'exclude';
+
+/**
+ * How a selector picks VMs.
+ * - `name`: exactly this VM name. Written as-is when it is a legacy "simple name", otherwise as an
+ *   escaped, `$`-terminated regex that the original script reads to the same single VM.
+ * - `pattern`: a Python `re.match` regex (front-anchored) as the user wrote it.
+ */
+export type Selector = { kind: 'name'; name: string } | { kind: 'pattern'; pattern: string };
+
+export interface SelectionLine {
+  action: SelectionAction;
+  selector: Selector;
+  /** The `:N` retention override; only on vm-export / vdi-export lines. */
+  maxBackups?: number;
+  /** 1-based line in the file it was read from. Not written back; ignored by the round trip. */
+  line?: number;
+}
+
+export type VdiExportFormat = 'raw' | 'vhd';
+
+/** The five scalar keys the original script knows (spec §2.2), with their cfg spellings. */
+export interface LegacySettings {
+  poolDbBackup: 0 | 1;
+  maxBackups: number;
+  backupDir: string;
+  statusLog: string;
+  vdiExportFormat: VdiExportFormat;
+}
+
+export type Compression = 'none' | 'gzip' | 'zstd';
+
+/** Settings the original does not know; they live in `#vmbackup: key=value` comment lines. */
+export interface Directives {
+  pool?: string;
+  user?: string;
+  compress?: Compression;
+  concurrency?: number;
+  preClean?: boolean;
+  ignoreExtraKeys?: boolean;
+  mailTo?: string[];
+  mailFrom?: string;
+  smtpServer?: string;
+}
+
+export interface CfgModel {
+  settings: Partial<LegacySettings>;
+  directives: Directives;
+  selections: SelectionLine[];
+}
+
+export function emptyModel(): CfgModel {
+  return { settings: {}, directives: {}, selections: [] };
+}
