@@ -95,7 +95,9 @@ function atSource(where: AtKind, flags: Flags): string {
     case 'boundary':
       return '\\b';
     case 'non-boundary':
-      return '\\B';
+      // sre never matches \b or \B inside an empty subject; JS \B does. Require a character
+      // on either side.
+      return '(?:(?<=[\\s\\S])|(?=[\\s\\S]))\\B';
   }
 }
 
