@@ -5,7 +5,7 @@ export { effectiveSettings, type CommandLineOverrides, type EffectiveSettings } 
 export { ConfigError, formatIssue, IssueList, type ConfigIssue } from './issues.js';
 export { LEGACY_DEFAULTS } from './legacy-keys.js';
 export { DIRECTIVES, DIRECTIVE_ORDER } from './directives.js';
-export { nameSelectorText } from './name-escape.js';
+export { nameSelectorText, writesVerbatim } from './name-escape.js';
 export { isSimpleName } from './python-text.js';
 export { parseSelectionValue } from './selector-value.js';
 export * from './model.js';

@@ -6,6 +6,7 @@
 import { compilePythonRegex, RegexSyntaxError } from '../pyre/index.js';
 import type { IssueList } from './issues.js';
 import type { SelectionAction, SelectionLine, Selector } from './model.js';
+import { writesVerbatim } from './name-escape.js';
 import { isSimpleName, parsePythonInt } from './python-text.js';
 
 export interface ValueContext {
@@ -17,14 +18,14 @@ export interface ValueContext {
 
 /**
  * A selector as the original classifies it: a simple name is compared with `==`, anything else is
- * a regex. A regex that is plain literal text plus `$` for a name that is *not* simple is what
- * formatConfig writes for such a name, so it reads back as that name.
+ * a regex. A regex that is plain literal text plus `$`, for a name the writer cannot write
+ * verbatim, is what formatConfig writes for that name, so it reads back as that name.
  */
 export function classifySelector(text: string, ctx: ValueContext): Selector | null {
   if (isSimpleName(text)) return { kind: 'name', name: text };
   try {
     const compiled = compilePythonRegex(text);
-    if (compiled.exactName !== null && !isSimpleName(compiled.exactName)) return { kind: 'name', name: compiled.exactName };
+    if (compiled.exactName !== null && !writesVerbatim(compiled.exactName)) return { kind: 'name', name: compiled.exactName };
     return { kind: 'pattern', pattern: text };
   } catch (err) {
     if (!(err instanceof RegexSyntaxError)) throw err;

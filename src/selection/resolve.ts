@@ -13,7 +13,7 @@
  * Where 3.24 has bugs (a VM left in both lists after adjacent duplicates; a crash on a second
  * matching exclude in 3.2-3.22), we do what its README says it does.
  */
-import { type CfgModel, type ConfigIssue, IssueList, isSimpleName, type SelectionLine, type Selector } from '../config/index.js';
+import { type CfgModel, type ConfigIssue, IssueList, type SelectionLine, type Selector, writesVerbatim } from '../config/index.js';
 import { compilePythonRegex, RegexSyntaxError } from '../pyre/index.js';
 
 export interface VmCandidate {
@@ -64,14 +64,14 @@ function label(entry: SelectionLine): string {
 }
 
 /**
- * A name selector matches that name. When the name is not "simple" it is written as a `$`-ended
- * regex, which Python also lets match before one trailing newline; keep that, so our scope is
- * the original's scope even for such names.
+ * A name selector matches that name. A name that cannot be written verbatim is written as a
+ * `$`-ended regex, which Python also lets match before one trailing newline; keep that, so our
+ * scope is the original's scope even for such names.
  */
 function matcherFor(selector: Selector): (name: string) => boolean {
   if (selector.kind === 'name') {
     const name = selector.name;
-    return isSimpleName(name) ? (n) => n === name : (n) => n === name || n === `${name}\n`;
+    return writesVerbatim(name) ? (n) => n === name : (n) => n === name || n === `${name}\n`;
   }
   return compilePythonRegex(selector.pattern).matches;
 }

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { DIRECTIVE_ORDER, DIRECTIVES, parseConfig } from '../../src/config/index.js';
+
+const parse = (text: string) => parseConfig(text, { file: 'd.cfg' });
+
+describe('#vmbackup: directives', () => {
+  it('reads every directive key into typed values', () => {
+    const r = parse(
+      [
+        '#vmbackup: pool=xen1.example.com:8443',
+        '#vmbackup: user=backup@corp',
+        '#vmbackup: compress=ZSTD',
+        '#vmbackup: concurrency=3',
+        '#vmbackup: pre_clean=true',
+        '#vmbackup: ignore_extra_keys=false',
+        '#vmbackup:mail_to= ops@example.com , noc@example.com',
+        '#vmbackup: mail_from=vmbackup@example.com',
+        '#vmbackup: smtp_server=[2001:db8::1]:587',
+      ].join('\n'),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.model.directives).toEqual({
+      pool: 'https://xen1.example.com:8443',
+      user: 'backup@corp',
+      compress: 'zstd',
+      concurrency: 3,
+      preClean: true,
+      ignoreExtraKeys: false,
+      mailTo: ['ops@example.com', 'noc@example.com'],
+      mailFrom: 'vmbackup@example.com',
+      smtpServer: '[2001:db8::1]:587',
+    });
+  });
+
+  it('the README and `vmbackup config` document every key', () => {
+    expect(DIRECTIVE_ORDER.map((p) => DIRECTIVES[p].key)).toEqual([
+      'pool', 'user', 'compress', 'concurrency', 'pre_clean', 'ignore_extra_keys', 'mail_to', 'mail_from', 'smtp_server',
+    ]);
+  });
+
+  it.each([
+    ['#vmbackup: pol=https://x', /unknown directive key "pol"/, /did you mean #vmbackup: pool=/],
+    ['#vmbackup: pool=https://root:secret@xen1', /must not carry a user or password/, /vmbackup login/],
+    ['#vmbackup: pool=ftp://xen1', /must use https/, /https:\/\/host/],
+    ['#vmbackup: pool=https://xen1/api', /must not have a path/, /https:\/\/host/],
+    ['#vmbackup: compress=lz4', /not none, gzip or zstd/, /compress=zstd/],
+    ['#vmbackup: concurrency=0', /from 1 to 16/, /concurrency=2/],
+    ['#vmbackup: concurrency=100', /from 1 to 16/, /concurrency=2/],
+    ['#vmbackup: pre_clean=yes', /not true or false/, /pre_clean=true/],
+    ['#vmbackup: mail_to=ops@example.com,oops', /"oops" is not an e-mail address/, /mail_to=/],
+    ['#vmbackup: smtp_server=mail.example.com:99999', /not host or host:port/, /smtp_server=/],
+    ['#vmbackup: compress', /must be key=value/, /compress=zstd/],
+    ['#vmbackup: user=a\n#vmbackup: user=b', /set twice \(lines 1 and 2\)/, /keep one/],
+  ])('%j', (cfg, message, hint) => {
+    const [error] = parse(cfg).errors;
+    expect(error?.message).toMatch(message);
+    expect(error?.hint).toMatch(hint);
+  });
+
+  it('the original script reads directive lines as comments: they never change legacy settings', () => {
+    const r = parse('#vmbackup: compress=gzip\nmax_backups=2\n');
+    expect(r.model.settings).toEqual({ maxBackups: 2 });
+  });
+});
