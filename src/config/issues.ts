@@ -19,14 +19,14 @@ export interface ConfigIssue {
   hint?: string;
 }
 
-/** `weekend.cfg:12:7: error: message. Fix: hint`, one line, so `grep` finds it. */
+/** `weekend.cfg:12:7: error: message; fix: hint`, one line, so `grep` finds it. */
 export function formatIssue(issue: ConfigIssue): string {
   let where = issue.file;
   if (issue.line !== null) {
     where += `:${issue.line}`;
     if (issue.column !== undefined) where += `:${issue.column}`;
   }
-  const fix = issue.hint ? ` Fix: ${issue.hint}` : '';
+  const fix = issue.hint ? `; fix: ${issue.hint}` : '';
   return `${where}: ${issue.severity}: ${issue.message}${fix}`;
 }
 

@@ -176,7 +176,7 @@ describe('the original script reads a written name to the same single VM', () =>
     });
     const simple = /^[A-Za-z0-9_ \t\n\v\f\r-]+$/;
     const regexCases = cases.filter((c) => !simple.test(c.selector));
-    const answers = askPython(regexCases.map((c) => ({ pattern: c.selector, subjects: [c.name, ...c.others] })));
+    const { answers } = askPython(regexCases.map((c) => ({ pattern: c.selector, subjects: [c.name, ...c.others] })));
     regexCases.forEach((c, i) => {
       const a = answers[i]!;
       expect('matches' in a ? a.matches : a, `${JSON.stringify(c.name)} as ${c.selector}`).toEqual([true, ...c.others.map(() => false)]);

@@ -35,14 +35,20 @@ for case in json.load(sys.stdin):
         out.append({'error': type(e).__name__ + ': ' + str(e)})
         continue
     out.append({'matches': [match(rx, base64.b64decode(s)) for s in case['s']]})
-json.dump(out, sys.stdout)
+json.dump({'version': list(sys.version_info[:2]), 'answers': out}, sys.stdout)
 `;
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
-export function askPython(cases: OracleCase[]): OracleAnswer[] {
+export interface OracleReply {
+  /** [major, minor] of the python3 that answered. */
+  version: [number, number];
+  answers: OracleAnswer[];
+}
+
+export function askPython(cases: OracleCase[]): OracleReply {
   const input = JSON.stringify(cases.map((c) => ({ p: b64(c.pattern), s: c.subjects.map(b64) })));
   const r = spawnSync('python3', ['-c', SCRIPT], { input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr || r.error}`);
-  return JSON.parse(r.stdout) as OracleAnswer[];
+  return JSON.parse(r.stdout) as OracleReply;
 }

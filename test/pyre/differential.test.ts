@@ -27,7 +27,9 @@ function python3Only(pattern: string): boolean {
 }
 
 function compare(cases: OracleCase[]) {
-  const answers = askPython(cases);
+  const { version, answers } = askPython(cases);
+  // Python 3.14 lets \B match inside an empty string; 2.7 (and 3.13 and older) never does.
+  const bOnEmptyChanged = version[0] > 3 || (version[0] === 3 && version[1] >= 14);
   const mismatches: string[] = [];
   let compared = 0;
   let refused = 0;
@@ -49,6 +51,7 @@ function compare(cases: OracleCase[]) {
     }
     compared++;
     c.subjects.forEach((s, j) => {
+      if (bOnEmptyChanged && s === '' && c.pattern.includes('\\B')) return;
       if (py.matches[j] !== null && py.matches[j] !== us.matches[j]) {
         mismatches.push(`${JSON.stringify(c.pattern)} on ${JSON.stringify(s)}: Python ${py.matches[j]}, we ${us.matches[j]} (js ${compilePythonRegex(c.pattern).regexp})`);
       }
