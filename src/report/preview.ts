@@ -27,16 +27,19 @@ function orderLines(input: PreviewInput): string[] {
     ...input.scope.vdiExport.map((e) => ['vdi-export', e] as const),
     ...input.scope.vmExport.map((e) => ['vm-export', e] as const),
   ];
-  if (rows.length === 0) return ['Backup order: (nothing selected)'];
-  const width = Math.min(40, Math.max(...rows.map(([, e]) => printable(e.vm.name).length)));
-  const lines = [`Backup order (${rows.length} VM${rows.length === 1 ? '' : 's'}; vdi-export runs first, as in the original):`];
+  const where = (line: number | null) => (line === null ? '' : `  ${input.source}:${line}`);
+  const names = [...rows.map(([, e]) => e.vm.name), ...input.scope.exclude.map((e) => e.vm.name)].map(printable);
+  const width = Math.min(40, Math.max(0, ...names.map((n) => n.length)));
+  const lines =
+    rows.length === 0
+      ? ['Backup order: (nothing selected)']
+      : [`Backup order (${rows.length} VM${rows.length === 1 ? '' : 's'}; vdi-export runs first, as in the original):`];
   rows.forEach(([mode, e], i) => {
-    const keep = e.maxBackups ?? input.settings.maxBackups;
-    const where = e.line === null ? '' : `  ${input.source}:${e.line}`;
-    lines.push(`  ${String(i + 1).padStart(3)}  ${mode.padEnd(10)}  ${printable(e.vm.name).padEnd(width)}  keep ${keep}${where}`);
+    const keep = `keep ${e.maxBackups ?? input.settings.maxBackups}`;
+    lines.push(`  ${String(i + 1).padStart(3)}  ${mode.padEnd(10)}  ${printable(e.vm.name).padEnd(width)}  ${keep.padEnd(7)}${where(e.line)}`);
   });
   for (const ex of input.scope.exclude) {
-    lines.push(`  excluded    ${printable(ex.vm.name)}${ex.line === null ? '' : `  ${input.source}:${ex.line}`}`);
+    lines.push(`  ${'-'.padStart(3)}  ${'excluded'.padEnd(10)}  ${printable(ex.vm.name).padEnd(width)}  ${''.padEnd(7)}${where(ex.line)}`);
   }
   return lines;
 }

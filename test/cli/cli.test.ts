@@ -91,8 +91,8 @@ describe('vmbackup preview', () => {
       '  vm-export: DEV-RH6:3, DEV-RH7:3, PROD-WinSvr, PROD-ubuntu14, Serveur-é:2, mail.example.com:25',
     ]);
     expect(r.stdout).toMatch(/Backup order \(7 VMs; vdi-export runs first/);
-    expect(r.stdout).toMatch(/ 1 {2}vdi-export {2}PROD-CentOS7-large-user-disks +keep 4 {2}weekend\.cfg:5/);
-    expect(r.stdout).toMatch(/ 7 {2}vm-export {3}Serveur-é +keep 2 {2}weekend\.cfg:9/);
+    expect(r.stdout).toMatch(/ 1 {2}vdi-export {2}PROD-CentOS7-large-user-disks +keep 4 +weekend\.cfg:5/);
+    expect(r.stdout).toMatch(/ 7 {2}vm-export {3}Serveur-é +keep 2 +weekend\.cfg:9/);
     expect(lines.at(-2)).toMatch(TS);
     expect(lines.at(-2)!.replace(TS, '')).toBe('SUCCESS preview of parameters ');
   });

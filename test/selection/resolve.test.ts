@@ -82,6 +82,11 @@ describe('scope resolution (3.24 semantics, order-independent)', () => {
     expect(scope.errors[0]!.message).toMatch(/2 VMs are named "web" \(aaaa-1, cccc-3\)/);
   });
 
+  it('without uuids (a names file), the error points at the lines of that file', () => {
+    const listed: VmCandidate[] = [{ name: 'web', origin: 'names.txt:1' }, { name: 'web', origin: 'names.txt:4' }];
+    expect(resolveText('vm-export=web\n', listed).scope.errors[0]!.message).toMatch(/\(names\.txt:1, names\.txt:4\)/);
+  });
+
   it('a shared name outside the scope is not an error', () => {
     const twins = vms('web', 'web', 'db');
     expect(resolveText('vm-export=db\n', twins).scope.errors).toEqual([]);

@@ -63,7 +63,14 @@ export async function previewCommand(args: string[], io: CliIo): Promise<number>
   if (!existsSync(resolve(io.cwd, settings.backupDir))) {
     extra.warning(null, `backup_dir ${settings.backupDir} does not exist on this machine; a run here would refuse to start`, 'create it, or mount the backup share, before the first run');
   }
-  const issues: ConfigIssue[] = [...loaded.issues, ...names.issues, ...scope.errors, ...scope.warnings, ...extra.items];
+  // The cfg's problems in line order (parse and scope together), then the names file's, then
+  // those that belong to no line.
+  const byLine = (a: ConfigIssue, b: ConfigIssue) => (a.line ?? Infinity) - (b.line ?? Infinity);
+  const issues: ConfigIssue[] = [
+    ...[...loaded.issues, ...scope.errors, ...scope.warnings].filter((i) => i.line !== null).sort(byLine),
+    ...names.issues,
+    ...[...loaded.issues, ...scope.errors, ...scope.warnings, ...extra.items].filter((i) => i.line === null),
+  ];
   const input = { source: loaded.source, settings, scope, issues, now: io.now() };
   const valid = previewIsValid(input);
 
