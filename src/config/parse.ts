@@ -63,6 +63,17 @@ function valueColumn(text: string, from: number): number {
   return [...text.slice(0, i)].length + 1;
 }
 
+/** A key may be set once per file: reports the second line and tells the caller to skip it. */
+function isRepeat(seen: Map<string, number>, key: string, line: number, issues: IssueList, why = ''): boolean {
+  const first = seen.get(key);
+  if (first !== undefined) {
+    issues.error(line, `${key} is set twice (lines ${first} and ${line})${why}`, 'keep one of the two lines');
+    return true;
+  }
+  seen.set(key, line);
+  return false;
+}
+
 function readDirective(body: string, line: number, model: CfgModel, seen: Map<string, number>, issues: IssueList): void {
   const eq = body.indexOf('=');
   const key = pyStrip(eq === -1 ? body : body.slice(0, eq));
@@ -77,12 +88,7 @@ function readDirective(body: string, line: number, model: CfgModel, seen: Map<st
     issues.error(line, `unknown directive key "${key}"`, guess ? `did you mean #vmbackup: ${guess}=...?` : `known keys: ${[...DIRECTIVE_BY_KEY.keys()].join(', ')}`);
     return;
   }
-  const first = seen.get(key);
-  if (first !== undefined) {
-    issues.error(line, `#vmbackup: ${key} is set twice (lines ${first} and ${line})`, 'keep one of the two lines');
-    return;
-  }
-  seen.set(key, line);
+  if (isRepeat(seen, `#vmbackup: ${key}`, line, issues)) return;
   const result = DIRECTIVES[prop].read(value);
   if (!result.ok) {
     issues.error(line, result.message, result.hint);
@@ -132,12 +138,7 @@ function readSetting(line: SourceLine, model: CfgModel, seen: Map<string, number
     else issues.error(number, `unknown key "${key}"`, `${unknownKeyHint(key)}; or run with ignore_extra_keys=true`);
     return;
   }
-  const first = seen.get(key);
-  if (first !== undefined) {
-    issues.error(number, `${key} is set twice (lines ${first} and ${number}); the original script fails on a repeated key`, 'keep one of the two lines');
-    return;
-  }
-  seen.set(key, number);
+  if (isRepeat(seen, key, number, issues, '; the original script fails on a repeated key')) return;
   const result = SCALAR_KEYS[prop].read(value);
   if (!result.ok) {
     issues.error(number, result.message, result.hint);

@@ -34,12 +34,7 @@ function parseClassEscape(src: Tokenizer, escape: string, pos: number): ClassIte
     throw new PyRegexError(`${escape} has no meaning inside [ ]`, pos, 'unsupported');
   }
   const c = escape[1]!;
-  if (c === 'x') {
-    let hex = '';
-    while (isOneOf(src.next, HEX_DIGITS) && hex.length < 2) hex += src.get();
-    if (hex.length !== 2) throw new PyRegexError(`bad escape \\x${hex}: \\x needs exactly two hex digits`, pos);
-    return { kind: 'literal', byte: parseInt(hex, 16) };
-  }
+  if (c === 'x') return { kind: 'literal', byte: readHexEscape(src, pos) };
   if (OCT_DIGITS.includes(c)) {
     let oct = c;
     while (isOneOf(src.next, OCT_DIGITS) && oct.length < 3) oct += src.get();
@@ -47,6 +42,14 @@ function parseClassEscape(src: Tokenizer, escape: string, pos: number): ClassIte
   }
   if (DIGITS.includes(c)) throw new PyRegexError(`bad escape ${escape} inside [ ]`, pos);
   return { kind: 'literal', byte: escape.charCodeAt(1) };
+}
+
+/** The two hex digits after `\x` (Python 2.7 wants exactly two, inside and outside classes). */
+function readHexEscape(src: Tokenizer, pos: number): number {
+  let hex = '';
+  while (isOneOf(src.next, HEX_DIGITS) && hex.length < 2) hex += src.get();
+  if (hex.length !== 2) throw new PyRegexError(`bad escape \\x${hex}: \\x needs exactly two hex digits`, pos);
+  return parseInt(hex, 16);
 }
 
 export function parseEscape(src: Tokenizer, escape: string, state: GroupState, pos: number): Node {
@@ -57,12 +60,7 @@ export function parseEscape(src: Tokenizer, escape: string, state: GroupState, p
   const single = BYTE_ESCAPES[escape];
   if (single !== undefined) return { type: 'literal', byte: single };
   const c = escape[1]!;
-  if (c === 'x') {
-    let hex = '';
-    while (isOneOf(src.next, HEX_DIGITS) && hex.length < 2) hex += src.get();
-    if (hex.length !== 2) throw new PyRegexError(`bad escape \\x${hex}: \\x needs exactly two hex digits`, pos);
-    return { type: 'literal', byte: parseInt(hex, 16) };
-  }
+  if (c === 'x') return { type: 'literal', byte: readHexEscape(src, pos) };
   if (c === '0') {
     let oct = '0';
     while (isOneOf(src.next, OCT_DIGITS) && oct.length < 3) oct += src.get();

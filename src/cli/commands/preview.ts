@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type CommandLineOverrides, type Compression, type ConfigIssue, effectiveSettings, IssueList } from '../../config/index.js';
+import { type ConfigIssue, effectiveSettings, IssueList } from '../../config/index.js';
 import { VmbackupError } from '../../errors.js';
 import { previewIsValid, previewJson, previewText } from '../../report/preview.js';
 import { parseVmNamesList, resolveScope } from '../../selection/index.js';
@@ -14,6 +14,7 @@ import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadTarget, type Target } from '../load-target.js';
 import { readInputFile } from '../read-input.js';
+import { OVERRIDE_OPTIONS, overridesFrom } from '../override-flags.js';
 import { saveResolvedConfig } from '../save-config.js';
 
 const OPTIONS = {
@@ -23,9 +24,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'save-config': { type: 'string' },
   force: { type: 'boolean' },
-  'ignore-extra-keys': { type: 'boolean' },
-  compress: { type: 'string' },
-  'pre-clean': { type: 'boolean' },
+  ...OVERRIDE_OPTIONS,
 } as const;
 
 function usageError(message: string): VmbackupError {
@@ -42,13 +41,7 @@ function parsePreviewArgs(args: string[]) {
   if ((values.config === undefined) === (values.selector === undefined)) throw usageError('give either --config FILE or --selector SEL');
   if (values['vm-names'] === undefined) throw usageError('--vm-names NAMES.txt is required: without a pool, the names come from a file');
   const target: Target = values.config !== undefined ? { kind: 'config', path: values.config } : { kind: 'selector', text: values.selector! };
-  const overrides: CommandLineOverrides = {};
-  if (values.compress !== undefined) {
-    if (!['none', 'gzip', 'zstd'].includes(values.compress)) throw usageError(`--compress ${values.compress}: expected none, gzip or zstd`);
-    overrides.compress = values.compress as Compression;
-  }
-  if (values['pre-clean']) overrides.preClean = true;
-  if (values['ignore-extra-keys']) overrides.ignoreExtraKeys = true;
+  const overrides = overridesFrom(values);
   return { target, namesFile: values['vm-names'], json: values.json ?? false, saveTo: values['save-config'], force: values.force ?? false, overrides };
 }
 

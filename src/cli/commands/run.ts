@@ -3,20 +3,18 @@
  * validates the cfg completely and then stops, because no pool connection exists yet.
  */
 import { parseArgs } from 'node:util';
-import type { CommandLineOverrides, Compression } from '../../config/index.js';
 import { VmbackupError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { loadTarget } from '../load-target.js';
 import { noPoolYet } from '../no-pool.js';
+import { OVERRIDE_OPTIONS, overridesFrom } from '../override-flags.js';
 import { reportIssues } from '../print-issues.js';
 
 const OPTIONS = {
   config: { type: 'string' },
   preview: { type: 'boolean' },
-  'ignore-extra-keys': { type: 'boolean' },
-  compress: { type: 'string' },
-  'pre-clean': { type: 'boolean' },
+  ...OVERRIDE_OPTIONS,
 } as const;
 
 export async function runCommand(args: string[], io: CliIo): Promise<number> {
@@ -27,13 +25,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     throw new VmbackupError('USAGE', (err as Error).message, 'see `vmbackup help`');
   }
   if (values.config === undefined) throw new VmbackupError('USAGE', '--config FILE.cfg is required', 'see `vmbackup help`');
-  const overrides: CommandLineOverrides = {};
-  if (values.compress !== undefined) {
-    if (!['none', 'gzip', 'zstd'].includes(values.compress)) throw new VmbackupError('USAGE', `--compress ${values.compress}: expected none, gzip or zstd`);
-    overrides.compress = values.compress as Compression;
-  }
+  const overrides = overridesFrom(values);
   const target = { kind: 'config', path: values.config } as const;
-  const loaded = await loadTarget(target, io, values['ignore-extra-keys'] ? true : undefined);
+  const loaded = await loadTarget(target, io, overrides.ignoreExtraKeys);
   if (reportIssues(io, loaded.issues)) return EXIT.INVALID;
   throw noPoolYet(target);
 }
