@@ -3,8 +3,7 @@
  * `runCli` takes its I/O as an argument so tests can drive it in-process; `main` is what
  * bin/vmbackup.js calls.
  */
-import { formatIssue } from '../config/index.js';
-import { ConfigError } from '../config/issues.js';
+import { ConfigError, formatIssue } from '../config/index.js';
 import { VmbackupError } from '../errors.js';
 import { legacyCommand, printInfo } from './commands/legacy.js';
 import { previewCommand } from './commands/preview.js';
