@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { XapiFailure } from '../errors.js';
 import type { ClassDef, Value } from '../schema/types.js';
 import { classByName, completeRecord } from '../schema/index.js';
+import { RELATIONS, type Relation } from '../schema/relations.js';
 
 export type RecordData = Record<string, Value>;
 
@@ -48,8 +49,39 @@ export class Store {
   private readonly listeners = new Set<(changed: ClassDef) => void>();
   generation = 0;
 
+  /** Relations whose both classes are simulated, by child class name. */
+  private readonly relationsOf = new Map<string, Relation[]>();
+
   constructor(readonly classes: readonly ClassDef[]) {
     for (const cls of classes) this.tables.set(cls.name, new Map());
+    for (const r of RELATIONS) {
+      if (!this.tables.has(r.child) || !this.tables.has(r.parent)) continue;
+      this.relationsOf.set(r.child, [...(this.relationsOf.get(r.child) ?? []), r]);
+    }
+  }
+
+  /** Adds or removes `child` in the computed set of the row its `r.field` points to. */
+  private relink(r: Relation, child: string, parentRef: Value | undefined, add: boolean): void {
+    const parent = typeof parentRef === 'string' ? this.rowsByRef.get(parentRef) : undefined;
+    if (!parent || parent.cls.name !== r.parent) return;
+    const set = (parent.record[r.set] as Value[] | undefined) ?? [];
+    const next = add ? (set.includes(child) ? set : [...set, child]) : set.filter((x) => x !== child);
+    if (next === set) return;
+    parent.record = { ...parent.record, [r.set]: next };
+    parent.mtime = ++this.generation;
+    this.notify(parent.cls);
+  }
+
+  /** Recomputes every one-to-many set from the references (after a bulk load). */
+  rebuildRelations(): void {
+    for (const [child, relations] of this.relationsOf) {
+      for (const r of relations) {
+        for (const parent of this.tables.get(r.parent)!.values()) parent.record = { ...parent.record, [r.set]: [] };
+      }
+      for (const row of this.tables.get(child)!.values()) {
+        for (const r of relations) this.relink(r, row.ref, row.record[r.field], true);
+      }
+    }
   }
 
   classOf(name: string): ClassDef {
@@ -68,6 +100,7 @@ export class Store {
     this.rowsByRef.set(ref, row);
     this.uuids.set(`${cls.name}/${String(record.uuid)}`, row);
     this.notify(cls);
+    for (const r of this.relationsOf.get(cls.name) ?? []) this.relink(r, ref, record[r.field], true);
     return ref;
   }
 
@@ -99,9 +132,15 @@ export class Store {
   update(ref: string, fields: Record<string, Value>): void {
     const row = this.rowsByRef.get(ref);
     if (!row) throw new XapiFailure('HANDLE_INVALID', ['', ref]);
+    const before = row.record;
     row.record = completeRecord(row.cls, { ...row.record, ...fields });
     row.mtime = ++this.generation;
     this.notify(row.cls);
+    for (const r of this.relationsOf.get(row.cls.name) ?? []) {
+      if (before[r.field] === row.record[r.field]) continue;
+      this.relink(r, ref, before[r.field], false);
+      this.relink(r, ref, row.record[r.field], true);
+    }
   }
 
   /** Marks a row changed without changing it (event.inject). */
@@ -118,6 +157,7 @@ export class Store {
     this.tables.get(row.cls.name)!.delete(ref);
     this.rowsByRef.delete(ref);
     this.uuids.delete(`${row.cls.name}/${String(row.record.uuid)}`);
+    for (const r of this.relationsOf.get(row.cls.name) ?? []) this.relink(r, ref, row.record[r.field], false);
     this.deletions.push({ ref, cls: row.cls, gen: ++this.generation });
     if (this.deletions.length > DELETION_MEMORY) {
       const dropped = this.deletions.splice(0, this.deletions.length - DELETION_MEMORY);

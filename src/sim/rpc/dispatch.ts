@@ -17,9 +17,11 @@ export interface CallResult {
 
 const REF: WireType = { kind: 'ref', class: 'task' };
 
-function coerce(value: unknown, type: FieldType, method: string, param: string): unknown {
+function coerce(value: unknown, type: FieldType | { kind: 'any' }, method: string, param: string): unknown {
   const bad = () => new XapiFailure('FIELD_TYPE_ERROR', [param]);
   switch (type.kind) {
+    case 'any':
+      return value;
     case 'int':
     case 'float': {
       const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;

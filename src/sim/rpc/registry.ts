@@ -20,7 +20,8 @@ export interface CallContext {
 
 export interface ParamSpec {
   name: string;
-  type: FieldType;
+  /** `any` for struct arguments such as VDI.create's record: the method checks them itself. */
+  type: FieldType | { kind: 'any' };
 }
 
 export interface MethodDef {

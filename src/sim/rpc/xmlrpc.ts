@@ -132,3 +132,9 @@ export function xmlRpcFailure(failure: XapiFailure): string {
     `<member><name>Status</name><value>Failure</value></member><member><name>ErrorDescription</name><value><array><data>${items}</data></array></value></member>`,
   );
 }
+
+/** A bare XML-RPC <value> document (ova.xml is one), decoded like a call parameter. */
+export function parseXmlRpcValue(xml: string): unknown {
+  const body = xml.replace(/^\s*<\?xml[^>]*\?>/, '');
+  return parseXmlRpcCall(`<methodCall><methodName>value</methodName><params><param>${body}</param></params></methodCall>`).params[0];
+}

@@ -1,0 +1,89 @@
+/**
+ * The VDI calls of a backup (xapi-notes §3.2): VDI.snapshot (same SR, no VBDs, content shared
+ * with the source until one of them is written), VDI.destroy (VDI_IN_USE while a VBD has it
+ * attached), VDI.create for restores.
+ */
+import { XapiFailure } from '../errors.js';
+import type { Registry } from '../rpc/registry.js';
+import type { SimState } from '../state.js';
+import { NULL_REF, t, type Value } from '../schema/types.js';
+import { xapiDateTime } from '../time.js';
+
+const VOID = { kind: 'void' } as const;
+
+export function snapshotVdi(sim: SimState, vdi: string): string {
+  const { store } = sim;
+  const source = store.expect('VDI', vdi);
+  sim.faults.onVdiSnapshot(source.record);
+  const { uuid: _uuid, ...copy } = source.record;
+  const snap = store.add('VDI', {
+    ...copy,
+    is_a_snapshot: true,
+    snapshot_of: vdi,
+    snapshot_time: xapiDateTime(),
+    snapshots: [],
+    VBDs: [],
+    current_operations: {},
+    other_config: { ...(source.record.other_config as Record<string, Value>) },
+  });
+  sim.disks.share(vdi, snap);
+  return snap;
+}
+
+export function destroyVdi(sim: SimState, vdi: string): void {
+  const { store } = sim;
+  const row = store.expect('VDI', vdi);
+  const attached = (row.record.VBDs as string[]).some((vbd) => store.get(vbd)?.record.currently_attached === true);
+  if (attached || sim.faults.vdiInUse(row.record)) throw new XapiFailure('VDI_IN_USE', [vdi, 'destroy']);
+  for (const vbd of row.record.VBDs as string[]) {
+    if (store.get(vbd)) store.update(vbd, { VDI: NULL_REF, empty: true });
+  }
+  store.remove(vdi);
+  sim.disks.forget(vdi);
+}
+
+export function addVdiMethods(registry: Registry): void {
+  registry.add({
+    name: 'VDI.snapshot',
+    params: [
+      { name: 'vdi', type: t.ref('VDI') },
+      { name: 'driver_params', type: t.map(t.string, t.string) },
+    ],
+    optional: 1,
+    returns: t.ref('VDI'),
+    mutating: true,
+    run: ({ sim }, [vdi]) => snapshotVdi(sim, vdi as string),
+  });
+  registry.add({
+    name: 'VDI.destroy',
+    params: [{ name: 'self', type: t.ref('VDI') }],
+    returns: VOID,
+    mutating: true,
+    run: ({ sim }, [vdi]) => destroyVdi(sim, vdi as string),
+  });
+  registry.add({
+    name: 'VDI.create',
+    params: [{ name: 'args', type: { kind: 'any' } }],
+    returns: t.ref('VDI'),
+    mutating: true,
+    run: ({ sim }, [args]) => {
+      if (typeof args !== 'object' || args === null) throw new XapiFailure('FIELD_TYPE_ERROR', ['args']);
+      const fields = args as Record<string, Value>;
+      sim.store.expect('SR', fields.SR);
+      const size = Number(fields.virtual_size ?? 0);
+      if (!Number.isSafeInteger(size) || size < 0) throw new XapiFailure('FIELD_TYPE_ERROR', ['virtual_size']);
+      const ref = sim.store.add('VDI', {
+        name_label: fields.name_label ?? '',
+        name_description: fields.name_description ?? '',
+        SR: fields.SR,
+        virtual_size: size,
+        type: fields.type ?? 'user',
+        sharable: fields.sharable === true || fields.sharable === 'true',
+        read_only: fields.read_only === true || fields.read_only === 'true',
+        other_config: (fields.other_config as Record<string, Value> | undefined) ?? {},
+      });
+      sim.disks.createEmpty(ref, size);
+      return ref;
+    },
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * startSimulator: an in-process XAPI pool that the real xen-api client (and our engine) talks to
+ * over HTTP(S). Product code: `vmbackup sim` runs it standalone and the demo uses it.
+ *
+ *   const sim = await startSimulator({ pool: fixture });
+ *   sim.url; sim.fingerprint; sim.faults.dropExportAfter(1 << 20); sim.calls.named('VM.snapshot');
+ *   await sim.close();
+ */
+import { randomBytes, X509Certificate } from 'node:crypto';
+import selfsigned from 'selfsigned';
+import { addCoreMethods } from './api/core-methods.js';
+import { addEventMethods } from './api/events.js';
+import { Sessions } from './api/sessions.js';
+import { Tasks } from './api/tasks.js';
+import { addVdiMethods } from './api/vdi.js';
+import { addVmMethods } from './api/vm.js';
+import { CallLog } from './calls.js';
+import { Store } from './db/store.js';
+import { DiskStore } from './disks/store.js';
+import { Faults } from './faults.js';
+import { handleExport } from './http/export.js';
+import { handleExportRaw } from './http/export-raw.js';
+import { handleImport } from './http/import.js';
+import { handleImportRaw } from './http/import-raw.js';
+import { listen, type Routes, type Tls } from './http/server.js';
+import { buildPool } from './pool/build.js';
+import type { PoolFixture } from './pool/fixture.js';
+import { Dispatcher } from './rpc/dispatch.js';
+import { addGenericMethods } from './rpc/generic.js';
+import { Registry } from './rpc/registry.js';
+import { CLASSES } from './schema/index.js';
+import type { SimOptions, SimState } from './state.js';
+
+export interface SimulatorOptions extends Partial<SimOptions> {
+  /** The pool to serve (default: a small demo pool). */
+  pool?: PoolFixture;
+  /** Or fill the store yourself before the server starts. */
+  load?: (sim: SimState) => void;
+  /** Plain HTTP instead of HTTPS. */
+  http?: boolean;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** The master's address; other hosts get 127.0.0.2, .3, ... when this is 127.0.0.1. */
+  address?: string;
+  /** PEM key and certificate; default: a self-signed certificate made at start. */
+  tls?: Tls;
+  /** Default share of allocated blocks in generated disks. */
+  density?: number;
+}
+
+export interface Simulator {
+  url: string;
+  /** "SHA256:" + hex of the certificate's SHA-256 digest; null over HTTP. */
+  fingerprint: string | null;
+  user: string;
+  password: string;
+  faults: Faults;
+  calls: CallLog;
+  state: SimState;
+  /** The address each host listens on, master first. */
+  hostAddresses: string[];
+  close(): Promise<void>;
+}
+
+export function fingerprintOf(certPem: string): string {
+  return `SHA256:${new X509Certificate(certPem).fingerprint256.replace(/:/g, '').toLowerCase()}`;
+}
+
+async function selfSigned(hostname: string, addresses: string[]): Promise<Tls> {
+  const pems = await selfsigned.generate([{ name: 'commonName', value: hostname }], {
+    keySize: 2048,
+    notAfterDate: new Date(Date.now() + 10 * 365 * 86400_000),
+    algorithm: 'sha256',
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'subjectAltName', altNames: [{ type: 2 as const, value: hostname }, { type: 2 as const, value: 'localhost' }, ...addresses.map((ip) => ({ type: 7 as const, ip }))] },
+    ],
+  });
+  return { key: pems.private, cert: pems.cert };
+}
+
+export function buildRegistry(): Registry {
+  const registry = new Registry();
+  for (const cls of CLASSES) addGenericMethods(registry, cls);
+  addCoreMethods(registry);
+  addEventMethods(registry);
+  addVmMethods(registry);
+  addVdiMethods(registry);
+  return registry;
+}
+
+const ROUTES: Routes = {
+  GET: { '/export': handleExport, '/export_raw_vdi': handleExportRaw },
+  PUT: { '/import': handleImport, '/import_raw_vdi': handleImportRaw },
+};
+
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const options: SimOptions = {
+    user: opts.user ?? 'root',
+    password: opts.password ?? randomBytes(9).toString('base64url'),
+    loginFailureDelayMs: opts.loginFailureDelayMs ?? 5000,
+    progressIntervalMs: opts.progressIntervalMs ?? 10_000,
+    xvaChecksum: opts.xvaChecksum ?? 'xxhash',
+  };
+  const store = new Store(CLASSES);
+  const sessions = new Sessions(store);
+  const sim: SimState = {
+    store,
+    sessions,
+    tasks: new Tasks(store, () => sim.options.progressIntervalMs),
+    disks: new DiskStore(store, opts.density ?? 0.5),
+    faults: new Faults(store, () => sessions.invalidateAll()),
+    calls: new CallLog(),
+    options,
+  };
+  if (opts.load) opts.load(sim);
+  else buildPool(sim, opts.pool ?? { vms: [{ name: 'demo', disks: [{ size: '64MiB' }] }] });
+
+  const master = opts.address ?? '127.0.0.1';
+  const hosts = store.rows('host');
+  const poolMaster = String(store.rows('pool')[0]?.record.master);
+  const ordered = [...hosts.filter((h) => h.ref === poolMaster), ...hosts.filter((h) => h.ref !== poolMaster)];
+  const addresses = ordered.map((_, i) => (i === 0 ? master : master === '127.0.0.1' ? `127.0.0.${i + 1}` : null));
+  ordered.forEach((h, i) => store.update(h.ref, { address: addresses[i] ?? `unreachable-${i}` }));
+  const bound = addresses.filter((a): a is string => a !== null);
+
+  const tls = opts.http ? null : (opts.tls ?? (await selfSigned(String(ordered[0]?.record.hostname ?? 'xcp-ng'), bound)));
+  const server = await listen(sim, new Dispatcher(sim, buildRegistry()), ROUTES, bound, opts.port ?? 0, tls);
+  const host = master.includes(':') ? `[${master}]` : master;
+  return {
+    url: `${tls ? 'https' : 'http'}://${host}:${server.port}`,
+    fingerprint: tls ? fingerprintOf(tls.cert) : null,
+    user: options.user,
+    password: options.password,
+    faults: sim.faults,
+    calls: sim.calls,
+    state: sim,
+    hostAddresses: bound,
+    close: async () => {
+      // Answer pending event.from calls first, so clients shut down promptly (xapi-notes §1.12).
+      sessions.invalidateAll();
+      await server.close();
+    },
+  };
+}
