@@ -6,6 +6,11 @@ import type { ChecksumKind } from './checksums.js';
 import { FormatError } from './errors.js';
 
 export interface XvaParserOptions {
+  /**
+   * Pass chunks whose checksum does not match instead of failing (XAPI's import with force=true).
+   * Default false.
+   */
+  readonly acceptBadChecksums?: boolean;
   /** Reject data members without a checksum member (XAPI's importer does, for export_vsn ≥ 1). Default true. */
   readonly requireChecksums?: boolean;
   /** When given, each disk's final offset must equal its size here, and every disk listed must be present. */

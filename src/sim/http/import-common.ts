@@ -33,28 +33,37 @@ export async function* readBody(t: TransferContext): AsyncGenerator<Buffer> {
     wake?.();
     wake = null;
   };
-  req.on('data', (chunk: Buffer) => {
+  const onData = (chunk: Buffer) => {
     queue.push(chunk);
     if (queue.length > 16) req.pause();
     notify();
-  });
+  };
   const finish = () => {
     done = true;
     notify();
   };
+  req.on('data', onData);
   req.on('end', finish);
   req.on('close', finish);
   req.on('error', finish);
-  for (;;) {
-    if (t.signal.aborted && !(t.signal.reason instanceof XapiFailure && t.signal.reason.code === 'CLIENT_ERROR')) throw t.signal.reason;
-    const next = queue.shift();
-    if (next) {
-      if (queue.length < 4) req.resume();
-      yield next;
-      continue;
+  try {
+    for (;;) {
+      if (t.signal.aborted && !(t.signal.reason instanceof XapiFailure && t.signal.reason.code === 'CLIENT_ERROR')) throw t.signal.reason;
+      const next = queue.shift();
+      if (next) {
+        if (queue.length < 4) req.resume();
+        yield next;
+        continue;
+      }
+      if (done) return;
+      await new Promise<void>((resolve) => (wake = resolve));
     }
-    if (done) return;
-    await new Promise<void>((resolve) => (wake = resolve));
+  } finally {
+    // Whoever stops reading early (a failed import) must not leave the request paused.
+    req.off('data', onData);
+    req.off('end', finish);
+    req.off('close', finish);
+    req.off('error', finish);
   }
 }
 

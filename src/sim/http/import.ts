@@ -59,7 +59,7 @@ export async function handleImport(sim: SimState, req: IncomingMessage, res: Ser
   }
 
   const force = t.query.get('force') === 'true';
-  const parser = new XvaParser({ requireChecksums: !force });
+  const parser = new XvaParser({ requireChecksums: !force, acceptBadChecksums: force });
   let imported: ImportedVm | null = null;
   const declared = Number(req.headers['content-length'] ?? 0);
   try {

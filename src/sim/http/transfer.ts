@@ -145,6 +145,13 @@ export function finishTransfer(t: TransferContext, outcome: { ok: true; resultXm
     return;
   }
   t.sim.tasks.fail(t.taskRef, asFailure(outcome.error));
-  // A failure after the headers: XAPI closes the connection; the status stays 200.
-  t.res.destroy();
+  // A failure after the headers: the connection just ends (the status stays 200), so the client
+  // learns of it from the task. An upload still in flight is read to its end first: cutting it
+  // would give the client a connection reset instead of the task's error.
+  if (t.req.complete || t.req.destroyed) t.res.end();
+  else {
+    t.req.on('end', () => t.res.end());
+    t.req.on('close', () => t.res.end());
+    t.req.resume();
+  }
 }
