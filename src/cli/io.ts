@@ -8,6 +8,8 @@ export interface CliIo {
   cwd: string;
   env: NodeJS.ProcessEnv;
   now(): Date;
+  /** Resolves when the user asks a long-running command (vmbackup sim) to stop. */
+  untilStopped(): Promise<void>;
 }
 
 export function processIo(): CliIo {
@@ -17,5 +19,10 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     env: process.env,
     now: () => new Date(),
+    untilStopped: () =>
+      new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      }),
   };
 }

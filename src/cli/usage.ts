@@ -32,6 +32,9 @@ Commands:
         --ignore-extra-keys    unknown cfg keys are warnings, not errors
         --compress none|gzip|zstd, --pre-clean   as the legacy options below
 
+  sim [--port N] [--http] [--pool FILE | --vms N] [--json] [--fault SPEC]...
+      Run a simulated XenServer/XCP-ng pool to try vmbackup without one (see \`vmbackup sim --help\`).
+
 The VmBackup.py form:
   vmbackup <password|password-file> <config-file|vm-selector> [preview] [compress=true|false|gzip|zstd]
            [ignore_extra_keys=true|false] [pre_clean=true|false]

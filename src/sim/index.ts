@@ -30,6 +30,7 @@ import { addGenericMethods } from './rpc/generic.js';
 import { Registry } from './rpc/registry.js';
 import { CLASSES } from './schema/index.js';
 import type { SimOptions, SimState } from './state.js';
+import { handleDbDump } from './xmldb/handler.js';
 
 export interface SimulatorOptions extends Partial<SimOptions> {
   /** The pool to serve (default: a small demo pool). */
@@ -90,7 +91,7 @@ export function buildRegistry(): Registry {
 }
 
 const ROUTES: Routes = {
-  GET: { '/export': handleExport, '/export_raw_vdi': handleExportRaw },
+  GET: { '/export': handleExport, '/export_raw_vdi': handleExportRaw, '/pool/xmldbdump': handleDbDump },
   PUT: { '/import': handleImport, '/import_raw_vdi': handleImportRaw },
 };
 

@@ -120,14 +120,14 @@ export async function streamBody(t: TransferContext, body: AsyncIterable<Buffer>
       onBytes(sent);
       throw new XapiFailure('VDI_IO_ERROR', ['Device I/O errors']);
     }
-    if (faults.stall && !stalled && sent + chunk.length >= faults.stall.afterBytes) {
+    await write(t.res, chunk);
+    sent += chunk.length;
+    onBytes(sent);
+    if (faults.stall && !stalled && sent >= faults.stall.afterBytes) {
       stalled = true;
       await sleep(faults.stall.ms, undefined, { signal: t.signal }).catch(() => undefined);
       if (t.signal.aborted) throw t.signal.reason;
     }
-    await write(t.res, chunk);
-    sent += chunk.length;
-    onBytes(sent);
     if (faults.throttle) {
       const due = started + (sent / faults.throttle) * 1000;
       if (due > Date.now()) await sleep(due - Date.now(), undefined, { signal: t.signal }).catch(() => undefined);
