@@ -50,18 +50,15 @@ export function snapshotVm(sim: SimState, vm: string, name: string, ignoreVdis: 
     if (!vbd) continue;
     const { uuid: _u, ...vbdCopy } = vbd.record;
     let vdi = String(vbd.record.VDI);
-    if (vbd.record.type === 'Disk' && vdi !== NULL_REF) {
+    const disk = vbd.record.type === 'Disk' && vdi !== NULL_REF;
+    if (disk) {
       if (ignoreVdis.includes(vdi)) continue;
       vdi = snapshotVdi(sim, vdi);
     }
-    store.add('VBD', {
-      ...vbdCopy,
-      VM: snap,
-      VDI: vdi,
-      currently_attached: false,
-      current_operations: {},
-      other_config: { ...(vbd.record.other_config as Record<string, Value>), owner: 'true' },
-    });
+    const otherConfig = { ...(vbd.record.other_config as Record<string, Value>) };
+    // The snapshot owns its new disks: `xe vm-uninstall` destroys exactly the VDIs so marked.
+    if (disk) otherConfig.owner = 'true';
+    store.add('VBD', { ...vbdCopy, VM: snap, VDI: vdi, currently_attached: false, current_operations: {}, other_config: otherConfig });
   }
   for (const vifRef of source.record.VIFs as string[]) {
     const vif = store.get(vifRef);
