@@ -35,7 +35,8 @@ export function destroyVdi(sim: SimState, vdi: string): void {
   const row = store.expect('VDI', vdi);
   const attached = (row.record.VBDs as string[]).some((vbd) => store.get(vbd)?.record.currently_attached === true);
   if (attached || sim.faults.vdiInUse(row.record)) throw new XapiFailure('VDI_IN_USE', [vdi, 'destroy']);
-  for (const vbd of row.record.VBDs as string[]) {
+  // A copy: pointing a VBD elsewhere takes it out of this very set.
+  for (const vbd of [...(row.record.VBDs as string[])]) {
     if (store.get(vbd)) store.update(vbd, { VDI: NULL_REF, empty: true });
   }
   store.remove(vdi);

@@ -45,7 +45,7 @@ export function snapshotVm(sim: SimState, vm: string, name: string, ignoreVdis: 
   const metrics = store.add('VM_metrics', {});
   const { uuid: _uuid, ...copy } = source.record;
   const snap = store.add('VM', { ...copy, ...snapshotFields(source.record, name, vm), metrics });
-  for (const vbdRef of source.record.VBDs as string[]) {
+  for (const vbdRef of [...(source.record.VBDs as string[])]) {
     const vbd = store.get(vbdRef);
     if (!vbd) continue;
     const { uuid: _u, ...vbdCopy } = vbd.record;
@@ -60,7 +60,7 @@ export function snapshotVm(sim: SimState, vm: string, name: string, ignoreVdis: 
     if (disk) otherConfig.owner = 'true';
     store.add('VBD', { ...vbdCopy, VM: snap, VDI: vdi, currently_attached: false, current_operations: {}, other_config: otherConfig });
   }
-  for (const vifRef of source.record.VIFs as string[]) {
+  for (const vifRef of [...(source.record.VIFs as string[])]) {
     const vif = store.get(vifRef);
     if (!vif) continue;
     const { uuid: _u, ...vifCopy } = vif.record;
@@ -76,7 +76,8 @@ export function destroyVm(sim: SimState, vm: string): void {
     throw new XapiFailure('VM_BAD_POWER_STATE', [vm, 'halted', String(row.record.power_state).toLowerCase()]);
   }
   for (const field of ['VBDs', 'VIFs', 'consoles'] as const) {
-    for (const ref of (row.record[field] as string[] | undefined) ?? []) store.remove(ref);
+    // A copy: removing a VBD takes it out of this very set.
+    for (const ref of [...((row.record[field] as string[] | undefined) ?? [])]) store.remove(ref);
   }
   for (const field of ['metrics', 'guest_metrics'] as const) {
     const ref = String(row.record[field]);

@@ -60,23 +60,39 @@ export class Store {
     }
   }
 
-  /** Adds or removes `child` in the computed set of the row its `r.field` points to. */
+  /** Members of each computed set (parent ref → set field → refs), for O(1) membership tests. */
+  private readonly setIndex = new Map<string, Map<string, Set<string>>>();
+
+  /**
+   * Adds or removes `child` in the computed set of the row its `r.field` points to. The set is
+   * changed in place: copying it (or the record) per change made a 10,000-VM pool quadratic.
+   */
   private relink(r: Relation, child: string, parentRef: Value | undefined, add: boolean): void {
     const parent = typeof parentRef === 'string' ? this.rowsByRef.get(parentRef) : undefined;
     if (!parent || parent.cls.name !== r.parent) return;
-    const set = (parent.record[r.set] as Value[] | undefined) ?? [];
-    const next = add ? (set.includes(child) ? set : [...set, child]) : set.filter((x) => x !== child);
-    if (next === set) return;
-    parent.record = { ...parent.record, [r.set]: next };
+    let sets = this.setIndex.get(parent.ref);
+    if (!sets) this.setIndex.set(parent.ref, (sets = new Map()));
+    let members = sets.get(r.set);
+    if (!members) sets.set(r.set, (members = new Set(parent.record[r.set] as string[] | undefined)));
+    if (add === members.has(child)) return;
+    const list = parent.record[r.set] as Value[];
+    if (add) {
+      members.add(child);
+      list.push(child);
+    } else {
+      members.delete(child);
+      list.splice(list.indexOf(child), 1);
+    }
     parent.mtime = ++this.generation;
     this.notify(parent.cls);
   }
 
   /** Recomputes every one-to-many set from the references (after a bulk load). */
   rebuildRelations(): void {
+    this.setIndex.clear();
     for (const [child, relations] of this.relationsOf) {
       for (const r of relations) {
-        for (const parent of this.tables.get(r.parent)!.values()) parent.record = { ...parent.record, [r.set]: [] };
+        for (const parent of this.tables.get(r.parent)!.values()) parent.record[r.set] = [];
       }
       for (const row of this.tables.get(child)!.values()) {
         for (const r of relations) this.relink(r, row.ref, row.record[r.field], true);
@@ -156,6 +172,7 @@ export class Store {
     if (!row) return;
     this.tables.get(row.cls.name)!.delete(ref);
     this.rowsByRef.delete(ref);
+    this.setIndex.delete(ref);
     this.uuids.delete(`${row.cls.name}/${String(row.record.uuid)}`);
     for (const r of this.relationsOf.get(row.cls.name) ?? []) this.relink(r, ref, row.record[r.field], false);
     this.deletions.push({ ref, cls: row.cls, gen: ++this.generation });
