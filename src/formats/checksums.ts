@@ -3,7 +3,7 @@
  * build, several GB/s) because the simulator must produce exports faster than 1 GB/s and the
  * verifier must keep up with them; SHA-1 goes through node:crypto (OpenSSL).
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createXXHash64 } from 'hash-wasm';
 
 export type ChecksumKind = 'xxhash' | 'sha1';
@@ -25,6 +25,39 @@ export function sha1Hex(data: Uint8Array): string {
 /** The content of the checksum member of kind `kind` for `data`. */
 export function chunkDigest(kind: ChecksumKind, data: Uint8Array): string {
   return kind === 'xxhash' ? xxh64Hex(data) : sha1Hex(data);
+}
+
+/** The digest of a chunk given in pieces, without joining them. */
+export function chunkDigestOfParts(kind: ChecksumKind, parts: readonly Uint8Array[]): string {
+  if (kind === 'xxhash') {
+    const h = xxh64.init();
+    for (const part of parts) h.update(part);
+    return h.digest('hex').toUpperCase();
+  }
+  const h = createHash('sha1');
+  for (const part of parts) h.update(part);
+  return h.digest('hex');
+}
+
+/**
+ * Digests of `prefix + tail` for many tails that share one long prefix, each costing only the
+ * tail: the hash state after the prefix is computed once and resumed. The simulator's generated
+ * chunks differ only in their last bytes, which keeps its exports fast.
+ */
+export class PrefixDigest {
+  private xxhState: Uint8Array | undefined;
+  private sha1State: Hash | undefined;
+
+  constructor(private readonly prefix: Uint8Array) {}
+
+  digest(kind: ChecksumKind, tail: Uint8Array): string {
+    if (kind === 'xxhash') {
+      if (!this.xxhState) this.xxhState = xxh64.init().update(this.prefix).save();
+      return xxh64.load(this.xxhState).update(tail).digest('hex').toUpperCase();
+    }
+    if (!this.sha1State) this.sha1State = createHash('sha1').update(this.prefix);
+    return this.sha1State.copy().update(tail).digest('hex');
+  }
 }
 
 /** The member-name suffix XAPI uses for each checksum kind. */

@@ -1,6 +1,6 @@
 /** The file formats of XenServer exports: XVA (tar), stream-ordered VHD, their checksums and compression. */
 export { FormatError } from './errors.js';
-export { chunkDigest, sha1Hex, xxh64Hex, CHECKSUM_SUFFIX, type ChecksumKind } from './checksums.js';
+export { chunkDigest, chunkDigestOfParts, PrefixDigest, sha1Hex, xxh64Hex, CHECKSUM_SUFFIX, type ChecksumKind } from './checksums.js';
 export {
   isRegularFile,
   parseTarHeader,
@@ -23,7 +23,7 @@ export {
   XVA_CHUNK_SIZE,
   type XvaMemberName,
 } from './xva-names.js';
-export { xvaReadable, xvaStream, type XvaDiskSource, type XvaWriterOptions } from './xva-writer.js';
+export { xvaReadable, xvaStream, type XvaChunkParts, type XvaDiskSource, type XvaWriterOptions } from './xva-writer.js';
 export {
   parseXva,
   XvaParser,

@@ -9,9 +9,18 @@
  * zero buffer and hashing is WASM XXH64, both several GB/s.
  */
 import { Readable } from 'node:stream';
-import { CHECKSUM_SUFFIX, chunkDigest, type ChecksumKind } from './checksums.js';
+import { CHECKSUM_SUFFIX, chunkDigest, chunkDigestOfParts, type ChecksumKind } from './checksums.js';
 import { TAR_BLOCK, TAR_END, tarHeader, tarPadding, tarPaddingLength } from './tar-header.js';
 import { chunkCount, chunkLength, chunkMemberName, OVA_XML, XVA_CHUNK_SIZE } from './xva-names.js';
+
+/**
+ * A non-zero chunk given in pieces, yielded as they are (never joined or copied), with its
+ * digests when the source knows them cheaply.
+ */
+export interface XvaChunkParts {
+  readonly parts: readonly Buffer[];
+  readonly digest?: Partial<Record<ChecksumKind, string>>;
+}
 
 export interface XvaDiskSource {
   /** The VDI's id in ova.xml (`Ref:N`); it is also the directory of its chunks in the tar. */
@@ -22,7 +31,7 @@ export interface XvaDiskSource {
    * of 1 MiB), or null for an all-zero chunk. The writer keeps a reference to the returned Buffer
    * until the consumer has taken it: return a fresh Buffer each time, never a reused one.
    */
-  chunk(index: number): Buffer | null | Promise<Buffer | null>;
+  chunk(index: number): Buffer | XvaChunkParts | null | Promise<Buffer | XvaChunkParts | null>;
   /**
    * Emulates XAPI's keep-alive, for simulator tests: called before each chunk position other than
    * the first and the last; returning true first writes a zero-length chunk under the current
@@ -61,6 +70,12 @@ export async function* xvaStream(options: XvaWriterOptions): AsyncGenerator<Buff
       }
       const length = chunkLength(disk.virtualSize, index);
       const data = await disk.chunk(index);
+      if (data !== null && !Buffer.isBuffer(data)) {
+        const total = data.parts.reduce((sum, p) => sum + p.length, 0);
+        if (total !== length) throw new RangeError(`chunk ${index} of disk ${disk.id} has ${total} bytes, expected ${length}`);
+        yield* partsMember(disk.id, index + shift, data, length, checksum);
+        continue;
+      }
       if (data !== null && data.length !== length) {
         throw new RangeError(`chunk ${index} of disk ${disk.id} has ${data.length} bytes, expected ${length}`);
       }
@@ -93,14 +108,25 @@ function* chunkMember(diskId: string, number: number, data: Buffer, kind: Checks
   yield checksumTrailer(name, data, kind);
 }
 
+function* partsMember(diskId: string, number: number, chunk: XvaChunkParts, length: number, kind: ChecksumKind): Generator<Buffer> {
+  const name = chunkMemberName(diskId, number);
+  yield tarHeader(name, length);
+  for (const part of chunk.parts) if (part.length > 0) yield part;
+  yield trailer(name, length, chunk.digest?.[kind] ?? chunkDigestOfParts(kind, chunk.parts), kind);
+}
+
 /** Padding after the chunk + the checksum member (header, digest, padding) in one buffer. */
 function checksumTrailer(name: string, data: Buffer, kind: ChecksumKind): Buffer {
-  const digest = Buffer.from(digestOf(data, kind), 'latin1');
-  const padding = tarPaddingLength(data.length);
-  const trailer = Buffer.alloc(padding + TAR_BLOCK + TAR_BLOCK);
-  tarHeader(name + CHECKSUM_SUFFIX[kind], digest.length).copy(trailer, padding);
-  digest.copy(trailer, padding + TAR_BLOCK);
-  return trailer;
+  return trailer(name, data.length, digestOf(data, kind), kind);
+}
+
+function trailer(name: string, dataLength: number, digestText: string, kind: ChecksumKind): Buffer {
+  const digest = Buffer.from(digestText, 'latin1');
+  const padding = tarPaddingLength(dataLength);
+  const out = Buffer.alloc(padding + TAR_BLOCK + TAR_BLOCK);
+  tarHeader(name + CHECKSUM_SUFFIX[kind], digest.length).copy(out, padding);
+  digest.copy(out, padding + TAR_BLOCK);
+  return out;
 }
 
 // Zero chunks are written only as first/last chunks, but hashing 1 MiB of zeros for every disk

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ChecksumKind } from '../../src/formats/checksums.js';
+import { chunkDigest, PrefixDigest, type ChecksumKind } from '../../src/formats/checksums.js';
 import { estimateXvaSize, XVA_CHUNK_SIZE } from '../../src/formats/xva-names.js';
 import { xvaStream, type XvaDiskSource } from '../../src/formats/xva-writer.js';
 import { collect, pattern, run, tempDir, testTempDir } from './helpers.js';
@@ -184,3 +184,35 @@ describe('estimateXvaSize', () => {
   });
 });
 
+
+describe('chunks given in pieces', () => {
+  it('write the same bytes as whole chunks, with digests taken from the source or computed', async () => {
+    for (const kind of ['xxhash', 'sha1'] as ChecksumKind[]) {
+      const whole = [pattern(7, MIB), pattern(8, MIB - 100)];
+      const size = 2 * MIB - 100;
+      const asBuffers = await collect(xvaStream({ ovaXml: OVA, checksum: kind, disks: [{ id: 'Ref:1', virtualSize: size, chunk: (i) => whole[i]! }] }));
+      const asParts = await collect(
+        xvaStream({
+          ovaXml: OVA,
+          checksum: kind,
+          disks: [
+            {
+              id: 'Ref:1',
+              virtualSize: size,
+              chunk: (i) => {
+                const data = whole[i]!;
+                const parts = [data.subarray(0, 1000), data.subarray(1000, data.length - 16), data.subarray(data.length - 16)];
+                // The first chunk brings its digest (as the simulator does); the second does not.
+                if (i > 0) return { parts };
+                const digest = new PrefixDigest(data.subarray(0, data.length - 16)).digest(kind, data.subarray(data.length - 16));
+                expect(digest).toBe(chunkDigest(kind, data));
+                return { parts, digest: { [kind]: digest } };
+              },
+            },
+          ],
+        }),
+      );
+      expect(asParts.equals(asBuffers)).toBe(true);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,15 @@ export function vmbackup(args: string[], cwd: string, input?: string): CliResult
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** One folder per test process for every temp dir, removed when the process ends. */
+const ROOT = join(tmpdir(), `vmbackup-test-${process.pid}`);
+let cleanupRegistered = false;
+
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'vmbackup-test-'));
+  if (!cleanupRegistered) {
+    cleanupRegistered = true;
+    mkdirSync(ROOT, { recursive: true });
+    process.on('exit', () => rmSync(ROOT, { recursive: true, force: true }));
+  }
+  return mkdtempSync(join(ROOT, 'case-'));
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VmbackupError } from '../../src/errors.js';
+import { tempDir } from '../helpers/cli.js';
 import { decodePasswordFile, encodePasswordFile, readPasswordFile, writePasswordFile } from '../../src/secrets/password-file.js';
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -39,7 +39,7 @@ describe('legacy password file', () => {
   });
 
   it('writes base64 without a newline, mode 0600 even under a permissive umask, replacing an old file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pwfile-'));
+    const dir = tempDir();
     const file = join(dir, 'VmBackup.pass');
     writeFileSync(file, 'old', { mode: 0o644 });
     const old = process.umask(0o000);

@@ -3,13 +3,13 @@
  * gzip, zstd and qemu-img.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
 import { login, raw, rpc, taskOutcome, vmRef } from '../helpers/sim-http.js';
 import { testSimulator } from '../helpers/sim.js';
+import { tempDir } from '../helpers/cli.js';
 
 let sim: Simulator | undefined;
 afterEach(async () => {
@@ -19,9 +19,7 @@ afterEach(async () => {
 
 const sh = (cmd: string, args: string[], cwd?: string) => execFileSync(cmd, args, { cwd, encoding: 'utf8' });
 
-function temp(): string {
-  return mkdtempSync(join(tmpdir(), 'sim-export-'));
-}
+const temp = tempDir;
 
 async function createTask(session: string): Promise<string> {
   return rpc<string>(sim!, 'task.create', session, 'test export', '');

@@ -3,9 +3,12 @@
  * export gives the same bytes), big disks must cost no memory, and generation must be fast
  * enough that a 1 GB/s export is not limited by it. So a generated disk is a pure function of
  * (seed, size): 2 MiB blocks (the VHD block size) are allocated or empty by a hash of the seed
- * and the block number; an allocated block's data is a per-seed random 1 MiB pattern stamped
- * with the chunk number, so two chunks never look alike.
+ * and the block number; an allocated chunk's data is a per-seed random 1 MiB pattern whose last
+ * 16 bytes are a stamp with the chunk number, so two chunks never look alike. With the stamp at
+ * the end, a chunk is served as two pieces (the shared pattern, never copied, and the stamp), and
+ * its checksum resumes a cached hash of the pattern instead of hashing 1 MiB again.
  */
+import { PrefixDigest, type ChecksumKind } from '../../formats/index.js';
 
 /** XVA chunk size (xapi-notes §4.1). */
 export const CHUNK_SIZE = 1 << 20;
@@ -16,6 +19,8 @@ export interface DiskContent {
   readonly size: number;
   /** Bytes of 1 MiB chunk `index` (shorter at the end of the disk), or null when all zero. */
   chunk(index: number): Buffer | null;
+  /** The same bytes in pieces that must not be modified, with their digests, when cheaper. */
+  pieces?(index: number, kind?: ChecksumKind): { parts: Buffer[]; digest: Partial<Record<ChecksumKind, string>> } | null;
 }
 
 export function chunkCount(size: number): number {
@@ -59,6 +64,9 @@ function patternOf(seed: number): Buffer {
   return buf;
 }
 
+const STAMP = 16;
+const prefixDigests = new Map<string, PrefixDigest>();
+
 export class GeneratedContent implements DiskContent {
   constructor(
     readonly seed: number,
@@ -71,19 +79,37 @@ export class GeneratedContent implements DiskContent {
     return block === 0 || mix(this.seed, block) / 0x100000000 < this.density;
   }
 
-  chunk(index: number): Buffer | null {
-    if (index < 0 || index * CHUNK_SIZE >= this.size) return null;
-    if (!this.blockAllocated(Math.floor((index * CHUNK_SIZE) / BLOCK_SIZE))) return null;
+  private allocatedChunk(index: number): boolean {
+    return index >= 0 && index * CHUNK_SIZE < this.size && this.blockAllocated(Math.floor((index * CHUNK_SIZE) / BLOCK_SIZE));
+  }
+
+  private stamp(index: number): Buffer {
+    const stamp = Buffer.allocUnsafe(STAMP);
+    stamp.write('VMBK', 0, 'latin1');
+    stamp.writeUInt32LE(this.seed, 4);
+    stamp.writeDoubleLE(index, 8);
+    return stamp;
+  }
+
+  pieces(index: number, kind?: ChecksumKind): { parts: Buffer[]; digest: Partial<Record<ChecksumKind, string>> } | null {
+    if (!this.allocatedChunk(index)) return null;
     const length = chunkLength(this.size, index);
-    const out = Buffer.allocUnsafe(length);
-    patternOf(this.seed).copy(out, 0, 0, length);
-    // A stamp so that chunks differ: a misplaced chunk shows up in any byte comparison.
-    if (length >= 16) {
-      out.write('VMBK', 0, 'latin1');
-      out.writeUInt32LE(this.seed, 4);
-      out.writeDoubleLE(index, 8);
+    if (length < STAMP) return { parts: [patternOf(this.seed).subarray(0, length)], digest: {} };
+    const prefix = patternOf(this.seed).subarray(0, length - STAMP);
+    const stamp = this.stamp(index);
+    if (kind === undefined) return { parts: [prefix, stamp], digest: {} };
+    const key = `${this.seed}:${length}`;
+    let cached = prefixDigests.get(key);
+    if (!cached) {
+      if (prefixDigests.size >= 64) prefixDigests.delete(prefixDigests.keys().next().value!);
+      prefixDigests.set(key, (cached = new PrefixDigest(prefix)));
     }
-    return out;
+    return { parts: [prefix, stamp], digest: { [kind]: cached.digest(kind, stamp) } };
+  }
+
+  chunk(index: number): Buffer | null {
+    const pieces = this.pieces(index);
+    return pieces && Buffer.concat(pieces.parts);
   }
 
   /** Bytes in allocated blocks: what the VDI's physical_utilisation reports. */

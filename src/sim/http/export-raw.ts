@@ -20,7 +20,11 @@ function findVdi(sim: SimState, id: string): Row {
 }
 
 async function* rawBytes(content: DiskContent): AsyncGenerator<Buffer> {
-  for (let i = 0; i < chunkCount(content.size); i++) yield content.chunk(i) ?? Buffer.alloc(chunkLength(content.size, i));
+  for (let i = 0; i < chunkCount(content.size); i++) {
+    const pieces = content.pieces?.(i);
+    if (pieces) yield* pieces.parts;
+    else yield content.chunk(i) ?? Buffer.alloc(chunkLength(content.size, i));
+  }
 }
 
 /** A 2 MiB VHD block from two 1 MiB chunks, or null when both are empty. */

@@ -86,7 +86,8 @@ export async function handleExport(sim: SimState, req: IncomingMessage, res: Ser
     checksum: sim.options.xvaChecksum,
     disks: disks.map((d) => {
       const content = sim.disks.contentOf(d.vdiRef);
-      return { id: d.id, virtualSize: d.virtualSize, chunk: (i: number) => content.chunk(i) };
+      const kind = sim.options.xvaChecksum;
+      return { id: d.id, virtualSize: d.virtualSize, chunk: (i: number) => (content.pieces ? content.pieces(i, kind) : content.chunk(i)) };
     }),
   });
   const progress = counted(source, (n) => sim.tasks.progress(t.taskRef, Math.min(0.99, n / totalBytes)));

@@ -1,0 +1,89 @@
+/**
+ * `vmbackup sim` as a user runs it: a child process that prints one JSON line, serves a pool the
+ * xen-api client can use, presents the certificate whose fingerprint it printed, and stops on
+ * SIGTERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { afterEach, expect, it } from 'vitest';
+import { createClient } from 'xen-api';
+import { BIN, tempDir } from '../helpers/cli.js';
+
+let child: ChildProcess | undefined;
+afterEach(() => {
+  child?.kill('SIGKILL');
+  child = undefined;
+});
+
+function start(args: string[]): Promise<{ url: string; user: string; password: string; fingerprint: string | null }> {
+  child = spawn(process.execPath, [BIN, 'sim', '--port', '0', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child!.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) resolve(JSON.parse(line));
+    });
+    child!.on('exit', (code) => reject(new Error(`sim exited with ${code}`)));
+  });
+}
+
+function peerFingerprint(url: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port), rejectUnauthorized: false }, () => {
+      const der = socket.getPeerCertificate().raw;
+      socket.end();
+      resolve(`SHA256:${createHash('sha256').update(der).digest('hex')}`);
+    });
+    socket.on('error', reject);
+  });
+}
+
+it('prints url, user, password and the TLS fingerprint as the first stdout line, and serves the pool', async () => {
+  const info = await start(['--vms', '5', '--user', 'admin', '--password', 's3cret']);
+  expect(info).toMatchObject({ url: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), user: 'admin', password: 's3cret' });
+  expect(info.fingerprint).toMatch(/^SHA256:[0-9a-f]{64}$/);
+  expect(await peerFingerprint(info.url)).toBe(info.fingerprint);
+  const xapi = createClient({ url: info.url, auth: { user: info.user, password: info.password }, allowUnauthorized: true });
+  await xapi.connect();
+  await xapi.objectsFetched;
+  const regular = Object.values(xapi.objects.indexes.type.VM ?? {}).filter((v) => !v.is_a_template && !v.is_control_domain);
+  expect(regular).toHaveLength(5);
+  await xapi.disconnect();
+  child!.kill('SIGTERM');
+  expect(await new Promise((r) => child!.on('exit', r))).toBe(0);
+});
+
+it('--http --pool loads our JSON fixture or a XAPI database dump; --fault applies', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'pool.json'), JSON.stringify({ vms: [{ name: 'only one', disks: [{ size: '2MiB' }] }] }));
+  const info = await start(['--http', '--pool', join(dir, 'pool.json'), '--fault', 'http-500=/export']);
+  expect(info.fingerprint).toBeNull();
+  const xapi = createClient({ url: info.url, auth: { user: info.user, password: info.password } });
+  await xapi.connect();
+  await xapi.objectsFetched;
+  const vm = Object.values(xapi.objects.indexes.type.VM ?? {}).find((v) => v.name_label === 'only one')!;
+  await expect(xapi.getResource('/export/', { query: { ref: vm.$ref } })).rejects.toThrow('unexpected 500');
+  await xapi.disconnect();
+  child!.kill('SIGTERM');
+  await new Promise((r) => child!.on('exit', r));
+
+  const dump = await start(['--http', '--pool', new URL('../fixtures/xapi-db/state1.xml', import.meta.url).pathname]);
+  const client = createClient({ url: dump.url, auth: { user: dump.user, password: dump.password } });
+  await client.connect();
+  await client.objectsFetched;
+  expect(Object.values(client.objects.indexes.type.VM ?? {}).map((v) => v.name_label)).toContain('Iscsi Box');
+  await client.disconnect();
+});
+
+it('refuses a bad flag with a usage error', async () => {
+  child = spawn(process.execPath, [BIN, 'sim', '--fault', 'explode'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  expect(await new Promise((r) => child!.on('exit', r))).toBe(2);
+  expect(err).toMatch(/unknown fault "explode"/);
+});
