@@ -3,13 +3,14 @@
  * xen-api client can use, presents the certificate whose fingerprint it printed, and stops on
  * SIGTERM.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterEach, expect, it } from 'vitest';
 import { createClient } from 'xen-api';
+import { fingerprintOf } from '../../src/sim/index.js';
 import { BIN, tempDir } from '../helpers/cli.js';
 
 let child: ChildProcess | undefined;
@@ -78,6 +79,14 @@ it('--http --pool loads our JSON fixture or a XAPI database dump; --fault applie
   await client.objectsFetched;
   expect(Object.values(client.objects.indexes.type.VM ?? {}).map((v) => v.name_label)).toContain('Iscsi Box');
   await client.disconnect();
+});
+
+it('--tls-cert/--tls-key serve a given certificate, and print its fingerprint', async () => {
+  const dir = tempDir();
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=xen-test', '-keyout', 'k.pem', '-out', 'c.pem'], { cwd: dir, stdio: 'ignore' });
+  const info = await start(['--vms', '1', '--tls-cert', join(dir, 'c.pem'), '--tls-key', join(dir, 'k.pem')]);
+  expect(info.fingerprint).toBe(fingerprintOf(readFileSync(join(dir, 'c.pem'), 'utf8')));
+  expect(await peerFingerprint(info.url)).toBe(info.fingerprint);
 });
 
 it('refuses a bad flag with a usage error', async () => {

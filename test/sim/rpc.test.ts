@@ -146,6 +146,24 @@ describe('tasks and backup calls', () => {
     for (const vdi of owned) expect(sim.state.store.get(vdi)).toBeUndefined();
   });
 
+  it('generic accessors: get_by_uuid, get_by_name_label, get_<field>, add_<set>/remove_<set>', async () => {
+    sim = await testSimulator({ http: true });
+    const session = await login(sim);
+    const row = sim.state.store.rows('VM').find((v) => v.record.name_label === 'db.example.com')!;
+    expect(await rpc(sim, 'VM.get_by_uuid', session, row.record.uuid)).toBe(row.ref);
+    expect(await failure(rpc(sim, 'VM.get_by_uuid', session, 'nope'))).toMatchObject({ code: 'UUID_INVALID', params: ['VM', 'nope'] });
+    expect(await rpc(sim, 'VM.get_by_name_label', session, 'db.example.com')).toEqual([row.ref]);
+    expect(await rpc(sim, 'VM.get_power_state', session, row.ref)).toBe('Halted');
+    await rpc(sim, 'VM.add_tags', session, row.ref, 'backup');
+    await rpc(sim, 'VM.add_tags', session, row.ref, 'backup');
+    expect(await rpc(sim, 'VM.get_tags', session, row.ref)).toEqual(['backup']);
+    await rpc(sim, 'VM.remove_tags', session, row.ref, 'backup');
+    expect(await rpc(sim, 'VM.get_tags', session, row.ref)).toEqual([]);
+    await rpc(sim, 'VM.add_to_other_config', session, row.ref, 'k', 'v');
+    expect(await failure(rpc(sim, 'VM.add_to_other_config', session, row.ref, 'k', 'w'))).toMatchObject({ code: 'MAP_DUPLICATE_KEY', params: ['VM', 'other_config', row.record.uuid, 'k'] });
+    expect(await failure(rpc(sim, 'VM.set_uuid', session, row.ref, 'x'))).toMatchObject({ code: 'MESSAGE_METHOD_UNKNOWN' });
+  });
+
   it('VDI.snapshot and VDI.set_name_label', async () => {
     sim = await testSimulator({ http: true });
     xapi = clientFor(sim);

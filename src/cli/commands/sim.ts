@@ -16,10 +16,11 @@ import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 
 export const SIM_USAGE = `vmbackup sim [--port N] [--http] [--pool FILE | --vms N] [--user U] [--password P] [--json]
-           [--address IP] [--checksum xxhash|sha1] [--fault SPEC]...
+           [--address IP] [--checksum xxhash|sha1] [--tls-cert FILE --tls-key FILE] [--fault SPEC]...
   Runs a simulated XenServer/XCP-ng pool (XAPI over HTTPS by default; --port 0 picks a free port).
   --pool FILE  our JSON pool fixture, or a XAPI database dump (xe pool-dump-database)
   --vms N      a generated pool of N VMs (default 12)
+  --tls-cert FILE --tls-key FILE   serve this PEM certificate instead of a self-signed one
 ${FAULT_HELP}`;
 
 const OPTIONS = {
@@ -32,6 +33,8 @@ const OPTIONS = {
   json: { type: 'boolean' },
   address: { type: 'string' },
   checksum: { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
   fault: { type: 'string', multiple: true },
 } as const;
 
@@ -57,6 +60,14 @@ async function poolSource(io: CliIo, pool: string | undefined, vms: string | und
     return { pool: checkFixture(JSON.parse(text), pool) };
   } catch (err) {
     throw new VmbackupError('INPUT_UNREADABLE', `${pool}: ${(err as Error).message}`, 'give a JSON pool fixture or a XAPI XML database dump');
+  }
+}
+
+async function readPem(io: CliIo, file: string): Promise<string> {
+  try {
+    return await readFile(resolve(io.cwd, file), 'utf8');
+  } catch (err) {
+    throw new VmbackupError('INPUT_UNREADABLE', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code}`, 'check the path');
   }
 }
 
@@ -88,6 +99,8 @@ export async function simCommand(args: string[], io: CliIo, untilStopped: Promis
   const port = values.port === undefined ? 8443 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port ${values.port}: expected 0..65535`);
   if (values.checksum !== undefined && values.checksum !== 'xxhash' && values.checksum !== 'sha1') throw usage('--checksum is xxhash or sha1');
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw usage('give both --tls-cert and --tls-key');
+  const tls = values['tls-cert'] === undefined ? undefined : { cert: await readPem(io, values['tls-cert']), key: await readPem(io, values['tls-key']!) };
   const sim = await startSimulator({
     ...(await poolSource(io, values.pool, values.vms)),
     port,
@@ -96,6 +109,7 @@ export async function simCommand(args: string[], io: CliIo, untilStopped: Promis
     ...(values.password ? { password: values.password } : {}),
     ...(values.address ? { address: values.address } : {}),
     ...(values.checksum ? { xvaChecksum: values.checksum as 'xxhash' | 'sha1' } : {}),
+    ...(tls ? { tls } : {}),
   });
   try {
     for (const spec of values.fault ?? []) applyFaultSpec(sim.faults, spec);
