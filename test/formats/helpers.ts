@@ -1,23 +1,7 @@
 /** Shared test helpers for the formats tests: temp dirs, external tools, deterministic data. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, onTestFinished } from 'vitest';
 
-/** A temp dir removed after the test file; call it at file or describe level. */
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `vmbackup-${prefix}-`));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A temp dir removed when the current test ends; call it inside a test. */
-export function testTempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `vmbackup-${prefix}-`));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+export { tempDirForFile as tempDir, tempDirForTest as testTempDir } from '../helpers/temp.js';
 
 export interface RunResult {
   readonly status: number | null;

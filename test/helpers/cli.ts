@@ -1,8 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDirForTest } from './temp.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/vmbackup.js', import.meta.url));
 
@@ -18,15 +16,7 @@ export function vmbackup(args: string[], cwd: string, input?: string): CliResult
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** One folder per test process for every temp dir, removed when the process ends. */
-const ROOT = join(tmpdir(), `vmbackup-test-${process.pid}`);
-let cleanupRegistered = false;
-
+/** A scratch folder for the current test, removed when it ends. */
 export function tempDir(): string {
-  if (!cleanupRegistered) {
-    cleanupRegistered = true;
-    mkdirSync(ROOT, { recursive: true });
-    process.on('exit', () => rmSync(ROOT, { recursive: true, force: true }));
-  }
-  return mkdtempSync(join(ROOT, 'case-'));
+  return tempDirForTest('test');
 }
