@@ -13,13 +13,19 @@ export const SMALL_POOL: PoolFixture = {
   ],
 };
 
+// Everything a test starts, so that one `afterEach(stopAll)` stops it.
+const liveSims = new Set<Simulator>();
+const liveClients = new Set<Xapi>();
+
 /** A simulator that answers fast: no 5 s delay on bad logins, progress on every step. */
-export function testSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
-  return startSimulator({ pool: SMALL_POOL, loginFailureDelayMs: 0, progressIntervalMs: 0, ...opts });
+export async function testSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const sim = await startSimulator({ pool: SMALL_POOL, loginFailureDelayMs: 0, progressIntervalMs: 0, ...opts });
+  liveSims.add(sim);
+  return sim;
 }
 
 export function clientFor(sim: Simulator, opts: Partial<Parameters<typeof createClient>[0]> = {}): Xapi {
-  return createClient({
+  const client = createClient({
     url: sim.url,
     auth: { user: sim.user, password: sim.password },
     allowUnauthorized: true,
@@ -27,11 +33,20 @@ export function clientFor(sim: Simulator, opts: Partial<Parameters<typeof create
     callTimeout: 10_000,
     ...opts,
   });
+  liveClients.add(client);
+  return client;
 }
 
-/** Disconnects, then lets the fire-and-forget logout land before the server goes away. */
-export async function shutdown(xapi: Xapi | undefined, sim: Simulator | undefined): Promise<void> {
-  if (xapi && xapi.status !== 'disconnected') await xapi.disconnect();
-  await new Promise((r) => setTimeout(r, 100));
-  await sim?.close();
+/**
+ * Disconnects every client a test made, lets their fire-and-forget logouts land, then closes
+ * every simulator it started.
+ */
+export async function stopAll(): Promise<void> {
+  const clients = [...liveClients];
+  liveClients.clear();
+  for (const client of clients) if (client.status !== 'disconnected') await client.disconnect();
+  if (clients.length > 0) await new Promise((r) => setTimeout(r, 100));
+  const sims = [...liveSims];
+  liveSims.clear();
+  await Promise.all(sims.map((sim) => sim.close()));
 }

@@ -8,14 +8,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
 import { login, raw, rpc, taskOutcome, vmRef } from '../helpers/sim-http.js';
-import { testSimulator } from '../helpers/sim.js';
+import { stopAll, testSimulator } from '../helpers/sim.js';
 import { tempDir } from '../helpers/cli.js';
 
 let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
+afterEach(stopAll);
 
 const sh = (cmd: string, args: string[], cwd?: string) => execFileSync(cmd, args, { cwd, encoding: 'utf8' });
 

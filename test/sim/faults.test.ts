@@ -5,15 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Xapi, XapiObject } from 'xen-api';
 import type { Simulator } from '../../src/sim/index.js';
 import { applyFaultSpec } from '../../src/sim/fault-spec.js';
-import { clientFor, shutdown, testSimulator } from '../helpers/sim.js';
+import { clientFor, stopAll, testSimulator } from '../helpers/sim.js';
 
 let sim: Simulator | undefined;
 let xapi: Xapi | undefined;
-afterEach(async () => {
-  await shutdown(xapi, sim);
-  sim = undefined;
-  xapi = undefined;
-});
+afterEach(stopAll);
 
 async function connected(opts: Parameters<typeof testSimulator>[0] = {}): Promise<Xapi> {
   sim = await testSimulator({ http: true, ...opts });

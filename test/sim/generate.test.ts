@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AWKWARD_NAMES, generatePool } from '../../src/sim/pool/generate.js';
-import { testSimulator } from '../helpers/sim.js';
+import { stopAll, testSimulator } from '../helpers/sim.js';
+
+afterEach(stopAll);
 
 describe('generated pools', () => {
   it('always hold control domains, templates, a snapshot and plain-named VMs with disks', async () => {
@@ -14,7 +16,6 @@ describe('generated pools', () => {
       expect(regular).toHaveLength(n);
       const plain = regular.filter((v) => /^[a-z]+-\d\d$/.test(String(v.name_label)) && (v.VBDs as string[]).length > 1);
       expect(plain.length).toBeGreaterThanOrEqual(Math.min(n, 3));
-      await sim.close();
     }
   });
 
@@ -32,6 +33,5 @@ describe('generated pools', () => {
     expect(sim.state.store.rows('VM').filter((v) => !v.record.is_a_template && !v.record.is_control_domain)).toHaveLength(10_000);
     const sr = sim.state.store.rows('SR').find((s) => s.record.name_label === 'Local storage')!;
     expect((sr.record.VDIs as string[]).length).toBeGreaterThan(10_000);
-    await sim.close();
   }, 60_000);
 });

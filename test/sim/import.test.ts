@@ -9,15 +9,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Xapi } from 'xen-api';
 import type { Simulator } from '../../src/sim/index.js';
 import { login, raw, rpc, taskOutcome, vmRef } from '../helpers/sim-http.js';
-import { clientFor, shutdown, testSimulator } from '../helpers/sim.js';
+import { clientFor, stopAll, testSimulator } from '../helpers/sim.js';
 
 let sim: Simulator | undefined;
 let xapi: Xapi | undefined;
-afterEach(async () => {
-  await shutdown(xapi, sim);
-  sim = undefined;
-  xapi = undefined;
-});
+afterEach(stopAll);
 
 const REAL_XVA = readFileSync(new URL('../fixtures/xva/vmexport.bin', import.meta.url));
 

@@ -6,15 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Xapi, XapiObject } from 'xen-api';
 import type { Simulator } from '../../src/sim/index.js';
 import { login, rpc } from '../helpers/sim-http.js';
-import { clientFor, shutdown, testSimulator } from '../helpers/sim.js';
+import { clientFor, stopAll, testSimulator } from '../helpers/sim.js';
 
 let sim: Simulator | undefined;
 let xapi: Xapi | undefined;
-afterEach(async () => {
-  await shutdown(xapi, sim);
-  sim = undefined;
-  xapi = undefined;
-});
+afterEach(stopAll);
 
 async function failure(promise: Promise<unknown>): Promise<{ code?: string; params?: string[] }> {
   try {

@@ -7,15 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Xapi, XapiObject } from 'xen-api';
 import type { Simulator } from '../../src/sim/index.js';
-import { clientFor, shutdown, testSimulator } from '../helpers/sim.js';
+import { clientFor, stopAll, testSimulator } from '../helpers/sim.js';
 
 let sim: Simulator | undefined;
 let xapi: Xapi | undefined;
-afterEach(async () => {
-  await shutdown(xapi, sim);
-  sim = undefined;
-  xapi = undefined;
-});
+afterEach(stopAll);
 
 function vms(x: Xapi): XapiObject[] {
   return Object.values(x.objects.indexes.type.VM ?? {});
