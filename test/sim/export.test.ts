@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { VhdParser } from '../../src/formats/index.js';
 import type { Simulator } from '../../src/sim/index.js';
 import { login, raw, rpc, taskOutcome, vmRef } from '../helpers/sim-http.js';
 import { stopAll, testSimulator } from '../helpers/sim.js';
@@ -126,5 +127,26 @@ describe('GET /export_raw_vdi', () => {
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toMatch(/^Basic /);
     expect((await taskOutcome(sim, session, task)).error_info[0]).toBe('SESSION_AUTHENTICATION_FAILED');
+  });
+});
+
+describe('GET /export_raw_vdi with base= (a differencing VHD)', () => {
+  it('holds only the blocks that differ from the base', async () => {
+    sim = await testSimulator({ http: true });
+    const session = await login(sim);
+    const disks = sim.state.store.rows('VDI').filter((v) => !v.record.is_a_snapshot && Number(v.record.virtual_size) >= 4 * 2 ** 20);
+    const [a, b] = disks;
+    const snap = await rpc<string>(sim, 'VDI.snapshot', session, a!.ref, {});
+    const blocksOf = async (query: string) => {
+      const body = (await raw(sim!, 'GET', `/export_raw_vdi?session_id=${session}&format=vhd&${query}`)).body;
+      const events = [...new VhdParser().feed(body)];
+      const start = events.find((e) => e.type === 'start');
+      return { diskType: start?.type === 'start' ? start.footer.diskType : undefined, blocks: events.filter((e) => e.type === 'block').length };
+    };
+    // A snapshot shares its source's content: nothing differs.
+    expect(await blocksOf(`vdi=${a!.ref}&base=${snap}`)).toEqual({ diskType: 4, blocks: 0 });
+    // Against another disk, every block that holds data on either side is present.
+    expect((await blocksOf(`vdi=${a!.ref}&base=${b!.ref}`)).blocks).toBeGreaterThan(0);
+    expect((await blocksOf(`vdi=${a!.ref}`)).diskType).toBe(3);
   });
 });
