@@ -1,0 +1,205 @@
+import fc from 'fast-check';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { VmbackupError } from '../../src/errors.js';
+import {
+  backupFolderName,
+  backupFolderSortKey,
+  insideBackupDir,
+  isBackupFolderName,
+  isPoolDbFileName,
+  poolDbFileName,
+  poolDbFolderName,
+  vmFolderName,
+  vmNameOfFolder,
+} from '../../src/backup/layout.js';
+import { tempDirForFile } from '../helpers/temp.js';
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof VmbackupError ? err.code : `not a VmbackupError: ${String(err)}`;
+  }
+  return undefined;
+}
+
+describe('vmFolderName', () => {
+  it.each([
+    ['web 01', 'web 01'],
+    ['Überwachung (prod) #2', 'Überwachung (prod) #2'],
+    ['日本語 VM', '日本語 VM'],
+    ["it's \"quoted\" $HOME `x` : * ? < > |", "it's \"quoted\" $HOME `x` : * ? < > |"],
+    ['.hidden', '.hidden'],
+    ['...', '...'],
+    ['100%', '100%'],
+    ['a/b', '%a%2Fb'],
+    ['a\\b', '%a%5Cb'],
+    ['nul\0byte', '%nul%00byte'],
+    ['tab\tx', '%tab%09x'],
+    ['line\nfeed', '%line%0Afeed'],
+    ['del\x7f', '%del%7F'],
+    ['c1\u0085', '%c1%C2%85'],
+    ['.', '%.'],
+    ['..', '%..'],
+    ['', '%'],
+    ['%', '%%25'],
+    ['%20 off', '%%2520 off'],
+    ['../../etc', '%..%2F..%2Fetc'],
+    ['/', '%%2F'],
+    ['50% a/b', '%50%25 a%2Fb'],
+  ])('%j → %j', (name, folder) => {
+    expect(vmFolderName(name)).toBe(folder);
+    expect(vmNameOfFolder(folder)).toBe(name);
+  });
+
+  it('throws VM_NAME_TOO_LONG, naming the VM, above 255 bytes', () => {
+    expect(vmFolderName('a'.repeat(255))).toHaveLength(255);
+    expect(codeOf(() => vmFolderName('a'.repeat(256)))).toBe('VM_NAME_TOO_LONG');
+    // 85 × 3-byte characters = 255 bytes; one more is too long.
+    expect(vmFolderName('€'.repeat(85))).toBe('€'.repeat(85));
+    expect(codeOf(() => vmFolderName('€'.repeat(86)))).toBe('VM_NAME_TOO_LONG');
+    // Encoding triples a slash: 84 slashes → 1 + 252 bytes, 85 → 256.
+    expect(vmFolderName('/'.repeat(84))).toHaveLength(253);
+    expect(codeOf(() => vmFolderName('/'.repeat(85)))).toBe('VM_NAME_TOO_LONG');
+    try {
+      vmFolderName('big-vm-' + 'x'.repeat(300));
+    } catch (err) {
+      expect((err as VmbackupError).message).toContain('big-vm-xxx');
+      expect((err as VmbackupError).hint).toBeTruthy();
+    }
+  });
+
+  it('refuses a name that is not valid Unicode (a lone surrogate)', () => {
+    expect(codeOf(() => vmFolderName('a\ud800b'))).toBe('VM_NAME_INVALID');
+  });
+
+  it.each(['%', '%2F', '%a%2fb', '%a%2', '%a%ZZb', '%abc', '%a/b', 'a\tb', 'a/b', '', '.', '..', '%%C3', '%%FF'])(
+    'vmNameOfFolder refuses %j, which vmFolderName never produces',
+    (folder) => {
+      if (folder === '%') return expect(vmNameOfFolder(folder)).toBe(''); // the one valid short form
+      expect(codeOf(() => vmNameOfFolder(folder))).toBe('FOLDER_NAME_INVALID');
+    },
+  );
+
+  describe('property: any name maps to one safe, reversible, distinct path component', () => {
+    const dir = tempDirForFile('layout');
+    const special = fc.constantFrom('/', '\\', '\0', '%', '.', '..', '\t', '\n', '\x7f', '\u0085', '\u009f', ' ', 'é', '😀', '%2F', '\u2028');
+    const name = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 20 }),
+      fc.string({ unit: 'binary', maxLength: 20 }),
+      fc.array(fc.oneof(special, fc.string({ unit: 'binary', maxLength: 3 })), { maxLength: 12 }).map((parts) => parts.join('')),
+      fc.constantFrom('', '.', '..', '%', '%%', '/', '\0'),
+    );
+
+    it('round-trips, stays inside backup_dir and can be created', async () => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(name, async (vm) => {
+          const folder = vmFolderName(vm);
+          expect(vmNameOfFolder(folder)).toBe(vm);
+          expect(folder).not.toMatch(/[/\0]/);
+          expect(folder).not.toBe('.');
+          expect(folder).not.toBe('..');
+          expect(folder).not.toBe('');
+          const root = join(dir, `r${n++}`);
+          mkdirSync(root);
+          const path = insideBackupDir(root, folder);
+          expect(dirname(path)).toBe(resolve(root));
+          mkdirSync(path); // throws if it is not one valid component
+          expect(readdirSync(root)).toEqual([folder]);
+          rmSync(root, { recursive: true });
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('gives distinct folders to distinct names', () => {
+      fc.assert(
+        fc.property(name, name, (a, b) => {
+          fc.pre(a !== b);
+          expect(vmFolderName(a)).not.toBe(vmFolderName(b));
+        }),
+        { numRuns: 2000 },
+      );
+    });
+  });
+});
+
+describe('backup folder names', () => {
+  const at = new Date(2016, 10, 30, 14, 45, 18); // local time, like the old script
+  it('formats both styles in local time', () => {
+    expect(backupFolderName(at, 'legacy')).toBe('backup-2016-11-30-(14:45:18)');
+    expect(backupFolderName(at, 'nas')).toBe('backup-2016-11-30-(14-45-18)');
+    expect(backupFolderName(new Date(2024, 0, 2, 3, 4, 5), 'nas')).toBe('backup-2024-01-02-(03-04-05)');
+  });
+
+  it.each([
+    ['backup-2016-11-30-(14:45:18)', true],
+    ['backup-2016-11-30-(14-45-18)', true],
+    ['backup-2017-09-28-(23-42-55)', true],
+    ['backup-2016-11-30-(14:45-18)', false],
+    ['backup-2016-11-30-(14-45:18)', false],
+    ['backup-2016-11-30-(14:45:18)x', false],
+    ['xbackup-2016-11-30-(14:45:18)', false],
+    ['backup-2016-11-30-14:45:18', false],
+    ['backup-2016-1-30-(14:45:18)', false],
+    ['backup-2016-13-30-(14:45:18)', false],
+    ['backup-2016-11-00-(14:45:18)', false],
+    ['backup-2016-11-30-(24:45:18)', false],
+    ['backup-2016-11-30-(14:60:18)', false],
+    ['backup-2016-11-30-(14_45_18)', false],
+    ['backup-2016-11-30', false],
+    ['success', false],
+    ['', false],
+  ])('isBackupFolderName(%j) is %s', (name, expected) => {
+    expect(isBackupFolderName(name)).toBe(expected);
+  });
+
+  it('sort keys order legacy and nas names by time', () => {
+    expect(backupFolderSortKey('backup-2016-11-30-(14:45:18)')).toBe('20161130144518');
+    expect(backupFolderSortKey('backup-2016-11-30-(14-45-18)')).toBe('20161130144518');
+  });
+
+  it('every name it makes is recognised', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date(1970, 0, 2), max: new Date(9999, 11, 30), noInvalidDate: true }), fc.constantFrom('legacy' as const, 'nas' as const), (d, style) => {
+        expect(isBackupFolderName(backupFolderName(d, style))).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('insideBackupDir', () => {
+  const base = '/srv/backup';
+  it.each([
+    [['vm'], '/srv/backup/vm'],
+    [['vm', 'backup-2016-11-30-(14:45:18)', 'vm.xva'], '/srv/backup/vm/backup-2016-11-30-(14:45:18)/vm.xva'],
+    [['..foo'], '/srv/backup/..foo'],
+    [['/srv/backup/vm/x'], '/srv/backup/vm/x'],
+  ])('accepts %j', (parts, expected) => {
+    expect(insideBackupDir(base, ...parts)).toBe(expected);
+    expect(insideBackupDir(base + '/', ...parts)).toBe(expected);
+  });
+
+  it.each([[[]], [['']], [['.']], [['..']], [['../backup2']], [['vm', '..', '..', 'etc']], [['/etc/passwd']], [['/srv/backup']], [['a\0b']]])(
+    'refuses %j with PATH_OUTSIDE_BACKUP_DIR',
+    (parts) => {
+      expect(codeOf(() => insideBackupDir(base, ...parts))).toBe('PATH_OUTSIDE_BACKUP_DIR');
+    },
+  );
+});
+
+describe('pool DB names', () => {
+  it('builds the folder and dump names', () => {
+    expect(poolDbFolderName('xs01')).toBe('METADATA_xs01');
+    expect(poolDbFolderName('a/b')).toBe('METADATA_%a%2Fb');
+    expect(poolDbFolderName('..')).toBe('METADATA_%..');
+    expect(codeOf(() => poolDbFolderName('h'.repeat(250)))).toBe('HOST_NAME_TOO_LONG');
+    const name = poolDbFileName(new Date(2016, 10, 30, 4, 5, 6));
+    expect(name).toBe('pool_db_20161130-040506.dump');
+    expect(isPoolDbFileName(name)).toBe(true);
+    expect(isPoolDbFileName('pool_db_20161130-040506.dump.partial')).toBe(false);
+  });
+});
