@@ -4,6 +4,7 @@
  * throttled at the source (a few events per second per VM, never one per chunk).
  */
 import type { VdiExportFormat } from '../config/index.js';
+import type { Scope } from '../selection/index.js';
 
 export type BackupMode = 'vm-export' | 'vdi-export';
 
@@ -16,6 +17,10 @@ export interface VmError {
   /** A XAPI code (SR_FULL, VDI_IO_ERROR...) or one of ours (NO_SPACE, VERIFY_FAILED, ...). */
   code: string;
   message: string;
+  /** Where it failed: the status log's legacy codes (SNAPSHOT-FAIL, VM-EXPORT-FAIL...) follow from it. */
+  phase?: Phase;
+  /** What usually fixes it, when known. */
+  hint?: string;
 }
 
 export interface VmResult {
@@ -60,7 +65,9 @@ export interface RunSummary {
   backupDir: string;
   vms: VmResult[];
   poolDb: PoolDbResult | null;
-  /** S/W/E as the original counts them: one per VM, plus one E for a failed pool DB dump. */
+  /** Errors that belong to no single VM's backup (e.g. two VMs with one name). */
+  problems: VmError[];
+  /** S/W/E as the original counts them: one per VM, plus one E for a failed pool DB dump and per problem. */
   counts: { success: number; warning: number; error: number };
   status: RunStatus;
   interrupted: boolean;
@@ -76,7 +83,7 @@ export interface PlannedVm {
 }
 
 export type ProgressEvent =
-  | { type: 'run-start'; at: Date; vms: PlannedVm[]; poolDb: boolean }
+  | { type: 'run-start'; at: Date; vms: PlannedVm[]; scope: Scope; poolDb: boolean }
   | { type: 'vm-start'; vm: PlannedVm; index: number }
   | { type: 'phase'; vm: string; phase: Phase }
   | { type: 'bytes'; vm: string; done: number; estimate: number; rate: number }

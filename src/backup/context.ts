@@ -1,0 +1,21 @@
+/** What every step of a run shares: the pool, the settings, where to write, how to report. */
+import type { EffectiveSettings } from '../config/index.js';
+import type { PoolConnection } from '../xapi/connection.js';
+import type { EventSink } from './events.js';
+import type { BackupFolderStyle } from './layout.js';
+import type { RetryPolicy } from './snapshots.js';
+
+export interface RunContext {
+  conn: PoolConnection;
+  settings: EffectiveSettings;
+  /** Absolute path of backup_dir. */
+  backupDir: string;
+  folderStyle: BackupFolderStyle;
+  /** Tags our snapshots: a later run recognises leftovers by it. */
+  runId: string;
+  emit: EventSink;
+  retry: RetryPolicy;
+  /** Aborted by SIGINT/SIGTERM: streams stop, tasks are cancelled, cleanup still runs. */
+  signal: AbortSignal;
+  now(): Date;
+}

@@ -1,0 +1,47 @@
+/**
+ * What a run will do, from the cfg and the pool's VMs: the scope (selection/), each VM's mode,
+ * retention and estimated size, in the old script's order (every vdi-export, then every
+ * vm-export). Pure: the preview prints it, the run executes it.
+ */
+import type { CfgModel, ConfigIssue, EffectiveSettings } from '../config/index.js';
+import { resolveScope, type Scope, type ScopeEntry } from '../selection/index.js';
+import type { VmInfo } from '../xapi/records.js';
+import type { BackupMode, PlannedVm } from './events.js';
+import { bootDisk } from './exports.js';
+import { estimateVdiBytes, estimateXvaBytes } from './free-space.js';
+
+export interface BackupPlan {
+  vms: PlannedVm[];
+  scope: Scope;
+  /** Scope warnings and errors (unknown names, duplicate names...), with the cfg's lines. */
+  issues: ConfigIssue[];
+}
+
+export function estimateFor(vm: VmInfo, mode: BackupMode, settings: EffectiveSettings): number {
+  if (mode === 'vm-export') {
+    return estimateXvaBytes(vm.vbds.filter((b) => b.type === 'Disk' && b.vdi).map((b) => b.vdi!.virtualSize));
+  }
+  const boot = bootDisk(vm);
+  return boot?.vdi ? estimateVdiBytes(boot.vdi.virtualSize, settings.vdiExportFormat) : 0;
+}
+
+export function planBackup(model: CfgModel, settings: EffectiveSettings, pool: VmInfo[], file: string): BackupPlan {
+  const candidates = pool.map((vm) => ({
+    name: vm.name,
+    uuid: vm.uuid,
+    isTemplate: vm.isTemplate,
+    isSnapshot: vm.isSnapshot,
+    isControlDomain: vm.isControlDomain,
+  }));
+  const scope = resolveScope(model, candidates, { file });
+  const byUuid = new Map(pool.map((vm) => [vm.uuid, vm]));
+  const planned = (mode: BackupMode) => (entry: ScopeEntry): PlannedVm => {
+    const vm = byUuid.get(entry.vm.uuid!)!;
+    return { name: vm.name, uuid: vm.uuid, mode, maxBackups: entry.maxBackups ?? settings.maxBackups, estimate: estimateFor(vm, mode, settings) };
+  };
+  return {
+    vms: [...scope.vdiExport.map(planned('vdi-export')), ...scope.vmExport.map(planned('vm-export'))],
+    scope,
+    issues: [...scope.errors, ...scope.warnings],
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The preview of a run against the pool: the plan with estimates, what retention would delete
+ * after the next successful backup of each VM, whether backup_dir takes a file (the old preview
+ * only checked that it existed), and its free space against the estimate. Reads, never writes
+ * (except the write test's own probe file).
+ */
+import { resolve } from 'node:path';
+import type { CfgModel, EffectiveSettings } from '../config/index.js';
+import type { PoolConnection } from '../xapi/connection.js';
+import type { PlannedVm } from './events.js';
+import { freeBytes } from './free-space.js';
+import { backupFolderName, insideBackupDir, vmFolderName } from './layout.js';
+import { type BackupPlan, planBackup } from './plan.js';
+import { afterSuccess, readListing } from './retention.js';
+import { checkBackupDir } from './run.js';
+
+export interface PreviewVm extends PlannedVm {
+  /** Folders (relative to backup_dir) retention would delete after this VM's next success. */
+  wouldDelete: string[];
+}
+
+export interface PoolPreview {
+  plan: BackupPlan;
+  vms: PreviewVm[];
+  backupDir: string;
+  /** null when writable, else why not. */
+  notWritable: string | null;
+  free: number | null;
+  totalEstimate: number;
+}
+
+async function retentionAfterNextRun(backupDir: string, vm: PlannedVm, now: Date): Promise<string[]> {
+  const folder = vmFolderName(vm.name);
+  const listing = await readListing(insideBackupDir(backupDir, folder)).catch(() => []);
+  const next = backupFolderName(now, 'legacy');
+  return afterSuccess([...listing, { name: next, isDirectory: true, successful: true }], vm.maxBackups, next).map((name) => `${folder}/${name}`);
+}
+
+export async function previewRun(conn: PoolConnection, model: CfgModel, settings: EffectiveSettings, source: string, now: Date): Promise<PoolPreview> {
+  const plan = planBackup(model, settings, conn.vms(), source);
+  const backupDir = resolve(settings.backupDir);
+  let notWritable: string | null = null;
+  try {
+    await checkBackupDir(backupDir);
+  } catch (err) {
+    notWritable = (err as Error).message;
+  }
+  const vms: PreviewVm[] = [];
+  for (const vm of plan.vms) vms.push({ ...vm, wouldDelete: notWritable ? [] : await retentionAfterNextRun(backupDir, vm, now) });
+  return {
+    plan,
+    vms,
+    backupDir,
+    notWritable,
+    free: notWritable ? null : await freeBytes(backupDir),
+    totalEstimate: plan.vms.reduce((sum, vm) => sum + vm.estimate, 0),
+  };
+}

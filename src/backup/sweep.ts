@@ -1,0 +1,45 @@
+/**
+ * Before a VM's backup: remove the snapshots an earlier run of ours left behind (killed, or
+ * cleanup failed), found by our other_config tag and by what they are snapshots of. Things that
+ * only look like ours (RESTORE_<vm>, SNAP_<vm>_... without the tag) are left alone, with a
+ * warning: they may be someone's real VM or disk (NAU #96).
+ */
+import type { PoolConnection } from '../xapi/connection.js';
+import { str, vdiInfo, type VmInfo } from '../xapi/records.js';
+import { destroyVdi, destroyVmSnapshot, type RetryPolicy, RUN_TAG } from './snapshots.js';
+
+export interface SweepResult {
+  removed: string[];
+  warnings: string[];
+}
+
+export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: RetryPolicy, log?: (message: string) => void): Promise<SweepResult> {
+  const removed: string[] = [];
+  const warnings: string[] = [];
+  const vms = conn.vms();
+  for (const snap of vms.filter((v) => v.isSnapshot && v.snapshotOf === vm.ref)) {
+    if (snap.otherConfig[RUN_TAG] === undefined) continue;
+    await destroyVmSnapshot(conn, snap.ref, retry, log);
+    removed.push(`snapshot ${snap.name} (${snap.uuid}) from run ${snap.otherConfig[RUN_TAG]}`);
+  }
+  if (removed.length > 0) await conn.settle();
+  for (const other of vms.filter((v) => v.name === `RESTORE_${vm.name}` && v.otherConfig[RUN_TAG] === undefined)) {
+    warnings.push(`left alone: ${other.isSnapshot ? 'snapshot' : 'VM'} "${other.name}" (${other.uuid}) is not tagged as ours`);
+  }
+
+  const disks = new Set(vm.vbds.map((b) => b.vdi?.ref).filter((r): r is string => r !== undefined));
+  const vdiRecords = Object.values(conn.xapi.objects.indexes.type.VDI ?? {}) as Record<string, unknown>[];
+  for (const record of vdiRecords) {
+    const vdi = vdiInfo(str(record.$ref), conn.lookup);
+    if (!vdi || !vdi.isSnapshot || !disks.has(str(record.snapshot_of))) continue;
+    if (vdi.otherConfig[RUN_TAG] !== undefined) {
+      // A vdi-export leftover, or a disk whose VM snapshot was destroyed without it.
+      if (!conn.lookup(vdi.ref)) continue;
+      await destroyVdi(conn, vdi.ref, retry, log);
+      removed.push(`disk snapshot ${vdi.nameLabel} (${vdi.uuid}) from run ${vdi.otherConfig[RUN_TAG]}`);
+    } else if (vdi.nameLabel.startsWith(`SNAP_${vm.name.replace(/ /g, '-')}_`)) {
+      warnings.push(`left alone: disk "${vdi.nameLabel}" (${vdi.uuid}) is not tagged as ours`);
+    }
+  }
+  return { removed, warnings };
+}

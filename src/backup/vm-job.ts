@@ -1,0 +1,186 @@
+/**
+ * One VM, start to end, in the old script's order where it was right:
+ * remove the previous unsuccessful folder → sweep our leftover snapshots → pre_clean →
+ * check free space → new dated folder → snapshot → export (verified, temp name, task result,
+ * fsync, rename) → metadata → `success` marker last → remove the snapshot → retention.
+ * Whatever fails, our snapshot is removed and a folder without its marker is deleted: nothing
+ * partial is ever left looking like a backup, and no good backup is touched.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { VmbackupError } from '../errors.js';
+import { poolError } from '../xapi/errors.js';
+import type { VmInfo } from '../xapi/records.js';
+import type { RunContext } from './context.js';
+import { downloadToFile } from './download.js';
+import type { Phase, PlannedVm, VmResult } from './events.js';
+import { prepareVdiExport, prepareVmExport, type PreparedExport } from './exports.js';
+import { writeSmallFile } from './finalize.js';
+import { fileSystemError } from './fs-errors.js';
+import { checkRoom, freeBytes } from './free-space.js';
+import { backupFolderName, insideBackupDir, vmFolderName } from './layout.js';
+import { metadataFiles } from './metadata.js';
+import { afterSuccess, preClean, readListing, removeFolder, unsuccessfulToRemove } from './retention.js';
+import { sweepLeftovers } from './sweep.js';
+
+/** Relative to backup_dir, "/"-separated, for reports and logs. */
+function rel(ctx: RunContext, path: string): string {
+  return path.slice(ctx.backupDir.length).replace(/^\/+/, '');
+}
+
+export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmResult> {
+  const started = Date.now();
+  const result: VmResult = {
+    name: planned.name,
+    uuid: planned.uuid,
+    mode: planned.mode,
+    format: planned.mode === 'vm-export' ? 'xva' : ctx.settings.vdiExportFormat,
+    status: 'failed',
+    folder: null,
+    files: [],
+    bytes: 0,
+    elapsedMs: 0,
+    rateMBps: 0,
+    warnings: [],
+    deleted: [],
+  };
+  const log = (message: string) => ctx.emit({ type: 'log', vm: planned.name, message });
+  const warn = (message: string) => {
+    result.warnings.push(message);
+    ctx.emit({ type: 'warning', vm: planned.name, message });
+  };
+  let phase: Phase = 'sweep';
+  const enter = (p: Phase) => {
+    phase = p;
+    ctx.emit({ type: 'phase', vm: planned.name, phase: p });
+  };
+  let prepared: PreparedExport | null = null;
+  let folder: string | null = null;
+  let marked = false;
+
+  try {
+    const vm: VmInfo | null = ctx.conn.vm(ctx.conn.vms().find((v) => v.uuid === planned.uuid)?.ref ?? '');
+    if (!vm) throw new VmbackupError('VM_NOT_FOUND', `${planned.name} (${planned.uuid}) is no longer in the pool`, 'check the VM list');
+    const base = vmFolderName(vm.name);
+    const vmDir = insideBackupDir(ctx.backupDir, base);
+    await mkdir(vmDir, { recursive: true });
+    log(`${planned.mode} - vm_name: ${vm.name} max_backups: ${planned.maxBackups}`);
+
+    for (const name of unsuccessfulToRemove(await readListing(vmDir))) {
+      log(`Delete last **unsuccessful** backup ${join(vmDir, name)}`);
+      await removeFolder(ctx.backupDir, join(vmDir, name));
+    }
+
+    enter('sweep');
+    const swept = await sweepLeftovers(ctx.conn, vm, ctx.retry, log);
+    for (const line of swept.removed) log(`cleanup of a leftover from an earlier run: ${line}`);
+    for (const line of swept.warnings) warn(line);
+
+    if (ctx.settings.preClean) {
+      for (const name of preClean(await readListing(vmDir), planned.maxBackups)) {
+        log(`pre_clean: Deleting oldest backup ${join(vmDir, name)}`);
+        await removeFolder(ctx.backupDir, join(vmDir, name));
+        result.deleted.push(rel(ctx, join(vmDir, name)));
+      }
+    }
+    const room = checkRoom(await freeBytes(vmDir), planned.estimate, `${planned.mode} of ${vm.name}`);
+    if (room) throw room;
+
+    const folderName = await newBackupFolder(ctx, vmDir);
+    folder = insideBackupDir(ctx.backupDir, base, folderName);
+    result.folder = rel(ctx, folder);
+    log(`new backup_dir: ${folder}`);
+
+    enter('snapshot');
+    prepared = planned.mode === 'vm-export' ? await prepareVmExport(ctx, vm, base) : await prepareVdiExport(ctx, vm, base);
+    result.format = prepared.format;
+    log(`snap-uuid: ${prepared.snapshotUuid}`);
+
+    enter('export');
+    const target = insideBackupDir(ctx.backupDir, base, folderName, prepared.fileName);
+    const download = await prepared.start(ctx.signal);
+    result.bytes = await downloadToFile({
+      download,
+      finalPath: target,
+      verifier: prepared.verifier(),
+      sparse: prepared.sparse,
+      signal: ctx.signal,
+      onProgress: (done, rate) => ctx.emit({ type: 'bytes', vm: planned.name, done, estimate: planned.estimate, rate }),
+    });
+    enter('verify');
+    log(`${planned.mode} success`);
+    result.files.push(rel(ctx, target));
+
+    enter('metadata');
+    const meta = metadataFiles(vm);
+    for (const w of meta.warnings) warn(w);
+    for (const file of meta.files) {
+      const path = insideBackupDir(ctx.backupDir, base, folderName, ...file.path.split('/'));
+      await mkdir(join(path, '..'), { recursive: true });
+      await writeSmallFile(path, file.content);
+      result.files.push(rel(ctx, path));
+    }
+    await writeSmallFile(join(folder, 'success'), '');
+    marked = true;
+    log(`*** success: ${target} : ${Math.floor(result.bytes / 2 ** 30)}G`);
+
+    enter('cleanup');
+    try {
+      await prepared.cleanup();
+    } catch (err) {
+      warn(`the snapshot ${prepared.snapshotUuid} could not be removed (${poolError(err, 'cleanup').message}); the next run removes it`);
+    }
+
+    enter('retention');
+    for (const name of afterSuccess(await readListing(vmDir), planned.maxBackups, folderName)) {
+      log(`Deleting oldest backup ${join(vmDir, name)}`);
+      await removeFolder(ctx.backupDir, join(vmDir, name));
+      result.deleted.push(rel(ctx, join(vmDir, name)));
+    }
+    result.status = result.warnings.length > 0 ? 'warning' : 'success';
+  } catch (err) {
+    const doing = `${planned.mode} of ${planned.name}`;
+    const error = ctx.signal.aborted ? new VmbackupError('INTERRUPTED', 'the run was interrupted', 'run it again') : (fileSystemError(err, doing) ?? poolError(err, doing));
+    result.status = ctx.signal.aborted ? 'cancelled' : 'failed';
+    result.error = { code: error.code, message: error.message, phase, ...(error.hint ? { hint: error.hint } : {}) };
+  } finally {
+    if (!marked) await abandon(ctx, prepared, folder, result, warn);
+    result.elapsedMs = Date.now() - started;
+    result.rateMBps = result.elapsedMs > 0 ? result.bytes / 1e6 / (result.elapsedMs / 1000) : 0;
+  }
+  return result;
+}
+
+/**
+ * Creates the dated folder, never reusing one: names have one-second resolution, and a second
+ * run within the same second must not write into (and on failure delete) a good backup.
+ */
+async function newBackupFolder(ctx: RunContext, vmDir: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const name = backupFolderName(ctx.now(), ctx.folderStyle);
+    try {
+      await mkdir(join(vmDir, name));
+      return name;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw err;
+      await sleep(1_000 - (ctx.now().getTime() % 1_000) + 10);
+    }
+  }
+}
+
+/** After a failure: our snapshot goes, the unmarked folder goes; both are logged if they fail. */
+async function abandon(ctx: RunContext, prepared: PreparedExport | null, folder: string | null, result: VmResult, warn: (m: string) => void): Promise<void> {
+  if (prepared) {
+    try {
+      await prepared.cleanup();
+    } catch (err) {
+      warn(`the snapshot ${prepared.snapshotUuid} could not be removed (${poolError(err, 'cleanup').message}); the next run removes it`);
+    }
+  }
+  if (folder) {
+    await removeFolder(ctx.backupDir, folder).catch((err: unknown) => warn(`could not remove the unfinished folder ${folder}: ${String(err)}`));
+    result.folder = null;
+    result.files = [];
+  }
+}
