@@ -1,0 +1,77 @@
+/**
+ * The status log (spec §7.1): one comma-separated record per run begin/end and VM begin/end,
+ * appended, in the old script's exact format, so NRPE checks and greps that read it keep
+ * working:
+ *   2016/11/30 14:45:18,vmbackup.py,xen1,begin
+ *   2016/11/30 14:45:18,vm-export,xen1,begin,web01
+ *   2016/11/30 14:47:02,vm-export,xen1,end,SUCCESS web01,elapse:1 size:3G
+ *   2016/11/30 14:47:02,vmbackup.py,xen1,end,SUCCESS,S:1 W:0 E:0
+ * Failure codes keep the old names where the old script had one (SNAPSHOT-FAIL, VM-EXPORT-FAIL,
+ * VDI-SNAPSHOT-FAIL, VDI-EXPORT-FAIL); other failures are "ERROR <code> <vm>".
+ */
+import { appendFile } from 'node:fs/promises';
+import type { ProgressEvent, VmResult } from '../backup/events.js';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+export function statusTimestamp(d: Date): string {
+  return `${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** Fields are not quoted in the old format; a comma or newline in a name would break a record. */
+function field(text: string): string {
+  return text.replace(/[,\r\n]/g, ' ');
+}
+
+function endMessage(r: VmResult): string {
+  const name = field(r.name);
+  const tail = `${name},elapse:${Math.floor(r.elapsedMs / 60_000)} size:${Math.floor(r.bytes / 2 ** 30)}G`;
+  if (r.status === 'success') return `SUCCESS ${tail}`;
+  if (r.status === 'warning') return `WARNING ${tail}`;
+  const phase = r.error?.phase;
+  const vdi = r.mode === 'vdi-export';
+  if (phase === 'snapshot') return `${vdi ? 'VDI-SNAPSHOT-FAIL' : 'SNAPSHOT-FAIL'} ${name}`;
+  if (phase === 'export' || phase === 'verify') return `${vdi ? 'VDI-EXPORT-FAIL' : 'VM-EXPORT-FAIL'} ${name}`;
+  return `ERROR ${r.error?.code ?? 'FAILED'} ${name}`;
+}
+
+/** The records for one event, or none. */
+export function statusRecords(event: ProgressEvent, host: string, at: Date): string[] {
+  const ts = statusTimestamp(at);
+  switch (event.type) {
+    case 'run-start':
+      return [`${ts},vmbackup.py,${host},begin`];
+    case 'vm-start':
+      return [`${ts},${event.vm.mode},${host},begin,${field(event.vm.name)}`];
+    case 'vm-done':
+      return [`${ts},${event.result.mode},${host},end,${endMessage(event.result)}`];
+    case 'run-done': {
+      const c = event.summary.counts;
+      return [`${ts},vmbackup.py,${host},end,${event.summary.status},S:${c.success} W:${c.warning} E:${c.error}`];
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * Appends records as events arrive, one write per record (the old script wrote unbuffered, so a
+ * crash loses nothing). Writes are chained so records stay in order; `flush` waits for them.
+ */
+export function statusLogWriter(path: string, host: string, now: () => Date = () => new Date()) {
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  return {
+    onEvent(event: ProgressEvent): void {
+      for (const record of statusRecords(event, host, now())) {
+        chain = chain.then(() => appendFile(path, record + '\n')).catch((err: unknown) => {
+          failure ??= err;
+        });
+      }
+    },
+    async flush(): Promise<void> {
+      await chain;
+      if (failure) throw failure;
+    },
+  };
+}
