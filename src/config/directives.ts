@@ -4,7 +4,7 @@
  * legacy-compatible. Each key is validated here; the engine, reports and credentials code read
  * the typed values.
  */
-import type { Compression, Directives } from './model.js';
+import type { Compression, Directives, MailWhen, SmtpStartTls } from './model.js';
 import { parsePythonInt } from './python-text.js';
 
 export const DIRECTIVE_PREFIX = '#vmbackup:';
@@ -67,6 +67,30 @@ function readCompression(value: string) {
   return c ? ok(c) : bad(`compress=${value} is not none, gzip or zstd`, 'write #vmbackup: compress=zstd (or gzip, or none)');
 }
 
+function readChoice<T extends string>(key: string, choices: readonly T[], example: T): Read<T> {
+  return (value) => {
+    const v = value.toLowerCase();
+    const found = choices.find((c) => c === v);
+    if (found !== undefined) return ok(found);
+    return bad(`${key}=${value} is not ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}`, `write e.g. #vmbackup: ${key}=${example}`);
+  };
+}
+
+/**
+ * Files named in directives must be absolute: cron and systemd start us in / or $HOME, so a
+ * relative path would name a different file depending on who runs the backup.
+ */
+function readAbsolutePath(key: string, example: string): Read<string> {
+  return (value) => {
+    if (value === '' || /[\x00-\x1f\x7f]/.test(value)) return bad(`${key}= is empty or has control characters`, `write e.g. #vmbackup: ${key}=${example}`);
+    if (!value.startsWith('/')) return bad(`${key}=${value} is not an absolute path`, `write the full path, e.g. #vmbackup: ${key}=${example}`);
+    return ok(value);
+  };
+}
+
+const STARTTLS_MODES: readonly SmtpStartTls[] = ['required', 'opportunistic', 'off'];
+const MAIL_WHEN: readonly MailWhen[] = ['always', 'failure', 'never'];
+
 export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } = {
   pool: { key: 'pool', prop: 'pool', doc: 'pool master URL, https://host[:port]', read: readPool, write: (v) => v },
   user: {
@@ -119,19 +143,54 @@ export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } 
   mailFrom: {
     key: 'mail_from',
     prop: 'mailFrom',
-    doc: 'report sender address',
+    doc: 'report sender address (default vmbackup@<this host>)',
     read: (v) => (EMAIL.test(v) ? ok(v) : bad(`mail_from=${v} is not an e-mail address`, 'write e.g. #vmbackup: mail_from=vmbackup@example.com')),
+    write: (v) => v,
+  },
+  mailWhen: {
+    key: 'mail_when',
+    prop: 'mailWhen',
+    doc: 'when to mail the report: always (default), failure (WARNING or ERROR runs) or never',
+    read: readChoice('mail_when', MAIL_WHEN, 'failure'),
     write: (v) => v,
   },
   smtpServer: {
     key: 'smtp_server',
     prop: 'smtpServer',
-    doc: 'SMTP relay, host or host:port (default port 25)',
+    doc: 'SMTP relay, host or host:port (default localhost, port 25)',
     read: (v) => {
       const m = HOST_PORT.exec(v);
       if (m && (m[1] === undefined || (Number(m[1]) >= 1 && Number(m[1]) <= 65535))) return ok(v);
       return bad(`smtp_server=${v} is not host or host:port`, 'write e.g. #vmbackup: smtp_server=mail.example.com:25');
     },
+    write: (v) => v,
+  },
+  smtpStartTls: {
+    key: 'smtp_starttls',
+    prop: 'smtpStartTls',
+    doc: 'STARTTLS: opportunistic (default: when the relay offers it), required (never in clear) or off',
+    read: readChoice('smtp_starttls', STARTTLS_MODES, 'required'),
+    write: (v) => v,
+  },
+  smtpUser: {
+    key: 'smtp_user',
+    prop: 'smtpUser',
+    doc: 'SMTP login name; the password comes from smtp_password_file or VMBACKUP_SMTP_PASSWORD',
+    read: (v) => (v && !/[\x00-\x1f\x7f]/.test(v) ? ok(v) : bad('smtp_user= is empty or has control characters', 'write e.g. #vmbackup: smtp_user=vmbackup')),
+    write: (v) => v,
+  },
+  smtpPasswordFile: {
+    key: 'smtp_password_file',
+    prop: 'smtpPasswordFile',
+    doc: 'absolute path of the SMTP password, base64 as create-password-file writes it',
+    read: readAbsolutePath('smtp_password_file', '/etc/vmbackup/smtp.pass'),
+    write: (v) => v,
+  },
+  smtpCaFile: {
+    key: 'smtp_ca_file',
+    prop: 'smtpCaFile',
+    doc: 'absolute path of a PEM bundle of CAs to trust for STARTTLS (relays with a private CA)',
+    read: readAbsolutePath('smtp_ca_file', '/etc/vmbackup/mail-ca.pem'),
     write: (v) => v,
   },
 };

@@ -3,7 +3,7 @@
  * the original script's defaults.
  */
 import { LEGACY_DEFAULTS } from './legacy-keys.js';
-import type { CfgModel, Compression, LegacySettings } from './model.js';
+import type { CfgModel, Compression, LegacySettings, MailWhen, SmtpStartTls } from './model.js';
 
 export interface EffectiveSettings extends LegacySettings {
   compress: Compression;
@@ -14,7 +14,12 @@ export interface EffectiveSettings extends LegacySettings {
   user: string;
   mailTo: string[];
   mailFrom: string | null;
+  mailWhen: MailWhen;
   smtpServer: string | null;
+  smtpStartTls: SmtpStartTls;
+  smtpUser: string | null;
+  smtpPasswordFile: string | null;
+  smtpCaFile: string | null;
 }
 
 /** The legacy positional options (`compress=true`, `pre_clean=true`, ...) and their flag forms. */
@@ -37,6 +42,11 @@ export function effectiveSettings(model: CfgModel, overrides: CommandLineOverrid
     user: d.user ?? 'root',
     mailTo: d.mailTo ?? [],
     mailFrom: d.mailFrom ?? null,
+    mailWhen: d.mailWhen ?? 'always',
     smtpServer: d.smtpServer ?? null,
+    smtpStartTls: d.smtpStartTls ?? 'opportunistic',
+    smtpUser: d.smtpUser ?? null,
+    smtpPasswordFile: d.smtpPasswordFile ?? null,
+    smtpCaFile: d.smtpCaFile ?? null,
   };
 }

@@ -39,6 +39,12 @@ export interface LegacySettings {
 
 export type Compression = 'none' | 'gzip' | 'zstd';
 
+/** How the report mail uses STARTTLS: required refuses clear text; opportunistic uses it when offered. */
+export type SmtpStartTls = 'required' | 'opportunistic' | 'off';
+
+/** When a run mails its report: failure means a WARNING or ERROR run. */
+export type MailWhen = 'always' | 'failure' | 'never';
+
 /** Settings the original does not know; they live in `#vmbackup: key=value` comment lines. */
 export interface Directives {
   pool?: string;
@@ -49,7 +55,14 @@ export interface Directives {
   ignoreExtraKeys?: boolean;
   mailTo?: string[];
   mailFrom?: string;
+  mailWhen?: MailWhen;
   smtpServer?: string;
+  smtpStartTls?: SmtpStartTls;
+  smtpUser?: string;
+  /** Absolute path of a legacy base64 password file. */
+  smtpPasswordFile?: string;
+  /** Absolute path of a PEM bundle of extra CAs to trust for STARTTLS. */
+  smtpCaFile?: string;
 }
 
 export interface CfgModel {

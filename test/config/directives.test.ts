@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DIRECTIVE_ORDER, DIRECTIVES, parseConfig } from '../../src/config/index.js';
+import { DIRECTIVE_ORDER, DIRECTIVES, effectiveSettings, parseConfig } from '../../src/config/index.js';
 
 const parse = (text: string) => parseConfig(text, { file: 'd.cfg' });
 
@@ -15,7 +15,12 @@ describe('#vmbackup: directives', () => {
         '#vmbackup: ignore_extra_keys=false',
         '#vmbackup:mail_to= ops@example.com , noc@example.com',
         '#vmbackup: mail_from=vmbackup@example.com',
+        '#vmbackup: mail_when=Failure',
         '#vmbackup: smtp_server=[2001:db8::1]:587',
+        '#vmbackup: smtp_starttls=required',
+        '#vmbackup: smtp_user=vmbackup@example.com',
+        '#vmbackup: smtp_password_file=/etc/vmbackup/smtp.pass',
+        '#vmbackup: smtp_ca_file=/etc/vmbackup/mail-ca.pem',
       ].join('\n'),
     );
     expect(r.errors).toEqual([]);
@@ -28,13 +33,19 @@ describe('#vmbackup: directives', () => {
       ignoreExtraKeys: false,
       mailTo: ['ops@example.com', 'noc@example.com'],
       mailFrom: 'vmbackup@example.com',
+      mailWhen: 'failure',
       smtpServer: '[2001:db8::1]:587',
+      smtpStartTls: 'required',
+      smtpUser: 'vmbackup@example.com',
+      smtpPasswordFile: '/etc/vmbackup/smtp.pass',
+      smtpCaFile: '/etc/vmbackup/mail-ca.pem',
     });
   });
 
   it('the README and `vmbackup config` document every key', () => {
     expect(DIRECTIVE_ORDER.map((p) => DIRECTIVES[p].key)).toEqual([
-      'pool', 'user', 'compress', 'concurrency', 'pre_clean', 'ignore_extra_keys', 'mail_to', 'mail_from', 'smtp_server',
+      'pool', 'user', 'compress', 'concurrency', 'pre_clean', 'ignore_extra_keys', 'mail_to', 'mail_from', 'mail_when',
+      'smtp_server', 'smtp_starttls', 'smtp_user', 'smtp_password_file', 'smtp_ca_file',
     ]);
   });
 
@@ -49,6 +60,11 @@ describe('#vmbackup: directives', () => {
     ['#vmbackup: pre_clean=yes', /not true or false/, /pre_clean=true/],
     ['#vmbackup: mail_to=ops@example.com,oops', /"oops" is not an e-mail address/, /mail_to=/],
     ['#vmbackup: smtp_server=mail.example.com:99999', /not host or host:port/, /smtp_server=/],
+    ['#vmbackup: smtp_starttls=yes', /not required, opportunistic or off/, /smtp_starttls=required/],
+    ['#vmbackup: mail_when=errors', /not always, failure or never/, /mail_when=failure/],
+    ['#vmbackup: smtp_password_file=smtp.pass', /not an absolute path/, /smtp_password_file=\/etc\//],
+    ['#vmbackup: smtp_ca_file=certs/ca.pem', /not an absolute path/, /smtp_ca_file=\/etc\//],
+    ['#vmbackup: smtp_user=', /smtp_user= is empty/, /smtp_user=vmbackup/],
     ['#vmbackup: compress', /must be key=value/, /compress=zstd/],
     ['#vmbackup: user=a\n#vmbackup: user=b', /set twice \(lines 1 and 2\)/, /keep one/],
   ])('%j', (cfg, message, hint) => {
@@ -60,5 +76,12 @@ describe('#vmbackup: directives', () => {
   it('the original script reads directive lines as comments: they never change legacy settings', () => {
     const r = parse('#vmbackup: compress=gzip\nmax_backups=2\n');
     expect(r.model.settings).toEqual({ maxBackups: 2 });
+  });
+});
+
+describe('mail settings', () => {
+  it('default to opportunistic STARTTLS, mail_when=always and no login', () => {
+    const s = effectiveSettings(parse('#vmbackup: mail_to=ops@example.com\n').model);
+    expect([s.mailWhen, s.smtpStartTls, s.smtpUser, s.smtpPasswordFile, s.smtpCaFile, s.smtpServer]).toEqual(['always', 'opportunistic', null, null, null, null]);
   });
 });
