@@ -16,6 +16,18 @@ export interface SweepResult {
 export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: RetryPolicy, log?: (message: string) => void): Promise<SweepResult> {
   const removed: string[] = [];
   const warnings: string[] = [];
+  // A run killed between tagging the source and the snapshot call leaves the tag on the source
+  // (it is only there so the snapshot is born tagged).
+  if (vm.otherConfig[RUN_TAG] !== undefined) {
+    await conn.call(`untagging ${vm.name}`, 'VM.remove_from_other_config', vm.ref, RUN_TAG);
+    removed.push(`the tag ${RUN_TAG} on ${vm.name} itself`);
+  }
+  for (const vbd of vm.vbds) {
+    if (vbd.vdi && vbd.vdi.otherConfig[RUN_TAG] !== undefined && !vbd.vdi.isSnapshot) {
+      await conn.call(`untagging disk ${vbd.vdi.nameLabel}`, 'VDI.remove_from_other_config', vbd.vdi.ref, RUN_TAG);
+      removed.push(`the tag ${RUN_TAG} on disk ${vbd.vdi.nameLabel}`);
+    }
+  }
   const vms = conn.vms();
   for (const snap of vms.filter((v) => v.isSnapshot && v.snapshotOf === vm.ref)) {
     if (snap.otherConfig[RUN_TAG] === undefined) continue;

@@ -1,6 +1,6 @@
 /**
  * What a command may touch of the outside world. main.ts wires it to the process; tests pass
- * their own to capture output and fix the clock.
+ * their own to capture output, fix the clock and simulate Ctrl-C.
  */
 export interface CliIo {
   stdout(text: string): void;
@@ -8,8 +8,8 @@ export interface CliIo {
   cwd: string;
   env: NodeJS.ProcessEnv;
   now(): Date;
-  /** Resolves when the user asks a long-running command (vmbackup sim) to stop. */
-  untilStopped(): Promise<void>;
+  /** Calls `handler` on SIGINT/SIGTERM until the returned function is called. */
+  onInterrupt(handler: () => void): () => void;
 }
 
 export function processIo(): CliIo {
@@ -19,10 +19,13 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     env: process.env,
     now: () => new Date(),
-    untilStopped: () =>
-      new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      }),
+    onInterrupt: (handler) => {
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
   };
 }

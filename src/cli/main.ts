@@ -9,6 +9,7 @@ import { legacyCommand, printInfo } from './commands/legacy.js';
 import { previewCommand } from './commands/preview.js';
 import { runCommand } from './commands/run.js';
 import { simCommand } from './commands/sim.js';
+import { testEmailCommand } from './commands/test-email.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { type CliIo, processIo } from './io.js';
 import { INFO_WORDS, type InfoWord } from './legacy-args.js';
@@ -30,7 +31,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     return printInfo(io, INFO_WORDS.filter((w: InfoWord) => argv.includes(w)));
   }
   if (first === 'preview') return previewCommand(argv.slice(1), io);
-  if (first === 'sim') return simCommand(argv.slice(1), io, io.untilStopped());
+  if (first === 'sim') return simCommand(argv.slice(1), io);
+  if (first === 'test-email') return testEmailCommand(argv.slice(1), io);
   if (first.startsWith('-')) return runCommand(argv, io);
   return legacyCommand(argv, io);
 }

@@ -191,12 +191,13 @@ describe('preview --save-config', () => {
 describe('the VmBackup.py command line', () => {
   const PASSWORD = 'S3cr3t-pw$';
 
-  it('parses "PASSWORD cfg preview", warns that argv shows the password, and stops before a pool', () => {
+  // No pool runs on this machine: the legacy default, https://localhost, refuses the connection.
+  it('parses "PASSWORD cfg preview", warns that argv shows the password, and reports the unreachable pool', () => {
     const r = vmbackup([PASSWORD, 'weekend.cfg', 'preview'], dir);
-    expect(r.status).toBe(3);
+    expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/password on the command line can be read by every local user/);
-    expect(r.stderr).toMatch(/cannot connect to a pool yet, so nothing was backed up/);
-    expect(r.stderr).toMatch(/vmbackup preview --config weekend\.cfg --vm-names NAMES\.txt/);
+    expect(r.stderr).toMatch(/error: logging in to https:\/\/localhost as root failed: .*ECONNREFUSED/);
+    expect(r.stderr).toMatch(/fix: check that the pool is reachable/);
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
   });
 
@@ -207,13 +208,16 @@ describe('the VmBackup.py command line', () => {
     expect(readFileSync(join(dir, 'pw.b64'), 'utf8')).toBe(Buffer.from(PASSWORD).toString('base64'));
     expect(statSync(join(dir, 'pw.b64')).mode & 0o777).toBe(0o600);
     const run = vmbackup(['pw.b64', 'weekend.cfg'], dir);
-    expect(run.status).toBe(3);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toMatch(/ERROR logging in to https:\/\/localhost as root failed/);
     expect(run.stderr).not.toMatch(/password on the command line/);
   });
 
   it('a password file made with `echo PASS | base64` (NAU #79/#92) is accepted', () => {
     writeFileSync(join(dir, 'echo.b64'), Buffer.from(PASSWORD + '\n').toString('base64') + '\n');
-    expect(vmbackup(['echo.b64', 'weekend.cfg'], dir).status).toBe(3);
+    const echo = vmbackup(['echo.b64', 'weekend.cfg'], dir);
+    expect(echo.status).toBe(2);
+    expect(echo.stdout).toMatch(/ERROR logging in to https:\/\/localhost/);
     writeFileSync(join(dir, 'junk.b64'), 'not base64!!\n');
     const junk = vmbackup(['junk.b64', 'weekend.cfg'], dir);
     expect(junk.status).toBe(2);
@@ -228,9 +232,9 @@ describe('the VmBackup.py command line', () => {
   });
 
   it.each([
-    [['pw', 'weekend.cfg', 'compress=true', 'ignore_extra_keys=false', 'pre_clean=true'], 3, /cannot connect to a pool yet/],
-    [['pw', 'vm-export=DEV-RH.*:2'], 3, /preview --selector 'vm-export=DEV-RH\.\*:2'/],
-    [['pw', 'DEV-RH6', 'preview'], 3, /cannot connect/],
+    [['pw', 'weekend.cfg', 'compress=true', 'ignore_extra_keys=false', 'pre_clean=true'], 2, /password on the command line/],
+    [['pw', 'vm-export=DEV-RH.*:2'], 2, /password on the command line/],
+    [['pw', 'DEV-RH6', 'preview'], 2, /logging in to https:\/\/localhost as root failed/],
     [['pw', 'backup=DEV-RH6'], 2, /must be vm-export or vdi-export/],
     [['pw', 'weekend.cfg', 'bogus'], 2, /invalid parameter: bogus/],
     [['pw', 'weekend.cfg', 'compress'], 2, /compress needs a value/],
@@ -246,10 +250,31 @@ describe('the VmBackup.py command line', () => {
 });
 
 describe('vmbackup --config (headless run)', () => {
-  it('validates the cfg, then stops: no pool connection yet (exit 3)', () => {
-    const r = vmbackup(['--config', 'weekend.cfg'], dir);
-    expect(r.status).toBe(3);
-    expect(r.stdout).toBe('');
+  it('an unreachable pool is a failed run: exit 2, E:1 in the log, a warning for the missing status_log folder', () => {
+    writeFileSync(join(dir, 'pw.b64'), Buffer.from('pw').toString('base64'));
+    const r = vmbackup(['--config', 'weekend.cfg', '--password-file', 'pw.b64', '--pool', 'https://127.0.0.1:1'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(/WARNING status_log \/snapshots\/NAUbackup\/status\.log: folder \/snapshots\/NAUbackup does not exist/);
+    expect(r.stdout).toMatch(/ERROR logging in to https:\/\/127\.0\.0\.1:1 as root failed: .*ECONNREFUSED.* \[ECONNREFUSED\]/);
+    expect(r.stdout).toMatch(/VmBackup ended - \*\*ERRORS DETECTED\*\* - S:0 W:0 E:1\n$/);
+  });
+
+  it('without a password source it says where a password can come from (exit 2)', () => {
+    const r = vmbackup(['--config', 'weekend.cfg', '--pool', 'https://127.0.0.1:1'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toMatch(/ERROR no password for root@https:\/\/127\.0\.0\.1:1 \[NO_PASSWORD\]/);
+    expect(r.stdout).toMatch(/fix: give --password-file FILE/);
+  });
+
+  it.each([
+    [['--config', 'weekend.cfg', '--concurrency', '0'], /--concurrency 0: expected a whole number from 1 to 16/],
+    [['--config', 'weekend.cfg', '--pool', 'ftp://x'], /--pool ftp:\/\/x must use https:\/\//],
+    [['--config', 'weekend.cfg', '--json='], /--json= needs a file name/],
+    [['--preview'], /--config FILE\.cfg is required/],
+  ])('%j is a usage error (exit 2)', (args, message) => {
+    const r = vmbackup(args, dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
   });
 
   it('an invalid cfg exits 2 with every error on stderr', () => {

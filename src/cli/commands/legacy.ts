@@ -1,7 +1,7 @@
 /**
  * The VmBackup.py command line: `vmbackup PASS weekend.cfg [preview] [compress=true] ...`.
- * Parses exactly as the original, reads the password file, validates the cfg or selector, and
- * (until the XAPI layer exists) stops before contacting a pool.
+ * Parses exactly as the original, then runs (or previews) through the same engine as
+ * `vmbackup --config`. Selector runs write no status log, as in the original.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,9 +10,7 @@ import { readPasswordFile, writePasswordFile } from '../../secrets/password-file
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { type InfoWord, parseLegacyArgs, type PasswordSource } from '../legacy-args.js';
-import { loadTarget } from '../load-target.js';
-import { noPoolYet } from '../no-pool.js';
-import { reportIssues } from '../print-issues.js';
+import { runEngine } from '../engine-run.js';
 import { CONFIG_HELP, EXAMPLES, HELP } from '../usage.js';
 
 const INFO_TEXT: Record<InfoWord, string> = { help: HELP, config: CONFIG_HELP, example: EXAMPLES };
@@ -52,7 +50,6 @@ export async function legacyCommand(args: string[], io: CliIo): Promise<number> 
   if (target.kind === 'selector' && /\.cfg$/i.test(target.text)) {
     throw new VmbackupError('INPUT_UNREADABLE', `cannot read cfg file ${target.text}: no such file`, 'check the path (a VM selector ending in .cfg must be written vm-export=NAME)');
   }
-  const loaded = await loadTarget(target, io, invocation.overrides.ignoreExtraKeys);
-  if (reportIssues(io, loaded.issues)) return EXIT.INVALID;
-  throw noPoolYet(target);
+  // The password (or file) given on this command line wins over $VMBACKUP_PASSWORD.
+  return runEngine({ target, overrides: invocation.overrides, preview: invocation.preview, json: null, givenPassword: password }, io);
 }

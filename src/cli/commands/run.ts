@@ -1,33 +1,65 @@
 /**
- * `vmbackup --config FILE.cfg`: the headless run for cron and systemd timers. For now it
- * validates the cfg completely and then stops, because no pool connection exists yet.
+ * `vmbackup --config FILE.cfg [--preview] [--json[=FILE]] ...`: the headless run for cron and
+ * systemd timers, and its preview against the pool.
  */
 import { parseArgs } from 'node:util';
 import { VmbackupError } from '../../errors.js';
-import { EXIT } from '../exit-codes.js';
+import { runEngine, takeJsonFlag } from '../engine-run.js';
 import type { CliIo } from '../io.js';
-import { loadTarget } from '../load-target.js';
-import { noPoolYet } from '../no-pool.js';
 import { OVERRIDE_OPTIONS, overridesFrom } from '../override-flags.js';
-import { reportIssues } from '../print-issues.js';
 
 const OPTIONS = {
   config: { type: 'string' },
   preview: { type: 'boolean' },
+  concurrency: { type: 'string' },
+  pool: { type: 'string' },
+  user: { type: 'string' },
+  'password-file': { type: 'string' },
   ...OVERRIDE_OPTIONS,
 } as const;
 
-export async function runCommand(args: string[], io: CliIo): Promise<number> {
+const USAGE = 'vmbackup --config FILE.cfg [--preview] [--json[=FILE]] [--concurrency N] [--pool URL] [--user NAME] [--password-file FILE]';
+
+function readConcurrency(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^[0-9]+$/.test(text) || n < 1 || n > 16) throw new VmbackupError('USAGE', `--concurrency ${text}: expected a whole number from 1 to 16`, 'write e.g. --concurrency 2');
+  return n;
+}
+
+function readPoolUrl(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new VmbackupError('USAGE', `--pool ${text} is not a URL`, 'write e.g. --pool https://xen1.example.com');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new VmbackupError('USAGE', `--pool ${text} must use https:// (or http://)`, 'write e.g. --pool https://xen1.example.com');
+  if (url.username || url.password) throw new VmbackupError('USAGE', '--pool must not carry a user or password', 'use --user NAME and --password-file FILE');
+  return url.origin;
+}
+
+export async function runCommand(argv: string[], io: CliIo): Promise<number> {
+  const { rest, json } = takeJsonFlag(argv);
   let values;
   try {
-    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (err) {
-    throw new VmbackupError('USAGE', (err as Error).message, 'see `vmbackup help`');
+    throw new VmbackupError('USAGE', (err as Error).message, USAGE);
   }
-  if (values.config === undefined) throw new VmbackupError('USAGE', '--config FILE.cfg is required', 'see `vmbackup help`');
-  const overrides = overridesFrom(values);
-  const target = { kind: 'config', path: values.config } as const;
-  const loaded = await loadTarget(target, io, overrides.ignoreExtraKeys);
-  if (reportIssues(io, loaded.issues)) return EXIT.INVALID;
-  throw noPoolYet(target);
+  if (values.config === undefined) throw new VmbackupError('USAGE', '--config FILE.cfg is required', USAGE);
+  return runEngine(
+    {
+      target: { kind: 'config', path: values.config },
+      overrides: overridesFrom(values),
+      preview: values.preview ?? false,
+      json,
+      concurrency: readConcurrency(values.concurrency),
+      poolUrl: readPoolUrl(values.pool),
+      user: values.user,
+      passwordFile: values['password-file'],
+    },
+    io,
+  );
 }

@@ -85,7 +85,7 @@ function describe(sim: Simulator): string {
   ].join('\n');
 }
 
-export async function simCommand(args: string[], io: CliIo, untilStopped: Promise<void>): Promise<number> {
+export async function simCommand(args: string[], io: CliIo): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     io.stdout(SIM_USAGE + '\n');
     return EXIT.OK;
@@ -118,7 +118,7 @@ export async function simCommand(args: string[], io: CliIo, untilStopped: Promis
     throw usage((err as Error).message);
   }
   io.stdout(values.json ? JSON.stringify({ url: sim.url, user: sim.user, password: sim.password, fingerprint: sim.fingerprint }) + '\n' : describe(sim));
-  await untilStopped;
+  await new Promise<void>((resolve) => io.onInterrupt(resolve));
   await sim.close();
   return EXIT.OK;
 }

@@ -1,0 +1,138 @@
+/**
+ * The headless backup run: console log lines (stdout, or stderr when the JSON report takes
+ * stdout), the legacy status log (cfg files only, as the old script), then the mail and the JSON
+ * report. A failure before the first VM (no connection, backup_dir missing, another run holding
+ * the lock) still ends as a report with E:1, so cron mail, the status log and monitoring all see
+ * it; the old script only printed a traceback.
+ */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { ProgressEvent, RunSummary } from '../backup/events.js';
+import { runBackup, summarize } from '../backup/run.js';
+import { VmbackupError } from '../errors.js';
+import { consoleLogger } from '../report/console-log.js';
+import { jsonReport, type MailReport } from '../report/json-report.js';
+import { legacyLine } from '../report/legacy-console.js';
+import { sendReport, smtpPasswordFor } from '../report/mail-send.js';
+import { statusLogWriter } from '../report/status-log.js';
+import type { PoolConnection } from '../xapi/connection.js';
+import { connect, type EngineContext } from './engine-run.js';
+import { EXIT } from './exit-codes.js';
+
+function exitCodeOf(summary: RunSummary, extraWarnings: boolean): number {
+  if (summary.interrupted) return EXIT.INTERRUPTED;
+  if (summary.counts.error > 0) return EXIT.FAILED;
+  if (summary.counts.warning > 0 || extraWarnings) return EXIT.WARNINGS;
+  return EXIT.OK;
+}
+
+export async function backupAgainstPool(ctx: EngineContext): Promise<number> {
+  const { io, inv, loaded, settings } = ctx;
+  const shortHost = ctx.host.split('.')[0]!;
+  const out = inv.json?.to === 'stdout' ? io.stderr : io.stdout;
+  const line = (message: string) => out(legacyLine(io.now(), message) + '\n');
+  let sideWarnings = false;
+  const warnLine = (message: string) => {
+    sideWarnings = true;
+    line(`WARNING ${message}`);
+  };
+
+  const sinks: ((e: ProgressEvent) => void)[] = [consoleLogger((l) => out(l + '\n'), () => io.now(), settings)];
+  // Selector runs write no status log, as in the old script (nau-spec §1.1).
+  let status: ReturnType<typeof statusLogWriter> | null = null;
+  if (inv.target.kind === 'config') {
+    const path = resolve(io.cwd, settings.statusLog);
+    if (existsSync(dirname(path))) {
+      status = statusLogWriter(path, shortHost, () => io.now());
+      sinks.push(status.onEvent);
+    } else {
+      // The old script crashed at its first status write; losing the status log is better than losing the backup.
+      warnLine(`status_log ${settings.statusLog}: folder ${dirname(path)} does not exist, no status records this run (fix: create it or change status_log=)`);
+    }
+  }
+  const emit = (e: ProgressEvent) => sinks.forEach((sink) => sink(e));
+
+  // Mail problems found now, not after a three-hour backup.
+  let smtpPassword: string | undefined;
+  let mailSetupError: VmbackupError | null = null;
+  if (settings.mailTo.length > 0 && settings.mailWhen !== 'never') {
+    try {
+      smtpPassword = await smtpPasswordFor(settings, io.env);
+    } catch (err) {
+      if (!(err instanceof VmbackupError)) throw err;
+      mailSetupError = err;
+      warnLine(`${err.message}: the report mail will not be sent (fix: ${err.hint ?? ''})`);
+    }
+  }
+
+  const controller = new AbortController();
+  let signals = 0;
+  const stopListening = io.onInterrupt(() => {
+    signals++;
+    if (signals === 1) {
+      line('interrupted: stopping transfers, removing our snapshots and unfinished files (this takes a few seconds)');
+      controller.abort();
+    } else {
+      line('still cleaning up; if killed now, the next run removes what is left (snapshots are tagged)');
+    }
+  });
+
+  let summary: RunSummary;
+  let conn: PoolConnection | null = null;
+  const startedAt = io.now();
+  try {
+    conn = await connect(io, ctx.target, inv);
+    summary = await runBackup({ conn, model: loaded.model, settings, source: loaded.source, emit, signal: controller.signal, now: () => io.now() });
+  } catch (err) {
+    if (!(err instanceof VmbackupError)) throw err;
+    summary = summarize(
+      {
+        startedAt: startedAt.toISOString(),
+        host: shortHost,
+        pool: { name: conn?.poolName() ?? '', url: ctx.target.url },
+        backupDir: resolve(io.cwd, settings.backupDir),
+        vms: [],
+        poolDb: null,
+        problems: [{ code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }],
+        interrupted: controller.signal.aborted,
+      },
+      io.now(),
+    );
+    emit({ type: 'run-done', summary });
+  } finally {
+    await conn?.close();
+    stopListening();
+  }
+
+  if (status) {
+    await status.flush().catch((err: unknown) => warnLine(`could not append to status_log ${settings.statusLog}: ${String(err)}`));
+  }
+  const mail = await mailReport(summary, ctx, smtpPassword, mailSetupError, line);
+  if (mail && !mail.sent && mail.error) sideWarnings = true;
+
+  const code = exitCodeOf(summary, sideWarnings);
+  if (inv.json) {
+    const text = JSON.stringify(jsonReport(summary, code, mail), null, 2) + '\n';
+    if (inv.json.to === 'stdout') io.stdout(text);
+    else await writeFile(resolve(io.cwd, inv.json.path), text);
+  }
+  return code;
+}
+
+async function mailReport(summary: RunSummary, ctx: EngineContext, smtpPassword: string | undefined, setupError: VmbackupError | null, line: (m: string) => void): Promise<MailReport | null> {
+  const { settings } = ctx;
+  if (settings.mailTo.length === 0) return null;
+  if (setupError) return { sent: false, reason: 'mail settings are incomplete', error: setupError.message };
+  try {
+    const outcome = await sendReport(summary, settings, { hostname: ctx.host, ...(smtpPassword === undefined ? {} : { smtpPassword }) });
+    if (!outcome.sent) return { sent: false, reason: outcome.reason };
+    line(`report mailed to ${outcome.accepted.join(', ')} via ${outcome.relay}`);
+    return { sent: true, to: outcome.accepted, relay: outcome.relay };
+  } catch (err) {
+    if (!(err instanceof VmbackupError)) throw err;
+    line(`ERROR ${err.message}`);
+    if (err.hint) line(`  fix: ${err.hint}`);
+    return { sent: false, reason: 'sending failed', error: err.message };
+  }
+}
