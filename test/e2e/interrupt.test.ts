@@ -1,0 +1,91 @@
+/**
+ * Stopping a run mid-export, the two ways it happens: SIGTERM (systemd stop, Ctrl-C) cleans up
+ * and exits 130; SIGKILL cannot clean up, so the next run must.
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { e2eEnv, type E2eEnv, leftovers, tree } from '../helpers/e2e.js';
+import { stopAll } from '../helpers/sim.js';
+
+afterEach(stopAll);
+
+const CFG = ['max_backups=3', 'vm-export=web 01', 'vm-export=db.example.com'];
+
+function files(root: string): Map<string, number> {
+  return new Map(tree(root).filter((p) => !p.endsWith('/')).map((p) => [p, statSync(join(root, p)).size]));
+}
+
+function body(stdout: string): string[] {
+  return stdout.split('\n').map((l) => l.replace(/^\d{4}-\d\d-\d\d-\(\d\d:\d\d:\d\d\) - /, ''));
+}
+
+/** Resolves once the export of web 01 is writing its temporary file. */
+async function exporting(env: E2eEnv): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (tree(env.backupDir).some((p) => p.startsWith('web 01/') && p.endsWith('.partial'))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the export of web 01 never started writing');
+}
+
+let env: E2eEnv;
+let before: Map<string, number>;
+beforeEach(async () => {
+  env = await e2eEnv();
+  env.cfg('f.cfg', CFG);
+  expect((await env.run('f.cfg')).status).toBe(0);
+  before = files(env.backupDir);
+  // 8 MiB at 1 MiB/s: the export is surely running when the signal comes.
+  env.sim.faults.throttle(2 ** 20, { vm: 'web 01' });
+});
+
+it('SIGTERM mid-export: transfer stopped, snapshot removed, unfinished folder removed, exit 130', async () => {
+  const run = env.start('f.cfg');
+  await exporting(env);
+  run.child.kill('SIGTERM');
+  const r = await run.done;
+  expect(r.status).toBe(130);
+  const lines = body(r.stdout);
+  expect(lines).toContain('interrupted: stopping transfers, removing our snapshots and unfinished files (this takes a few seconds)');
+  expect(lines).toContain('VmBackup vm-export web 01 - ***CANCELLED*** t:0');
+  expect(lines).toContain('VmBackup interrupted: VMs not finished were cleaned up and reported as cancelled');
+  expect(lines).toContain('VmBackup ended - **ERRORS DETECTED** - S:0 W:0 E:2');
+  expect(readFileSync(env.statusLog, 'utf8')).toMatch(/,vmbackup\.py,[^,]+,end,ERROR,S:0 W:0 E:2\n$/);
+
+  expect(leftovers(env.sim)).toEqual([]);
+  // The pool's export task was cancelled, not left running.
+  const tasks = env.sim.state.store.rows('task').map((t) => t.record);
+  expect(tasks.filter((t) => t.status === 'pending')).toEqual([]);
+  expect(files(env.backupDir)).toEqual(before);
+  expect(existsSync(join(env.backupDir, '.vmbackup.lock'))).toBe(false);
+}, 60_000);
+
+it('SIGKILL mid-export leaves a snapshot and a partial folder; the next run removes both and succeeds', async () => {
+  const run = env.start('f.cfg');
+  await exporting(env);
+  run.child.kill('SIGKILL');
+  expect((await run.done).signal).toBe('SIGKILL');
+
+  // What a killed run leaves: ours by tag, a folder without its marker, a stale lock.
+  expect(leftovers(env.sim).length).toBeGreaterThan(0);
+  const webFolders = readdirSync(join(env.backupDir, 'web 01')).sort();
+  const unfinished = webFolders.at(-1)!;
+  expect(readdirSync(join(env.backupDir, 'web 01', unfinished))).not.toContain('success');
+  expect(existsSync(join(env.backupDir, '.vmbackup.lock'))).toBe(true);
+
+  env.sim.faults.clear();
+  const rerun = await env.run('f.cfg');
+  expect(rerun.status).toBe(0);
+  const lines = body(rerun.stdout);
+  expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^WARNING took over a stale lock of PID ${run.child.pid} `)));
+  expect(lines).toContain(`Delete last **unsuccessful** backup ${join(env.backupDir, 'web 01', unfinished)}`);
+  expect(lines).toContainEqual(expect.stringMatching(/^cleanup of a leftover from an earlier run: snapshot RESTORE_web 01 \(.+\) from run /));
+  expect(lines).toContain('VmBackup ended - Success - S:2 W:0 E:0');
+
+  expect(leftovers(env.sim)).toEqual([]);
+  expect(readdirSync(join(env.backupDir, 'web 01'))).not.toContain(unfinished);
+  const now = files(env.backupDir);
+  for (const [path, size] of before) expect(now.get(path), path).toBe(size);
+  for (const path of now.keys()) expect(path).not.toMatch(/\.partial$/);
+}, 60_000);
