@@ -12,19 +12,22 @@
  * - otherwise `%` followed by the name in which every `/`, `\`, NUL, control character (C0
  *   U+0000–U+001F, DEL U+007F, C1 U+0080–U+009F) and every `%` is written as `%XX` per UTF-8
  *   byte, upper-case hex. A name is "otherwise" when it contains one of those characters, is
- *   empty, `.` or `..`, or starts with `%`.
+ *   empty, starts with `%` or `.` (`.`, `..`, and our `.vmbackup.lock`), starts with
+ *   `METADATA_` (the pool database folders) or is `00VMbackupWriteTest` (the write probe).
  *
  *   | VM name     | folder          |
  *   |-------------|-----------------|
  *   | `web 01`    | `web 01`        |
  *   | `a/b`       | `%a%2Fb`        |
  *   | `..`        | `%..`           |
+ *   | `METADATA_x`| `%METADATA_x`   |
  *   | `%20 off`   | `%%2520 off`    |
  *   | `tab<TAB>x` | `%tab%09x`      |
  *
  * Ordinary folders never start with `%` and encoded ones always do, so two VMs never share a
  * folder and the VM name can be read back from the folder (`vmNameOfFolder`). A folder longer
- * than 255 bytes (Linux NAME_MAX) cannot exist: such a VM fails with VM_NAME_TOO_LONG instead
+ * than 247 bytes (Linux NAME_MAX 255, less the longest file suffix `.xva.zst`, as the backup file
+ * inside is named after the folder) cannot be used: such a VM fails with VM_NAME_TOO_LONG instead
  * of being written under a shortened, possibly shared, name. The old script put names with
  * control characters in verbatim folders; those old folders are left alone, not adopted.
  */
@@ -41,8 +44,13 @@ function isUnsafeChar(code: number): boolean {
   return code === 0x2f || code === 0x5c || code <= 0x1f || (code >= 0x7f && code <= 0x9f);
 }
 
+/** Names of our own entries in backup_dir, which no VM folder may take. */
+function isReserved(name: string): boolean {
+  return name.startsWith('.') || name.startsWith('METADATA_') || name === '00VMbackupWriteTest';
+}
+
 function needsEncoding(name: string): boolean {
-  if (name === '' || name === '.' || name === '..' || name.startsWith('%')) return true;
+  if (name === '' || name.startsWith('%') || isReserved(name)) return true;
   for (let i = 0; i < name.length; i++) if (isUnsafeChar(name.charCodeAt(i))) return true;
   return false;
 }
@@ -54,7 +62,7 @@ function percentEncode(ch: string): string {
 }
 
 /** Folder component for `name`; `what` names the thing in error messages ("VM", "host"). */
-function encodeComponent(name: string, what: string, code: string): string {
+function encodeComponent(name: string, what: string, code: string, maxBytes = NAME_MAX): string {
   // A lone UTF-16 surrogate has no UTF-8 form: Node would write U+FFFD, and two names would
   // share a folder. XAPI only sends valid UTF-8, so this is a refusal, not a feature.
   if (/\p{Surrogate}/u.test(name)) {
@@ -69,19 +77,23 @@ function encodeComponent(name: string, what: string, code: string): string {
     }
   }
   const bytes = Buffer.byteLength(folder, 'utf8');
-  if (bytes > NAME_MAX) {
+  if (bytes > maxBytes) {
     throw new VmbackupError(
       code,
-      `The ${what} name ${JSON.stringify(name)} gives a folder name of ${bytes} bytes; Linux allows at most ${NAME_MAX}.`,
+      `The ${what} name ${JSON.stringify(name)} gives a folder name of ${bytes} bytes; at most ${maxBytes} fit (Linux allows ${NAME_MAX} per name).`,
       `Give the ${what} a shorter name (name-label) in XenServer/XCP-ng, or leave it out of the backup.`,
     );
   }
   return folder;
 }
 
+/** The longest suffix of a backup file, which is named after its VM folder. */
+const LONGEST_FILE_SUFFIX = '.xva.zst';
+export const VM_FOLDER_MAX = NAME_MAX - LONGEST_FILE_SUFFIX.length;
+
 /** The VM's folder under backup_dir (one path component). Throws VM_NAME_TOO_LONG. */
 export function vmFolderName(vmName: string): string {
-  return encodeComponent(vmName, 'VM', 'VM_NAME_TOO_LONG');
+  return encodeComponent(vmName, 'VM', 'VM_NAME_TOO_LONG', VM_FOLDER_MAX);
 }
 
 /**

@@ -29,10 +29,10 @@ export interface PoolPreview {
   totalEstimate: number;
 }
 
-async function retentionAfterNextRun(backupDir: string, vm: PlannedVm, now: Date): Promise<string[]> {
+async function retentionAfterNextRun(backupDir: string, vm: PlannedVm, now: Date, settings: EffectiveSettings): Promise<string[]> {
   const folder = vmFolderName(vm.name);
   const listing = await readListing(insideBackupDir(backupDir, folder)).catch(() => []);
-  const next = backupFolderName(now, 'legacy');
+  const next = backupFolderName(now, settings.folderNames);
   return afterSuccess([...listing, { name: next, isDirectory: true, successful: true }], vm.maxBackups, next).map((name) => `${folder}/${name}`);
 }
 
@@ -46,7 +46,7 @@ export async function previewRun(conn: PoolConnection, model: CfgModel, settings
     notWritable = (err as Error).message;
   }
   const vms: PreviewVm[] = [];
-  for (const vm of plan.vms) vms.push({ ...vm, wouldDelete: notWritable ? [] : await retentionAfterNextRun(backupDir, vm, now) });
+  for (const vm of plan.vms) vms.push({ ...vm, wouldDelete: notWritable ? [] : await retentionAfterNextRun(backupDir, vm, now, settings) });
   return {
     plan,
     vms,

@@ -27,8 +27,6 @@ export interface RunOptions {
   source: string;
   emit: EventSink;
   signal: AbortSignal;
-  /** NAS-safe dated folder names (no ":"). */
-  nasFolders?: boolean;
   retry?: RetryPolicy;
   now?: () => Date;
 }
@@ -77,7 +75,7 @@ export async function runBackup(opts: RunOptions): Promise<RunSummary> {
       conn: opts.conn,
       settings: opts.settings,
       backupDir,
-      folderStyle: opts.nasFolders ? 'nas' : 'legacy',
+      folderStyle: opts.settings.folderNames,
       runId: randomUUID(),
       emit: opts.emit,
       retry: opts.retry ?? DEFAULT_RETRY,

@@ -4,7 +4,7 @@
  * legacy-compatible. Each key is validated here; the engine, reports and credentials code read
  * the typed values.
  */
-import type { Compression, Directives, MailWhen, SmtpStartTls } from './model.js';
+import type { Compression, Directives, FolderNames, MailWhen, SmtpStartTls } from './model.js';
 import { parsePythonInt } from './python-text.js';
 
 export const DIRECTIVE_PREFIX = '#vmbackup:';
@@ -90,6 +90,7 @@ function readAbsolutePath(key: string, example: string): Read<string> {
 
 const STARTTLS_MODES: readonly SmtpStartTls[] = ['required', 'opportunistic', 'off'];
 const MAIL_WHEN: readonly MailWhen[] = ['always', 'failure', 'never'];
+const FOLDER_STYLES: readonly FolderNames[] = ['legacy', 'nas'];
 
 export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } = {
   pool: { key: 'pool', prop: 'pool', doc: 'pool master URL, https://host[:port]', read: readPool, write: (v) => v },
@@ -127,6 +128,13 @@ export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } 
     doc: 'true: unknown keys are warnings, not errors, as the ignore_extra_keys=true option does',
     read: readBool('ignore_extra_keys'),
     write: (v) => String(v),
+  },
+  folderNames: {
+    key: 'folder_names',
+    prop: 'folderNames',
+    doc: 'dated folder names: legacy backup-2016-11-30-(14:45:18) (default) or nas backup-2016-11-30-(14-45-18), for SMB/CIFS shares that refuse ":"',
+    read: readChoice('folder_names', FOLDER_STYLES, 'nas'),
+    write: (v) => v,
   },
   mailTo: {
     key: 'mail_to',

@@ -3,7 +3,7 @@
  * the original script's defaults.
  */
 import { LEGACY_DEFAULTS } from './legacy-keys.js';
-import type { CfgModel, Compression, LegacySettings, MailWhen, SmtpStartTls } from './model.js';
+import type { CfgModel, Compression, FolderNames, LegacySettings, MailWhen, SmtpStartTls } from './model.js';
 
 export interface EffectiveSettings extends LegacySettings {
   compress: Compression;
@@ -12,6 +12,7 @@ export interface EffectiveSettings extends LegacySettings {
   concurrency: number;
   pool: string | null;
   user: string;
+  folderNames: FolderNames;
   mailTo: string[];
   mailFrom: string | null;
   mailWhen: MailWhen;
@@ -40,6 +41,7 @@ export function effectiveSettings(model: CfgModel, overrides: CommandLineOverrid
     concurrency: d.concurrency ?? 1,
     pool: d.pool ?? null,
     user: d.user ?? 'root',
+    folderNames: d.folderNames ?? 'legacy',
     mailTo: d.mailTo ?? [],
     mailFrom: d.mailFrom ?? null,
     mailWhen: d.mailWhen ?? 'always',

@@ -42,6 +42,9 @@ export type Compression = 'none' | 'gzip' | 'zstd';
 /** How the report mail uses STARTTLS: required refuses clear text; opportunistic uses it when offered. */
 export type SmtpStartTls = 'required' | 'opportunistic' | 'off';
 
+/** Dated folder names: legacy `(14:45:18)`, or nas `(14-45-18)` for shares that refuse ":". */
+export type FolderNames = 'legacy' | 'nas';
+
 /** When a run mails its report: failure means a WARNING or ERROR run. */
 export type MailWhen = 'always' | 'failure' | 'never';
 
@@ -53,6 +56,7 @@ export interface Directives {
   concurrency?: number;
   preClean?: boolean;
   ignoreExtraKeys?: boolean;
+  folderNames?: FolderNames;
   mailTo?: string[];
   mailFrom?: string;
   mailWhen?: MailWhen;

@@ -65,8 +65,16 @@ export function extensionSettingsBlock(settings: EffectiveSettings): string[] {
     `  compress          = ${settings.compress}`,
     `  pre_clean         = ${py(settings.preClean)}`,
     `  concurrency       = ${settings.concurrency}`,
+    `  folder_names      = ${settings.folderNames}`,
     `  mail_to           = ${settings.mailTo.join(',') || '(not set)'}`,
-    ...(settings.mailFrom ? [`  mail_from         = ${settings.mailFrom}`] : []),
-    ...(settings.smtpServer ? [`  smtp_server       = ${settings.smtpServer}`] : []),
+    ...(settings.mailTo.length > 0
+      ? [
+          `  mail_when         = ${settings.mailWhen}`,
+          `  mail_from         = ${settings.mailFrom ?? '(vmbackup@this host)'}`,
+          `  smtp_server       = ${settings.smtpServer ?? 'localhost:25'}`,
+          `  smtp_starttls     = ${settings.smtpStartTls}`,
+          ...(settings.smtpUser ? [`  smtp_user         = ${settings.smtpUser}`] : []),
+        ]
+      : []),
   ];
 }

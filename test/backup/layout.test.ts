@@ -31,8 +31,8 @@ describe('vmFolderName', () => {
     ['Überwachung (prod) #2', 'Überwachung (prod) #2'],
     ['日本語 VM', '日本語 VM'],
     ["it's \"quoted\" $HOME `x` : * ? < > |", "it's \"quoted\" $HOME `x` : * ? < > |"],
-    ['.hidden', '.hidden'],
-    ['...', '...'],
+    // A leading "." would hide the backups from `ls` (and `.vmbackup.lock` is ours).
+    ['...', '%...'],
     ['100%', '100%'],
     ['a/b', '%a%2Fb'],
     ['a\\b', '%a%5Cb'],
@@ -49,20 +49,25 @@ describe('vmFolderName', () => {
     ['../../etc', '%..%2F..%2Fetc'],
     ['/', '%%2F'],
     ['50% a/b', '%50%25 a%2Fb'],
+    // Our own entries in backup_dir: no VM can take their place.
+    ['.vmbackup.lock', '%.vmbackup.lock'],
+    ['.hidden', '%.hidden'],
+    ['METADATA_xcp1', '%METADATA_xcp1'],
+    ['00VMbackupWriteTest', '%00VMbackupWriteTest'],
   ])('%j → %j', (name, folder) => {
     expect(vmFolderName(name)).toBe(folder);
     expect(vmNameOfFolder(folder)).toBe(name);
   });
 
-  it('throws VM_NAME_TOO_LONG, naming the VM, above 255 bytes', () => {
-    expect(vmFolderName('a'.repeat(255))).toHaveLength(255);
-    expect(codeOf(() => vmFolderName('a'.repeat(256)))).toBe('VM_NAME_TOO_LONG');
-    // 85 × 3-byte characters = 255 bytes; one more is too long.
-    expect(vmFolderName('€'.repeat(85))).toBe('€'.repeat(85));
-    expect(codeOf(() => vmFolderName('€'.repeat(86)))).toBe('VM_NAME_TOO_LONG');
-    // Encoding triples a slash: 84 slashes → 1 + 252 bytes, 85 → 256.
-    expect(vmFolderName('/'.repeat(84))).toHaveLength(253);
-    expect(codeOf(() => vmFolderName('/'.repeat(85)))).toBe('VM_NAME_TOO_LONG');
+  it('throws VM_NAME_TOO_LONG, naming the VM, above 247 bytes (255 less ".xva.zst" for the file inside)', () => {
+    expect(vmFolderName('a'.repeat(247))).toHaveLength(247);
+    expect(codeOf(() => vmFolderName('a'.repeat(248)))).toBe('VM_NAME_TOO_LONG');
+    // 82 × 3-byte characters = 246 bytes; one more is too long.
+    expect(vmFolderName('€'.repeat(82))).toBe('€'.repeat(82));
+    expect(codeOf(() => vmFolderName('€'.repeat(83)))).toBe('VM_NAME_TOO_LONG');
+    // Encoding triples a slash: 82 slashes → 1 + 246 bytes, 83 → 250.
+    expect(vmFolderName('/'.repeat(82))).toHaveLength(247);
+    expect(codeOf(() => vmFolderName('/'.repeat(83)))).toBe('VM_NAME_TOO_LONG');
     try {
       vmFolderName('big-vm-' + 'x'.repeat(300));
     } catch (err) {

@@ -13,6 +13,7 @@ describe('#vmbackup: directives', () => {
         '#vmbackup: concurrency=3',
         '#vmbackup: pre_clean=true',
         '#vmbackup: ignore_extra_keys=false',
+        '#vmbackup: folder_names=NAS',
         '#vmbackup:mail_to= ops@example.com , noc@example.com',
         '#vmbackup: mail_from=vmbackup@example.com',
         '#vmbackup: mail_when=Failure',
@@ -31,6 +32,7 @@ describe('#vmbackup: directives', () => {
       concurrency: 3,
       preClean: true,
       ignoreExtraKeys: false,
+      folderNames: 'nas',
       mailTo: ['ops@example.com', 'noc@example.com'],
       mailFrom: 'vmbackup@example.com',
       mailWhen: 'failure',
@@ -44,7 +46,7 @@ describe('#vmbackup: directives', () => {
 
   it('the README and `vmbackup config` document every key', () => {
     expect(DIRECTIVE_ORDER.map((p) => DIRECTIVES[p].key)).toEqual([
-      'pool', 'user', 'compress', 'concurrency', 'pre_clean', 'ignore_extra_keys', 'mail_to', 'mail_from', 'mail_when',
+      'pool', 'user', 'compress', 'concurrency', 'pre_clean', 'ignore_extra_keys', 'folder_names', 'mail_to', 'mail_from', 'mail_when',
       'smtp_server', 'smtp_starttls', 'smtp_user', 'smtp_password_file', 'smtp_ca_file',
     ]);
   });
@@ -62,6 +64,7 @@ describe('#vmbackup: directives', () => {
     ['#vmbackup: smtp_server=mail.example.com:99999', /not host or host:port/, /smtp_server=/],
     ['#vmbackup: smtp_starttls=yes', /not required, opportunistic or off/, /smtp_starttls=required/],
     ['#vmbackup: mail_when=errors', /not always, failure or never/, /mail_when=failure/],
+    ['#vmbackup: folder_names=smb', /not legacy or nas/, /folder_names=nas/],
     ['#vmbackup: smtp_password_file=smtp.pass', /not an absolute path/, /smtp_password_file=\/etc\//],
     ['#vmbackup: smtp_ca_file=certs/ca.pem', /not an absolute path/, /smtp_ca_file=\/etc\//],
     ['#vmbackup: smtp_user=', /smtp_user= is empty/, /smtp_user=vmbackup/],

@@ -193,6 +193,15 @@ describe('the other faces of a run', () => {
     expect(readFileSync(env.statusLog, 'utf8')).toMatch(/,vmbackup\.py,[^,]+,end,SUCCESS,S:1 W:0 E:0\n$/);
   }, 60_000);
 
+  it('#vmbackup: folder_names=nas writes dated folders without ":" (SMB shares refuse it), and retention counts both styles', async () => {
+    const env = await e2eEnv();
+    expect((await env.run(env.cfg('legacy.cfg', ['max_backups=1', 'vm-export=db.example.com']))).status).toBe(0);
+    const r = await env.run(env.cfg('nas.cfg', ['max_backups=1', '#vmbackup: folder_names=nas', 'vm-export=db.example.com']));
+    expect(r.status).toBe(0);
+    // max_backups=1: the legacy-style folder of the first run was the oldest, and is gone.
+    expect(tree(env.backupDir).filter((p) => /^db\.example\.com\/[^/]+\/$/.test(p))).toEqual([expect.stringMatching(/^db\.example\.com\/backup-\d{4}-\d\d-\d\d-\(\d\d-\d\d-\d\d\)\/$/)]);
+  }, 60_000);
+
   it('--json alone puts the report on stdout and the log on stderr', async () => {
     const env = await e2eEnv();
     const r = await env.run(env.cfg('j.cfg', ['vm-export=db.example.com']), ['--json']);
