@@ -76,7 +76,8 @@ export async function runBackup(opts: RunOptions): Promise<RunSummary> {
       settings: opts.settings,
       backupDir,
       folderStyle: opts.settings.folderNames,
-      runId: randomUUID(),
+      // Who made a snapshot: the sweep of another run leaves it alone while this process lives.
+      runId: `${randomUUID()}@${hostname()}:${process.pid}`,
       emit: opts.emit,
       retry: opts.retry ?? DEFAULT_RETRY,
       signal: opts.signal,

@@ -4,33 +4,60 @@
  * only look like ours (RESTORE_<vm>, SNAP_<vm>_... without the tag) are left alone, with a
  * warning: they may be someone's real VM or disk (NAU #96).
  */
+import { hostname } from 'node:os';
 import type { PoolConnection } from '../xapi/connection.js';
 import { str, vdiInfo, type VmInfo } from '../xapi/records.js';
 import { destroyVdi, destroyVmSnapshot, type RetryPolicy, RUN_TAG } from './snapshots.js';
 
 export interface SweepResult {
   removed: string[];
+  /** Ours, but another live run's: left alone, and said so in the log. */
+  inUse: string[];
   warnings: string[];
+}
+
+/**
+ * Whether the run that tagged something is still alive. The tag value is
+ * `<uuid>@<host>:<pid>` (run.ts); a run on this host whose process still exists is another
+ * vmbackup working on the same VM (a second cfg with its own backup_dir), not a leftover. Runs
+ * on other hosts cannot be checked and count as leftovers.
+ */
+export function ownerAlive(tag: string): boolean {
+  const m = /@([^@:]+):(\d+)$/.exec(tag);
+  if (!m || m[1] !== hostname() || Number(m[2]) === process.pid || Number(m[2]) < 1) return false;
+  try {
+    process.kill(Number(m[2]), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: RetryPolicy, log?: (message: string) => void): Promise<SweepResult> {
   const removed: string[] = [];
+  const inUse: string[] = [];
   const warnings: string[] = [];
   // A run killed between tagging the source and the snapshot call leaves the tag on the source
   // (it is only there so the snapshot is born tagged).
-  if (vm.otherConfig[RUN_TAG] !== undefined) {
+  const busy = (tag: string, what: string) => {
+    if (!ownerAlive(tag)) return false;
+    inUse.push(`left alone: ${what} belongs to a vmbackup run still running on this host (${tag})`);
+    return true;
+  };
+  if (vm.otherConfig[RUN_TAG] !== undefined && !busy(vm.otherConfig[RUN_TAG], `the tag on ${vm.name}`)) {
     await conn.call(`untagging ${vm.name}`, 'VM.remove_from_other_config', vm.ref, RUN_TAG);
     removed.push(`the tag ${RUN_TAG} on ${vm.name} itself`);
   }
   for (const vbd of vm.vbds) {
-    if (vbd.vdi && vbd.vdi.otherConfig[RUN_TAG] !== undefined && !vbd.vdi.isSnapshot) {
+    const tag = vbd.vdi?.otherConfig[RUN_TAG];
+    if (vbd.vdi && tag !== undefined && !vbd.vdi.isSnapshot && !busy(tag, `the tag on disk ${vbd.vdi.nameLabel}`)) {
       await conn.call(`untagging disk ${vbd.vdi.nameLabel}`, 'VDI.remove_from_other_config', vbd.vdi.ref, RUN_TAG);
       removed.push(`the tag ${RUN_TAG} on disk ${vbd.vdi.nameLabel}`);
     }
   }
   const vms = conn.vms();
   for (const snap of vms.filter((v) => v.isSnapshot && v.snapshotOf === vm.ref)) {
-    if (snap.otherConfig[RUN_TAG] === undefined) continue;
+    if (snap.otherConfig[RUN_TAG] === undefined || busy(snap.otherConfig[RUN_TAG], `snapshot ${snap.name} (${snap.uuid})`)) continue;
     await destroyVmSnapshot(conn, snap.ref, retry, log);
     removed.push(`snapshot ${snap.name} (${snap.uuid}) from run ${snap.otherConfig[RUN_TAG]}`);
   }
@@ -45,6 +72,7 @@ export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: Re
     const vdi = vdiInfo(str(record.$ref), conn.lookup);
     if (!vdi || !vdi.isSnapshot || !disks.has(str(record.snapshot_of))) continue;
     if (vdi.otherConfig[RUN_TAG] !== undefined) {
+      if (busy(vdi.otherConfig[RUN_TAG], `disk snapshot ${vdi.nameLabel} (${vdi.uuid})`)) continue;
       // A vdi-export leftover, or a disk whose VM snapshot was destroyed without it.
       if (!conn.lookup(vdi.ref)) continue;
       await destroyVdi(conn, vdi.ref, retry, log);
@@ -53,5 +81,5 @@ export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: Re
       warnings.push(`left alone: disk "${vdi.nameLabel}" (${vdi.uuid}) is not tagged as ours`);
     }
   }
-  return { removed, warnings };
+  return { removed, inUse, warnings };
 }

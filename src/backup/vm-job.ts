@@ -75,6 +75,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     enter('sweep');
     const swept = await sweepLeftovers(ctx.conn, vm, ctx.retry, log);
     for (const line of swept.removed) log(`cleanup of a leftover from an earlier run: ${line}`);
+    for (const line of swept.inUse) log(line);
     for (const line of swept.warnings) warn(line);
 
     if (ctx.settings.preClean) {

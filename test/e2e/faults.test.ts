@@ -3,7 +3,7 @@
  * left on the pool, no unfinished file or folder left looking like a backup, and the backups
  * made before still whole.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { e2eEnv, type E2eEnv, leftovers, tree } from '../helpers/e2e.js';
@@ -124,6 +124,24 @@ describe('faults the run recovers from', () => {
     expect(body(r.stdout)).toContain(
       `${member} is a pool member, not the master (HOST_IS_SLAVE): connected to the master 127.0.0.1; set #vmbackup: pool=https://127.0.0.1:${port} to skip the detour`,
     );
+    expect(leftovers(env.sim)).toEqual([]);
+  }, 60_000);
+});
+
+describe('two runs at once', () => {
+  it('a second cfg with its own backup_dir leaves the first run\'s snapshot alone; both succeed', async () => {
+    env.sim.faults.throttle(2 * 2 ** 20, { vm: 'web 01' });
+    const first = env.start('f.cfg');
+    await first.waitFor(/snap-uuid: /);
+    const otherDir = join(env.dir, 'other');
+    mkdirSync(otherDir);
+    const second = await env.run(env.cfg('other.cfg', ['vm-export=web 01'], otherDir));
+    expect(second.status, second.stdout).toBe(0);
+    expect(body(second.stdout)).toContainEqual(
+      expect.stringMatching(new RegExp(`^left alone: snapshot RESTORE_web 01 \\(.+\\) belongs to a vmbackup run still running on this host \\(.+:${first.child.pid}\\)$`)),
+    );
+    const r = await first.done;
+    expect(r.status, r.stdout).toBe(0);
     expect(leftovers(env.sim)).toEqual([]);
   }, 60_000);
 });
