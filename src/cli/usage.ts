@@ -5,7 +5,7 @@
 import { DIRECTIVE_ORDER, DIRECTIVES, LEGACY_DEFAULTS } from '../config/index.js';
 
 export const BASIC_USAGE = `Usage:
-  vmbackup --config FILE.cfg                    back up what FILE.cfg selects
+  vmbackup --config FILE.cfg [--preview]        back up what FILE.cfg selects (or show the plan)
   vmbackup preview --config FILE.cfg --vm-names NAMES.txt [--json]
                                                 check a cfg offline against a list of VM names
   vmbackup <password|password-file> <config-file|vm-selector> [preview] [options]
@@ -21,8 +21,22 @@ reading the cfg files of NAUbackup VmBackup.py.
 
 ${BASIC_USAGE}
 Commands:
-  --config FILE.cfg [--preview]
-      Run the backups FILE.cfg selects (headless; for cron and systemd timers).
+  --config FILE.cfg [options]
+      Run the backups FILE.cfg selects (headless; for cron and systemd timers). Log lines on
+      stdout in the VmBackup.py format; the status log as before.
+        --preview              log in and show the plan: VMs, estimated sizes, what retention
+                               would delete, whether backup_dir is writable and has room
+        --json                 the JSON report on stdout (the log moves to stderr)
+        --json=FILE            the JSON report to FILE
+        --concurrency N        VMs at the same time, 1-16 (over #vmbackup: concurrency=)
+        --pool URL             the pool master, https://host[:port] (over #vmbackup: pool=;
+                               default https://localhost)
+        --user NAME            XAPI user (over #vmbackup: user=; default root)
+        --password-file FILE   the base64 password file (create-password-file); without it,
+                               $VMBACKUP_PASSWORD
+        --compress none|gzip|zstd, --pre-clean, --ignore-extra-keys   as the legacy options
+  test-email --config FILE.cfg
+      Send a test mail with the cfg's mail settings (mail_to, smtp_server, ...).
   preview (--config FILE.cfg | --selector SEL) --vm-names NAMES.txt [options]
       Check a cfg without a pool: print the settings, the VMs it selects in backup order, and
       every warning and error as file:line. NAMES.txt holds one VM name per line.
@@ -46,9 +60,11 @@ The VmBackup.py form:
       preview                   check and show the scope; back up nothing
 
 Exit codes:
-  0  success (preview: the cfg is valid)
-  2  invalid command line, cfg or input file; nothing was backed up
-  3  no pool could be reached
+  0    every VM backed up and verified (preview: the run could start)
+  1    backed up, with warnings
+  2    a VM failed, or the command line, cfg, password, pool connection, lock or backup_dir
+       stopped the run
+  130  interrupted (SIGINT/SIGTERM); snapshots and unfinished folders were removed
 `;
 
 function directiveLines(): string {
@@ -97,8 +113,10 @@ export const EXAMPLES = `Examples
   # keep the resolved scope (one line per VM) as a new cfg
   vmbackup preview --config weekend.cfg --vm-names names.txt --save-config weekend-fixed.cfg
 
-  # run from cron
-  vmbackup --config /etc/vmbackup/weekend.cfg >> /var/log/vmbackup.log 2>&1
+  # show the plan against the pool, then run from cron
+  vmbackup --config /etc/vmbackup/weekend.cfg --password-file /root/VmBackup.pass --preview
+  vmbackup --config /etc/vmbackup/weekend.cfg --password-file /root/VmBackup.pass \\
+           --json=/var/log/vmbackup/weekend.json >> /var/log/vmbackup.log 2>&1
 
   # VmBackup.py command lines keep working
   vmbackup /root/VmBackup.pass weekend.cfg preview
