@@ -101,6 +101,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     enter('export');
     const target = insideBackupDir(ctx.backupDir, base, folderName, prepared.fileName);
     const download = await prepared.start(ctx.signal);
+    const stopProgress = ctx.conn.onTaskProgress(download.taskRef, (progress) => ctx.emit({ type: 'task-progress', vm: planned.name, progress }));
     result.bytes = await downloadToFile({
       download,
       finalPath: target,
@@ -108,7 +109,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
       sparse: prepared.sparse,
       signal: ctx.signal,
       onProgress: (done, rate) => ctx.emit({ type: 'bytes', vm: planned.name, done, estimate: planned.estimate, rate }),
-    });
+    }).finally(stopProgress);
     enter('verify');
     log(`${planned.mode} success`);
     result.files.push(rel(ctx, target));

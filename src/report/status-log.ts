@@ -28,6 +28,8 @@ function endMessage(r: VmResult): string {
   const tail = `${name},elapse:${Math.floor(r.elapsedMs / 60_000)} size:${Math.floor(r.bytes / 2 ** 30)}G`;
   if (r.status === 'success') return `SUCCESS ${tail}`;
   if (r.status === 'warning') return `WARNING ${tail}`;
+  // The old script could not be interrupted; an interrupted VM is neither of its failure codes.
+  if (r.status === 'cancelled') return `CANCELLED ${name}`;
   const phase = r.error?.phase;
   const vdi = r.mode === 'vdi-export';
   if (phase === 'snapshot') return `${vdi ? 'VDI-SNAPSHOT-FAIL' : 'SNAPSHOT-FAIL'} ${name}`;

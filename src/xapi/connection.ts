@@ -119,6 +119,28 @@ export class PoolConnection {
     return str(this.recordsOf('pool')[0]?.name_label) || this.masterName();
   }
 
+  /**
+   * Calls `listener` with the pool's own progress (0..1) of a task whenever events bring a new
+   * value: for an export it counts what the host has read from the disk, which the bytes we
+   * received (compressed, or with zero chunks left out) cannot tell.
+   */
+  onTaskProgress(taskRef: string, listener: (progress: number) => void): () => void {
+    let last = -1;
+    const handler = (items: Record<string, { $ref?: unknown; progress?: unknown }>) => {
+      for (const item of Object.values(items)) {
+        if (item.$ref !== taskRef) continue;
+        const progress = Number(item.progress);
+        if (Number.isFinite(progress) && progress !== last) listener((last = progress));
+      }
+    };
+    this.xapi.objects.on('add', handler);
+    this.xapi.objects.on('update', handler);
+    return () => {
+      this.xapi.objects.off('add', handler);
+      this.xapi.objects.off('update', handler);
+    };
+  }
+
   /** Waits until the cache has seen every change made so far (xen-api's barrier). */
   async settle(): Promise<void> {
     await this.xapi.barrier();

@@ -51,7 +51,7 @@ it('SIGTERM mid-export: transfer stopped, snapshot removed, unfinished folder re
   expect(lines).toContain('VmBackup vm-export web 01 - ***CANCELLED*** t:0');
   expect(lines).toContain('VmBackup interrupted: VMs not finished were cleaned up and reported as cancelled');
   expect(lines).toContain('VmBackup ended - **ERRORS DETECTED** - S:0 W:0 E:2');
-  expect(readFileSync(env.statusLog, 'utf8')).toMatch(/,vmbackup\.py,[^,]+,end,ERROR,S:0 W:0 E:2\n$/);
+  expect(readFileSync(env.statusLog, 'utf8')).toMatch(/,vm-export,[^,]+,end,CANCELLED web 01\n[^\n]+,vmbackup\.py,[^,]+,end,ERROR,S:0 W:0 E:2\n$/);
 
   expect(leftovers(env.sim)).toEqual([]);
   // The pool's export task was cancelled, not left running.
