@@ -6,110 +6,29 @@
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
-import selfsigned from 'selfsigned';
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary, VmResult } from '../../src/backup/events.js';
 import { VmbackupError } from '../../src/errors.js';
 import { MailSendError, type MailSettings, sendReport, shouldSend, smtpPasswordFor } from '../../src/report/mail-send.js';
-import { encodePasswordFile } from '../../src/secrets/password-file.js';
+import { relayFiles, type RelayFiles, SMTP_PASSWORD, SMTP_USER, startRelay } from '../helpers/smtp.js';
 import { tempDirForFile } from '../helpers/temp.js';
 
-const USER = 'vmbackup';
-const PASSWORD = 'S3cret-p@ss';
-
-interface Received {
-  from: string | undefined;
-  to: string[];
-  secure: boolean;
-  subject: string | undefined;
-  text: string | undefined;
-  autoSubmitted: unknown;
-}
-
-interface TestServer {
-  port: number;
-  received: Received[];
-  logins: { method: string; user: string | undefined; secure: boolean }[];
-}
+const USER = SMTP_USER;
+const PASSWORD = SMTP_PASSWORD;
 
 const dir = tempDirForFile('mail');
-let tlsKey = '';
-let tlsCert = '';
+let files: RelayFiles;
+// Known before beforeAll runs: describe blocks build their settings at collection time.
 const CA_FILE = join(dir, 'private-ca.pem');
 const PASSWORD_FILE = join(dir, 'smtp.pass');
-const servers: SMTPServer[] = [];
 
 beforeAll(async () => {
-  // A private CA and a relay certificate it signed, as a company relay would have.
-  const year = new Date(Date.now() + 365 * 86400_000);
-  const ca = await selfsigned.generate([{ name: 'commonName', value: 'vmbackup test CA' }], {
-    keySize: 2048,
-    algorithm: 'sha256',
-    notAfterDate: year,
-    extensions: [{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true }],
-  });
-  const leaf = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
-    keySize: 2048,
-    algorithm: 'sha256',
-    notAfterDate: year,
-    ca: { key: ca.private, cert: ca.cert },
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
-    ],
-  });
-  tlsKey = leaf.private;
-  tlsCert = leaf.cert;
-  writeFileSync(CA_FILE, ca.cert);
-  writeFileSync(PASSWORD_FILE, encodePasswordFile(PASSWORD));
+  files = await relayFiles(dir);
+  expect([files.caFile, files.passwordFile]).toEqual([CA_FILE, PASSWORD_FILE]);
 }, 30_000);
 
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-});
-
-async function startServer(options: Partial<SMTPServerOptions> & { echoPassword?: boolean } = {}): Promise<TestServer> {
-  const received: Received[] = [];
-  const logins: TestServer['logins'] = [];
-  const { echoPassword, ...rest } = options;
-  const server = new SMTPServer({
-    key: tlsKey,
-    cert: tlsCert,
-    logger: false,
-    authOptional: true,
-    authMethods: ['PLAIN', 'LOGIN'],
-    onAuth(auth, session, callback) {
-      logins.push({ method: auth.method, user: auth.username, secure: session.secure });
-      if (auth.username === USER && auth.password === PASSWORD) return callback(null, { user: USER });
-      // Some relays quote what they were sent; the password must not reach our messages even then.
-      return callback(new Error(echoPassword ? `Authentication failed for ${auth.username}/${auth.password}` : 'Authentication failed'));
-    },
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          received.push({
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
-            to: session.envelope.rcptTo.map((r) => r.address),
-            secure: session.secure,
-            subject: mail.subject,
-            text: mail.text,
-            autoSubmitted: mail.headers.get('auto-submitted'),
-          });
-          callback();
-        })
-        .catch(callback);
-    },
-    ...rest,
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return { port: address.port, received, logins };
-}
+const startServer = (options: Parameters<typeof startRelay>[1] = {}) => startRelay(files, options);
 
 function settings(port: number, over: Partial<MailSettings> = {}): MailSettings {
   return {

@@ -1,50 +1,27 @@
 /** `vmbackup test-email`, run in-process against a real smtp-server with STARTTLS and AUTH. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
-import selfsigned from 'selfsigned';
-import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testEmailCommand } from '../../src/cli/commands/test-email.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { encodePasswordFile } from '../../src/secrets/password-file.js';
+import { type ReceivedMail, relayFiles, type RelayFiles, SMTP_PASSWORD, SMTP_USER, startRelay } from '../helpers/smtp.js';
 import { tempDirForFile } from '../helpers/temp.js';
 
 const dir = tempDirForFile('test-email');
-const PASSWORD = 'relay-pass-42';
-const received: { to: string[]; secure: boolean; subject: string | undefined; text: string | undefined }[] = [];
-let server: SMTPServer;
+const PASSWORD = SMTP_PASSWORD;
+let files: RelayFiles;
+let received: ReceivedMail[] = [];
 let port = 0;
 
 beforeAll(async () => {
-  const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
-    keySize: 2048,
-    algorithm: 'sha256',
-    notAfterDate: new Date(Date.now() + 365 * 86400_000),
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
-  });
-  // A self-signed relay certificate: trusting it through smtp_ca_file is what a small site does.
-  writeFileSync(join(dir, 'relay.pem'), pems.cert);
-  writeFileSync(join(dir, 'smtp.pass'), encodePasswordFile(PASSWORD));
-  server = new SMTPServer({
-    key: pems.private,
-    cert: pems.cert,
-    logger: false,
-    authMethods: ['LOGIN'],
-    onAuth: (auth, _session, cb) => (auth.username === 'backup' && auth.password === PASSWORD ? cb(null, { user: 'backup' }) : cb(new Error('Authentication failed'))),
-    onData(stream, session, cb) {
-      simpleParser(stream).then((m) => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), secure: session.secure, subject: m.subject, text: m.text });
-        cb();
-      }, cb);
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const a = server.server.address();
-  port = typeof a === 'object' && a !== null ? a.port : 0;
+  files = await relayFiles(dir);
 }, 30_000);
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(async () => {
+  const relay = await startRelay(files);
+  received = relay.received;
+  port = relay.port;
+});
 
 function io(env: NodeJS.ProcessEnv = {}) {
   const out = { stdout: '', stderr: '' };
@@ -65,17 +42,17 @@ function cfg(name: string, directives: string[]): string {
   return name;
 }
 
-const relay = () => [`smtp_server=127.0.0.1:${port}`, 'smtp_starttls=required', `smtp_ca_file=${join(dir, 'relay.pem')}`, 'smtp_user=backup'];
+const relay = () => [`smtp_server=127.0.0.1:${port}`, 'smtp_starttls=required', `smtp_ca_file=${files.caFile}`, `smtp_user=${SMTP_USER}`];
 
 describe('vmbackup test-email', () => {
   it('sends a test message and says to whom, through which relay, with TLS', async () => {
-    const file = cfg('ok.cfg', ['mail_to=ops@example.com,noc@example.com', ...relay(), `smtp_password_file=${join(dir, 'smtp.pass')}`]);
+    const file = cfg('ok.cfg', ['mail_to=ops@example.com,noc@example.com', ...relay(), `smtp_password_file=${files.passwordFile}`]);
     const { cli, out } = io();
     const before = received.length;
     expect(await testEmailCommand(['--config', file], cli)).toBe(0);
     expect(out.stderr).toBe('');
     expect(out.stdout).toContain('test message sent to ops@example.com, noc@example.com\n');
-    expect(out.stdout).toContain(`relay:    127.0.0.1:${port}, STARTTLS with a verified certificate, logged in as backup\n`);
+    expect(out.stdout).toContain(`relay:    127.0.0.1:${port}, STARTTLS with a verified certificate, logged in as ${SMTP_USER}\n`);
     expect(received.slice(before)).toEqual([
       expect.objectContaining({ to: ['ops@example.com', 'noc@example.com'], secure: true, subject: expect.stringMatching(/^TEST \S+ vmbackup: test message$/) }),
     ]);
@@ -86,7 +63,7 @@ describe('vmbackup test-email', () => {
     const file = cfg('env.cfg', ['mail_to=ops@example.com', ...relay()]);
     const { cli, out } = io({ VMBACKUP_SMTP_PASSWORD: PASSWORD });
     expect(await testEmailCommand(['--config', file], cli)).toBe(0);
-    expect(out.stdout).toContain('logged in as backup');
+    expect(out.stdout).toContain(`logged in as ${SMTP_USER}`);
   });
 
   it('without mail_to: exit 2 and a clear message, nothing sent', async () => {
@@ -103,7 +80,7 @@ describe('vmbackup test-email', () => {
     const file = cfg('wrong.cfg', ['mail_to=ops@example.com', ...relay()]);
     const { cli, out } = io({ VMBACKUP_SMTP_PASSWORD: 'not-the-password' });
     expect(await testEmailCommand(['--config', file], cli)).toBe(2);
-    expect(out.stderr).toMatch(/^vmbackup: error: mail not sent: auth: login as "backup" at 127\.0\.0\.1:\d+ failed \(SMTP 535\)/);
+    expect(out.stderr).toMatch(/^vmbackup: error: mail not sent: auth: login as "vmbackup" at 127\.0\.0\.1:\d+ failed \(SMTP 535\)/);
     expect(out.stdout + out.stderr).not.toContain('not-the-password');
   });
 
