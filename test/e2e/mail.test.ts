@@ -14,9 +14,10 @@ import { tempDirForFile } from '../helpers/temp.js';
 
 afterEach(stopAll);
 
+const relayDir = tempDirForFile('mail-e2e');
 let files: RelayFiles;
 beforeAll(async () => {
-  files = await relayFiles(tempDirForFile('mail-e2e'));
+  files = await relayFiles(relayDir);
 }, 30_000);
 
 function mailLines(port: number, extra: string[] = [], passwordFile = files.passwordFile): string[] {
