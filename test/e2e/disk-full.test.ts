@@ -3,19 +3,15 @@
  * root (mount); CI runs as root.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statfsSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { e2eEnv, type E2eEnv, leftovers, tree } from '../helpers/e2e.js';
+import { type E2eEnv, e2eEnv, expectKept, expectNoPartial, fileSizes, leftovers, messages } from '../helpers/e2e.js';
 import { stopAll } from '../helpers/sim.js';
 
 afterEach(stopAll);
 
 const isRoot = process.getuid?.() === 0;
-
-function body(stdout: string): string[] {
-  return stdout.split('\n').map((l) => l.replace(/^\d{4}-\d\d-\d\d-\(\d\d:\d\d:\d\d\) - /, ''));
-}
 
 /** backup_dir on a fresh tmpfs of `size`; unmounted when the test ends. */
 function smallBackupDir(env: E2eEnv, size: string): string {
@@ -32,17 +28,13 @@ function cfgOn(env: E2eEnv, dir: string, name: string, lines: string[]): string 
   return env.cfg(name, lines, dir);
 }
 
-function files(root: string): Map<string, number> {
-  return new Map(tree(root).filter((p) => !p.endsWith('/')).map((p) => [p, statSync(join(root, p)).size]));
-}
-
 describe.skipIf(!isRoot)('disk full (tmpfs backup_dir)', () => {
   it('a VM whose estimate does not fit is refused before any snapshot; the others run; exit 2', async () => {
     const env = await e2eEnv();
     const dir = smallBackupDir(env, '7m');
     const r = await env.run(cfgOn(env, dir, 'a.cfg', ['vm-export=web 01', 'vm-export=db.example.com']));
     expect(r.status).toBe(2);
-    const lines = body(r.stdout);
+    const lines = messages(r.stdout);
     expect(lines).toContainEqual(expect.stringMatching(/^ERROR vm-export web 01: Not enough space for vm-export of web 01: it may need up to 9\.0 MiB .* \[NO_SPACE\]$/));
     expect(lines).toContainEqual(expect.stringMatching(/^VmBackup vm-export db\.example\.com - \*\*\*Success\*\*\*/));
     expect(lines.some((l) => l.startsWith('snap-uuid') && lines.indexOf(l) < lines.findIndex((x) => x.includes('begin db.example.com')))).toBe(false);
@@ -54,23 +46,19 @@ describe.skipIf(!isRoot)('disk full (tmpfs backup_dir)', () => {
     const env = await e2eEnv();
     const dir = smallBackupDir(env, '16m');
     expect((await env.run(cfgOn(env, dir, 'db.cfg', ['vm-export=db.example.com']))).status).toBe(0);
-    const before = files(dir);
+    const before = fileSizes(dir);
     // Leave 5.5 MiB free: each estimate (db ~5.0 MiB, scratch ~3 MiB) fits on its own, but the
     // two exports (4 + 2 MiB of data, both disks fully allocated) do not fit together.
     const free = statfsSync(dir).bavail * statfsSync(dir).bsize;
     execFileSync('fallocate', ['-l', String(free - 5.5 * 2 ** 20), join(dir, 'filler')]);
     const r = await env.run(cfgOn(env, dir, 'both.cfg', ['vm-export=db.example.com', 'vm-export=scratch']), ['--concurrency', '2']);
     expect(r.status).toBe(2);
-    const lines = body(r.stdout);
+    const lines = messages(r.stdout);
     const failures = lines.filter((l) => /^ERROR vm-export (scratch|db\.example\.com): vm-export of \S+: backup_dir filled up \(ENOSPC\)( writing .*)? \[NO_SPACE\]$/.test(l));
     expect(failures.length, r.stdout).toBeGreaterThanOrEqual(1);
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}fix: free space on the backup file system/));
     expect(leftovers(env.sim)).toEqual([]);
-    const now = files(dir);
-    for (const [path, size] of before) expect(now.get(path), path).toBe(size);
-    for (const path of tree(dir)) {
-      expect(path).not.toMatch(/\.partial$/);
-      if (/^[^/]+\/backup-[^/]+\/$/.test(path)) expect(readdirSync(join(dir, path)), path).toContain('success');
-    }
+    expectKept(before, dir);
+    expectNoPartial(dir);
   }, 60_000);
 });

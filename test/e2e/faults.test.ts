@@ -3,40 +3,15 @@
  * left on the pool, no unfinished file or folder left looking like a backup, and the backups
  * made before still whole.
  */
-import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { e2eEnv, type E2eEnv, leftovers, tree } from '../helpers/e2e.js';
+import { type E2eEnv, e2eEnv, expectKept, expectNoPartial, fileSizes, leftovers, messages } from '../helpers/e2e.js';
 import { stopAll } from '../helpers/sim.js';
 
 afterEach(stopAll);
 
 const CFG = ['max_backups=3', 'vm-export=web 01', 'vm-export=db.example.com'];
-
-/** Path → size of every file: what "no older backup lost" compares. */
-function files(root: string): Map<string, number> {
-  return new Map(tree(root).filter((p) => !p.endsWith('/')).map((p) => [p, statSync(join(root, p)).size]));
-}
-
-function expectKept(before: Map<string, number>, root: string): void {
-  const now = files(root);
-  for (const [path, size] of before) {
-    if (path.startsWith('METADATA_')) continue;
-    expect(now.get(path), path).toBe(size);
-  }
-}
-
-/** Every dated folder has its marker; no temporary file survives. */
-function expectNoPartial(root: string): void {
-  for (const path of tree(root)) {
-    expect(path).not.toMatch(/\.partial$/);
-    if (/^[^/]+\/backup-[^/]+\/$/.test(path)) expect(readdirSync(join(root, path)), path).toContain('success');
-  }
-}
-
-function body(stdout: string): string[] {
-  return stdout.split('\n').map((l) => l.replace(/^\d{4}-\d\d-\d\d-\(\d\d:\d\d:\d\d\) - /, ''));
-}
 
 let env: E2eEnv;
 let before: Map<string, number>;
@@ -45,7 +20,7 @@ beforeEach(async () => {
   env.cfg('f.cfg', CFG);
   const first = await env.run('f.cfg');
   expect(first.status).toBe(0);
-  before = files(env.backupDir);
+  before = fileSizes(env.backupDir);
 });
 
 describe('a VM that fails does not stop the others, and leaves nothing behind', () => {
@@ -53,7 +28,7 @@ describe('a VM that fails does not stop the others, and leaves nothing behind', 
     env.sim.faults.dropExportAfter(300_000, { vm: 'web 01', path: '/export' });
     const r = await env.run('f.cfg');
     expect(r.status).toBe(2);
-    const lines = body(r.stdout);
+    const lines = messages(r.stdout);
     // The pool's task says why the stream ended early; the verifier alone could only say "truncated".
     expect(lines).toContain('ERROR vm-export web 01: export of web 01 failed: VDI_IO_ERROR (Device I/O errors) [VDI_IO_ERROR]');
     expect(lines).toContain('VmBackup vm-export web 01 - ***ERROR*** t:0');
@@ -68,7 +43,7 @@ describe('a VM that fails does not stop the others, and leaves nothing behind', 
     env.sim.faults.http500({ vm: 'web 01', path: '/export' });
     const r = await env.run('f.cfg');
     expect(r.status).toBe(2);
-    expect(body(r.stdout)).toContain('ERROR vm-export web 01: export of web 01 failed: INTERNAL_ERROR (injected fault: HTTP 500) [INTERNAL_ERROR]');
+    expect(messages(r.stdout)).toContain('ERROR vm-export web 01: export of web 01 failed: INTERNAL_ERROR (injected fault: HTTP 500) [INTERNAL_ERROR]');
     expect(leftovers(env.sim)).toEqual([]);
     expectNoPartial(env.backupDir);
     expectKept(before, env.backupDir);
@@ -78,7 +53,7 @@ describe('a VM that fails does not stop the others, and leaves nothing behind', 
     env.sim.faults.srFullOnSnapshot({ vm: 'web 01' });
     const r = await env.run('f.cfg');
     expect(r.status).toBe(2);
-    const lines = body(r.stdout);
+    const lines = messages(r.stdout);
     expect(lines).toContainEqual(expect.stringMatching(/^ERROR vm-export web 01: snapshot of web 01 failed: SR_FULL .* \[SR_FULL\]$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}fix: free space on the storage repository/));
     expect(readFileSync(env.statusLog, 'utf8')).toMatch(/,vm-export,[^,]+,end,SNAPSHOT-FAIL web 01\n/);
@@ -94,7 +69,7 @@ describe('faults the run recovers from', () => {
     env.sim.faults.vdiInUseOnDestroy(2);
     const r = await env.run('f.cfg');
     expect(r.status).toBe(0);
-    const lines = body(r.stdout);
+    const lines = messages(r.stdout);
     expect(lines).toContainEqual(expect.stringMatching(/^VDI_IN_USE destroying disk snapshot OpaqueRef:\S+: retry 1\/5 in 2 s$/));
     expect(lines).toContainEqual(expect.stringMatching(/^VDI_IN_USE destroying disk snapshot OpaqueRef:\S+: retry 2\/5 in 4 s$/));
     expect(lines).toContain('VmBackup ended - Success - S:2 W:0 E:0');
@@ -106,8 +81,8 @@ describe('faults the run recovers from', () => {
     env.sim.faults.sessionInvalidAfter(30);
     const r = await env.run('f.cfg');
     expect(r.status).toBe(0);
-    expect(body(r.stdout)).toContain('the pool ended our session (SESSION_INVALID, e.g. a toolstack restart): logged in again, the run goes on');
-    expect(body(r.stdout)).toContain('VmBackup ended - Success - S:2 W:0 E:0');
+    expect(messages(r.stdout)).toContain('the pool ended our session (SESSION_INVALID, e.g. a toolstack restart): logged in again, the run goes on');
+    expect(messages(r.stdout)).toContain('VmBackup ended - Success - S:2 W:0 E:0');
     expect(leftovers(env.sim)).toEqual([]);
     expectKept(before, env.backupDir);
   }, 60_000);
@@ -121,7 +96,7 @@ describe('faults the run recovers from', () => {
     writeFileSync(join(env.dir, 'member.cfg'), text);
     const r = await env.run('member.cfg');
     expect(r.status).toBe(0);
-    expect(body(r.stdout)).toContain(
+    expect(messages(r.stdout)).toContain(
       `${member} is a pool member, not the master (HOST_IS_SLAVE): connected to the master 127.0.0.1; set #vmbackup: pool=https://127.0.0.1:${port} to skip the detour`,
     );
     expect(leftovers(env.sim)).toEqual([]);
@@ -137,7 +112,7 @@ describe('two runs at once', () => {
     mkdirSync(otherDir);
     const second = await env.run(env.cfg('other.cfg', ['vm-export=web 01'], otherDir));
     expect(second.status, second.stdout).toBe(0);
-    expect(body(second.stdout)).toContainEqual(
+    expect(messages(second.stdout)).toContainEqual(
       expect.stringMatching(new RegExp(`^left alone: snapshot RESTORE_web 01 \\(.+\\) belongs to a vmbackup run still running on this host \\(.+:${first.child.pid}\\)$`)),
     );
     const r = await first.done;

@@ -2,23 +2,15 @@
  * Stopping a run mid-export, the two ways it happens: SIGTERM (systemd stop, Ctrl-C) cleans up
  * and exits 130; SIGKILL cannot clean up, so the next run must.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { e2eEnv, type E2eEnv, leftovers, tree } from '../helpers/e2e.js';
+import { type E2eEnv, e2eEnv, expectKept, expectNoPartial, fileSizes, leftovers, messages, tree } from '../helpers/e2e.js';
 import { stopAll } from '../helpers/sim.js';
 
 afterEach(stopAll);
 
 const CFG = ['max_backups=3', 'vm-export=web 01', 'vm-export=db.example.com'];
-
-function files(root: string): Map<string, number> {
-  return new Map(tree(root).filter((p) => !p.endsWith('/')).map((p) => [p, statSync(join(root, p)).size]));
-}
-
-function body(stdout: string): string[] {
-  return stdout.split('\n').map((l) => l.replace(/^\d{4}-\d\d-\d\d-\(\d\d:\d\d:\d\d\) - /, ''));
-}
 
 /** Resolves once the export of web 01 is writing its temporary file. */
 async function exporting(env: E2eEnv): Promise<void> {
@@ -35,7 +27,7 @@ beforeEach(async () => {
   env = await e2eEnv();
   env.cfg('f.cfg', CFG);
   expect((await env.run('f.cfg')).status).toBe(0);
-  before = files(env.backupDir);
+  before = fileSizes(env.backupDir);
   // 8 MiB at 1 MiB/s: the export is surely running when the signal comes.
   env.sim.faults.throttle(2 ** 20, { vm: 'web 01' });
 });
@@ -46,7 +38,7 @@ it('SIGTERM mid-export: transfer stopped, snapshot removed, unfinished folder re
   run.child.kill('SIGTERM');
   const r = await run.done;
   expect(r.status).toBe(130);
-  const lines = body(r.stdout);
+  const lines = messages(r.stdout);
   expect(lines).toContain('interrupted: stopping transfers, removing our snapshots and unfinished files (this takes a few seconds)');
   expect(lines).toContain('VmBackup vm-export web 01 - ***CANCELLED*** t:0');
   expect(lines).toContain('VmBackup interrupted: VMs not finished were cleaned up and reported as cancelled');
@@ -57,7 +49,7 @@ it('SIGTERM mid-export: transfer stopped, snapshot removed, unfinished folder re
   // The pool's export task was cancelled, not left running.
   const tasks = env.sim.state.store.rows('task').map((t) => t.record);
   expect(tasks.filter((t) => t.status === 'pending')).toEqual([]);
-  expect(files(env.backupDir)).toEqual(before);
+  expect(fileSizes(env.backupDir)).toEqual(before);
   expect(existsSync(join(env.backupDir, '.vmbackup.lock'))).toBe(false);
 }, 60_000);
 
@@ -77,7 +69,7 @@ it('SIGKILL mid-export leaves a snapshot and a partial folder; the next run remo
   env.sim.faults.clear();
   const rerun = await env.run('f.cfg');
   expect(rerun.status).toBe(0);
-  const lines = body(rerun.stdout);
+  const lines = messages(rerun.stdout);
   expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^WARNING took over a stale lock of PID ${run.child.pid} `)));
   expect(lines).toContain(`Delete last **unsuccessful** backup ${join(env.backupDir, 'web 01', unfinished)}`);
   expect(lines).toContainEqual(expect.stringMatching(/^cleanup of a leftover from an earlier run: snapshot RESTORE_web 01 \(.+\) from run /));
@@ -85,7 +77,6 @@ it('SIGKILL mid-export leaves a snapshot and a partial folder; the next run remo
 
   expect(leftovers(env.sim)).toEqual([]);
   expect(readdirSync(join(env.backupDir, 'web 01'))).not.toContain(unfinished);
-  const now = files(env.backupDir);
-  for (const [path, size] of before) expect(now.get(path), path).toBe(size);
-  for (const path of now.keys()) expect(path).not.toMatch(/\.partial$/);
+  expectKept(before, env.backupDir);
+  expectNoPartial(env.backupDir);
 }, 60_000);

@@ -4,8 +4,9 @@
  * what the pool still holds of ours, and the backup tree as a sorted listing.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { expect } from 'vitest';
 import type { Simulator, SimulatorOptions } from '../../src/sim/index.js';
 import type { PoolFixture } from '../../src/sim/pool/fixture.js';
 import { startVmbackup, tempDir, vmbackupAsync } from './cli.js';
@@ -95,4 +96,31 @@ export function backupFolders(backupDir: string, vmFolder: string): string[] {
 /** Replaces the timestamps of backup folders and pool dumps so a tree can be compared exactly. */
 export function normalised(paths: string[]): string[] {
   return paths.map((p) => p.replace(/backup-\d{4}-\d\d-\d\d-\(\d\d[:-]\d\d[:-]\d\d\)/g, 'backup-DATE').replace(/pool_db_\d{8}-\d{6}\.dump/, 'pool_db_DATE.dump'));
+}
+
+/** Path → size of every file: what "no older backup lost" compares. */
+export function fileSizes(root: string): Map<string, number> {
+  return new Map(tree(root).filter((p) => !p.endsWith('/')).map((p) => [p, statSync(join(root, p)).size]));
+}
+
+/** Every file of `before` (but pool dumps, which retention prunes) is still there, same size. */
+export function expectKept(before: Map<string, number>, root: string): void {
+  const now = fileSizes(root);
+  for (const [path, size] of before) {
+    if (path.startsWith('METADATA_')) continue;
+    expect(now.get(path), path).toBe(size);
+  }
+}
+
+/** Every dated folder has its marker; no temporary file survives. */
+export function expectNoPartial(root: string): void {
+  for (const path of tree(root)) {
+    expect(path).not.toMatch(/\.partial$/);
+    if (/^[^/]+\/backup-[^/]+\/$/.test(path)) expect(readdirSync(join(root, path)), path).toContain('success');
+  }
+}
+
+/** The log's messages, without their timestamps. */
+export function messages(stdout: string): string[] {
+  return stdout.split('\n').map((l) => l.replace(/^\d{4}-\d\d-\d\d-\(\d\d:\d\d:\d\d\) - /, ''));
 }

@@ -1,45 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { RunSummary, VmResult } from '../../src/backup/events.js';
 import { humanBytes, humanDuration, mailContent, testMailContent } from '../../src/report/mail-content.js';
+import { runSummary, vmResult } from '../helpers/results.js';
 
-// Summaries built by hand: the engine that makes real ones is being written.
-function vm(name: string, over: Partial<VmResult> = {}): VmResult {
-  return {
-    name,
-    uuid: `uuid-${name}`,
-    mode: 'vm-export',
-    format: 'xva.zst',
-    status: 'success',
-    folder: `${name}/2024-05-04-(02:00:00)`,
-    files: [`${name}/2024-05-04-(02:00:00)/${name}.xva.zst`],
-    bytes: 12_345_678_901,
-    elapsedMs: 312_000,
-    rateMBps: 39.6,
-    warnings: [],
-    deleted: [],
-    ...over,
-  };
-}
-
-function summary(vms: VmResult[], over: Partial<RunSummary> = {}): RunSummary {
-  const success = vms.filter((v) => v.status === 'success').length;
-  const warning = vms.filter((v) => v.status === 'warning').length;
-  const error = vms.length - success - warning;
-  return {
-    startedAt: '2024-05-04T02:00:00.000Z',
-    finishedAt: '2024-05-04T03:02:10.000Z',
-    host: 'xen1',
-    pool: { name: 'pool-a', url: 'https://xen1.example.com' },
-    backupDir: '/snapshots/BACKUPS',
-    vms,
-    poolDb: { status: 'success', file: 'POOL_DB/2024-05-04.db', deleted: [] },
-    problems: [],
-    counts: { success, warning, error },
-    status: error > 0 ? 'ERROR' : warning > 0 ? 'WARNING' : 'SUCCESS',
-    interrupted: false,
-    ...over,
-  };
-}
+const vm = vmResult;
+const summary = runSummary;
 
 const web = (n: number) => Array.from({ length: n }, (_, i) => vm(`web${String(i + 1).padStart(2, '0')}`));
 const host = { hostname: 'xen1.example.com' };

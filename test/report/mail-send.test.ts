@@ -12,6 +12,7 @@ import type { RunSummary, VmResult } from '../../src/backup/events.js';
 import { VmbackupError } from '../../src/errors.js';
 import { MailSendError, type MailSettings, sendReport, shouldSend, smtpPasswordFor } from '../../src/report/mail-send.js';
 import { relayFiles, type RelayFiles, SMTP_PASSWORD, SMTP_USER, startRelay } from '../helpers/smtp.js';
+import { runSummary, vmResult } from '../helpers/results.js';
 import { tempDirForFile } from '../helpers/temp.js';
 
 const USER = SMTP_USER;
@@ -44,25 +45,8 @@ function settings(port: number, over: Partial<MailSettings> = {}): MailSettings 
   };
 }
 
-function vm(name: string, status: VmResult['status'] = 'success', error?: VmResult['error']): VmResult {
-  return { name, uuid: `u-${name}`, mode: 'vm-export', format: 'xva', status, folder: null, files: [], bytes: 5e9, elapsedMs: 60_000, rateMBps: 83.3, warnings: [], deleted: [], ...(error ? { error } : {}) };
-}
-
-function summary(vms: VmResult[], status: RunSummary['status']): RunSummary {
-  return {
-    startedAt: '2024-05-04T02:00:00.000Z',
-    finishedAt: '2024-05-04T02:20:00.000Z',
-    host: 'xen1',
-    pool: { name: 'pool-a', url: 'https://xen1.example.com' },
-    backupDir: '/snapshots/BACKUPS',
-    vms,
-    poolDb: null,
-    problems: [],
-    counts: { success: vms.filter((v) => v.status === 'success').length, warning: 0, error: vms.filter((v) => v.status === 'failed').length },
-    status,
-    interrupted: false,
-  };
-}
+const vm = (name: string, status: VmResult['status'] = 'success', error?: VmResult['error']) => vmResult(name, { status, ...(error ? { error } : {}) });
+const summary = (vms: VmResult[], status: RunSummary['status']) => runSummary(vms, { status, poolDb: null });
 
 const okRun = summary([vm('web01'), vm('web02')], 'SUCCESS');
 const badRun = summary([vm('web01'), vm('db1', 'failed', { code: 'VDI_IO_ERROR', message: 'Device I/O errors' })], 'ERROR');

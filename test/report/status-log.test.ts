@@ -2,12 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import type { VmResult } from '../../src/backup/events.js';
 import { statusRecords, statusTimestamp } from '../../src/report/status-log.js';
+import { vmResult } from '../helpers/results.js';
 
 const AT = new Date(2016, 10, 30, 14, 47, 2);
 
-function result(over: Partial<VmResult>): VmResult {
-  return { name: 'web01', uuid: 'u', mode: 'vm-export', format: 'xva', status: 'success', folder: null, files: [], bytes: 3 * 2 ** 30 + 5, elapsedMs: 119_999, rateMBps: 1, warnings: [], deleted: [], ...over };
-}
+const result = (over: Partial<VmResult>) => vmResult('web01', { bytes: 3 * 2 ** 30 + 5, elapsedMs: 119_999, ...over });
 
 const end = (r: VmResult) => statusRecords({ type: 'vm-done', result: r }, 'xen1', AT)[0];
 
