@@ -146,6 +146,8 @@ describe('a cfg with vm-export, vdi-export, exclude and pool_db_backup', () => {
 
     expect(leftovers(env.sim)).toEqual([]);
     expect(env.sim.state.store.rows('VM').filter((r) => r.record.is_a_snapshot).length).toBe(userSnapshots);
+    // Logged out: XAPI caps sessions at 500 per user, and the old script leaked one per run.
+    expect(env.sim.state.sessions.size).toBe(0);
     expect(existsSync(join(env.backupDir, '.vmbackup.lock'))).toBe(false);
   }, 60_000);
 

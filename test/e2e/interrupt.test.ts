@@ -51,6 +51,7 @@ it('SIGTERM mid-export: transfer stopped, snapshot removed, unfinished folder re
   expect(tasks.filter((t) => t.status === 'pending')).toEqual([]);
   expect(fileSizes(env.backupDir)).toEqual(before);
   expect(existsSync(join(env.backupDir, '.vmbackup.lock'))).toBe(false);
+  expect(env.sim.state.sessions.size).toBe(0);
 }, 60_000);
 
 it('SIGKILL mid-export leaves a snapshot and a partial folder; the next run removes both and succeeds', async () => {
