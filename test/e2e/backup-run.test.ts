@@ -4,7 +4,8 @@
  * sysadmin's scripts would.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GeneratedContent } from '../../src/sim/disks/content.js';
@@ -80,7 +81,7 @@ describe('a cfg with vm-export, vdi-export, exclude and pool_db_backup', () => {
     expect(new Set(chunks.map((c) => c.split('/')[0])).size).toBe(2); // one folder per disk
     // Every chunk's XXH64 as xxhsum computes it: the checksums we verified on the fly are real.
     const unpacked = join(env.dir, 'unpacked');
-    execFileSync('mkdir', [unpacked]);
+    mkdirSync(unpacked);
     execFileSync('tar', ['-xf', join(webDir, 'web 01.xva'), '-C', unpacked]);
     for (const c of chunks) {
       const expected = readFileSync(join(unpacked, `${c}.xxhash`), 'utf8').trim().toLowerCase();
@@ -122,7 +123,7 @@ describe('a cfg with vm-export, vdi-export, exclude and pool_db_backup', () => {
       ]),
     );
     const status = readFileSync(env.statusLog, 'utf8').trimEnd().split('\n').map((l) => l.replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d,/, 'T,'));
-    const host = execFileSync('hostname', { encoding: 'utf8' }).trim().split('.')[0];
+    const host = hostname().split('.')[0];
     expect(status).toEqual([
       `T,vmbackup.py,${host},begin`,
       `T,vdi-export,${host},begin,win/2019`,
@@ -242,10 +243,10 @@ describe('the other faces of a run', () => {
 
   it('preview exits 2 when backup_dir cannot take a file', async () => {
     const env = await e2eEnv();
-    execFileSync('chmod', ['0555', env.backupDir]);
+    chmodSync(env.backupDir, 0o555);
     const cfg = env.cfg('ro.cfg', ['vm-export=db.example.com']);
     // root ignores mode bits; a file in the way of the probe works for everyone.
-    execFileSync('mkdir', [join(env.backupDir, '00VMbackupWriteTest')]);
+    mkdirSync(join(env.backupDir, '00VMbackupWriteTest'));
     const r = await env.run(cfg, ['--preview']);
     expect(r.status).toBe(2);
     expect(r.stdout).toMatch(/cannot write to backup_dir/);

@@ -3,8 +3,7 @@
  * scratch folder with a password file and a cfg. Also the checks every fault test repeats:
  * what the pool still holds of ours, and the backup tree as a sorted listing.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect } from 'vitest';
 import type { Simulator, SimulatorOptions } from '../../src/sim/index.js';
@@ -42,7 +41,7 @@ export async function e2eEnv(opts: SimulatorOptions = {}): Promise<E2eEnv> {
   const sim = await testSimulator({ pool: E2E_POOL, ...opts });
   const dir = tempDir();
   const backupDir = join(dir, 'backups');
-  execFileSync('mkdir', ['-p', backupDir]);
+  mkdirSync(backupDir);
   writeFileSync(join(dir, 'pw.b64'), Buffer.from(sim.password).toString('base64'), { mode: 0o600 });
   const statusLog = join(dir, 'status.log');
   return {
