@@ -8,14 +8,14 @@
  * hard links. A reader can therefore catch the file between create and write; an unreadable
  * lock is read again once before it is reported.
  *
- * A stale lock (same host, PID gone) is taken over by renaming it aside, checking that the file
- * moved is the very one we judged stale (same inode, same text), then creating ours with O_EXCL.
- * Renaming *our* file over the old one could not tell what it replaced: two runs taking over at
- * once would both believe they won. With the rename aside only one of them moves the stale file;
- * the other finds the winner's lock.
+ * A stale lock (same host, PID gone) is taken over under a mutex (removeIfStillStale): it is
+ * removed only if it is still the very file judged stale (same inode, same text), then ours is
+ * created with O_EXCL like any other. Moving the stale file aside without a mutex was not
+ * enough: a second run could move aside the fresh lock the first had just created, and a third
+ * then take the empty place; two runs held the lock (a test with eight racing acquires caught
+ * it about one time in five).
  */
-import { randomBytes } from 'node:crypto';
-import { link, lstat, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rmdir, stat, unlink } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -78,7 +78,7 @@ export async function acquireLock(backupDir: string, options: LockOptions = {}):
     }
     if (held.info.host !== host) throw lockedElsewhere(backupDir, path, held.info);
     if (pidAlive(held.info.pid)) throw lockedHere(backupDir, path, held.info);
-    if (await moveAsideIfSame(path, held)) tookOverFrom = held.info;
+    if (await removeIfStillStale(path, held)) tookOverFrom = held.info;
   }
   throw new VmbackupError(
     'LOCKED',
@@ -167,34 +167,36 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** A takeover that has held its mutex this long died during it (it takes milliseconds). */
+const TAKEOVER_STALE_MS = 60_000;
+
 /**
- * Moves the stale lock aside if the lock file is still exactly `held`. If another run replaced
- * it in between, its lock is put back (link: never over a newer one; rename where the file
- * system has no hard links) and false is returned, so the caller reads it again.
+ * Removes the stale lock if the lock file is still exactly `held`, under a mutex (a folder made
+ * with mkdir, which only one process can create). Without it, two runs that both judged the
+ * same lock stale could each remove it, the second one removing the fresh lock the first had
+ * just taken. Under the mutex nobody else removes a lock, so one still equal to `held` (same
+ * inode, same text) is the stale one. False when another takeover is under way or the lock
+ * changed: the caller looks again.
  */
-async function moveAsideIfSame(path: string, held: HeldLock): Promise<boolean> {
-  const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+async function removeIfStillStale(path: string, held: HeldLock): Promise<boolean> {
+  const mutex = `${path}.takeover`;
   try {
-    await rename(path, aside);
+    await mkdir(mutex);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw lockFailed(path, err);
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw lockFailed(path, err);
+    const since = await stat(mutex).then((st) => Date.now() - st.mtimeMs, () => 0);
+    if (since > TAKEOVER_STALE_MS) await rmdir(mutex).catch(() => undefined);
+    await sleep(20 + Math.random() * 30);
+    return false;
   }
-  const st = await lstat(aside);
-  const text = await readFile(aside, 'utf8');
-  if (st.dev === held.dev && st.ino === held.ino && text === held.text) {
-    await unlink(aside);
+  try {
+    const now = await readHeld(path);
+    if (!now || now.dev !== held.dev || now.ino !== held.ino || now.text !== held.text) return false;
+    await unlink(path).catch(ignoreMissing);
     return true;
+  } finally {
+    await rmdir(mutex).catch(() => undefined);
   }
-  try {
-    await link(aside, path);
-    await unlink(aside);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') await unlink(aside);
-    else await rename(aside, path);
-  }
-  return false;
 }
 
 function ignoreMissing(err: unknown): void {
