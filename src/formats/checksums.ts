@@ -9,12 +9,22 @@ import { createXXHash64 } from 'hash-wasm';
 export type ChecksumKind = 'xxhash' | 'sha1';
 
 // Creating a hasher instantiates a WASM module, which is async and slow; do it once at load time
-// and reuse it. Every use below is synchronous (init/update/digest), so calls cannot interleave.
+// and reuse it. Every use below is synchronous (init/update/digest), so calls cannot interleave,
+// except a RunningDigest's, which spans calls: it may leave its state in the instance (saving
+// and reloading it for every piece cost 10 % of a verified download), and whoever uses the
+// instance next saves it first (`shared`).
 const xxh64 = await createXXHash64();
+let xxhOwner: RunningDigest | null = null;
+
+/** The shared XXH64 instance, with the state of the RunningDigest that left it there saved. */
+function shared(): typeof xxh64 {
+  xxhOwner?.park();
+  return xxh64;
+}
 
 /** XXH64 (seed 0) as XAPI writes it in `.xxhash` members: OCaml `%016LX`, 16 UPPERCASE hex digits. */
 export function xxh64Hex(data: Uint8Array): string {
-  return xxh64.init().update(data).digest('hex').toUpperCase();
+  return shared().init().update(data).digest('hex').toUpperCase();
 }
 
 /** SHA-1 as XAPI writes it in legacy `.checksum` members: 40 lowercase hex digits. */
@@ -30,7 +40,7 @@ export function chunkDigest(kind: ChecksumKind, data: Uint8Array): string {
 /** The digest of a chunk given in pieces, without joining them. */
 export function chunkDigestOfParts(kind: ChecksumKind, parts: readonly Uint8Array[]): string {
   if (kind === 'xxhash') {
-    const h = xxh64.init();
+    const h = shared().init();
     for (const part of parts) h.update(part);
     return h.digest('hex').toUpperCase();
   }
@@ -52,11 +62,60 @@ export class PrefixDigest {
 
   digest(kind: ChecksumKind, tail: Uint8Array): string {
     if (kind === 'xxhash') {
-      if (!this.xxhState) this.xxhState = xxh64.init().update(this.prefix).save();
-      return xxh64.load(this.xxhState).update(tail).digest('hex').toUpperCase();
+      if (!this.xxhState) this.xxhState = shared().init().update(this.prefix).save();
+      return shared().load(this.xxhState).update(tail).digest('hex').toUpperCase();
     }
     if (!this.sha1State) this.sha1State = createHash('sha1').update(this.prefix);
     return this.sha1State.copy().update(tail).digest('hex');
+  }
+}
+
+/**
+ * Digests of a chunk fed in pieces that are not kept (their buffers may be reused). XXH64's
+ * state is saved between pieces, so that other hashing can use the shared instance meanwhile
+ * (several exports verify at once).
+ */
+export class RunningDigest {
+  /** The XXH64 state while another user has the shared instance; null while we hold it. */
+  private xxhState: Uint8Array | null = null;
+  private readonly xxh: boolean;
+  private readonly sha1: Hash | null;
+
+  constructor(kinds: readonly ChecksumKind[]) {
+    this.xxh = kinds.includes('xxhash');
+    if (this.xxh) this.xxhState = shared().init().save();
+    this.sha1 = kinds.includes('sha1') ? createHash('sha1') : null;
+  }
+
+  update(part: Uint8Array): void {
+    if (this.xxh) this.take().update(part);
+    this.sha1?.update(part);
+  }
+
+  /** The digest of each kind this was made for, formatted as in the checksum members. */
+  digests(): Partial<Record<ChecksumKind, string>> {
+    const out: Partial<Record<ChecksumKind, string>> = {};
+    if (this.xxh) {
+      out.xxhash = this.take().digest('hex').toUpperCase();
+      xxhOwner = null;
+    }
+    if (this.sha1) out.sha1 = this.sha1.digest('hex');
+    return out;
+  }
+
+  /** Saves our state out of the shared instance (someone else is about to use it). */
+  park(): void {
+    this.xxhState = xxh64.save();
+    xxhOwner = null;
+  }
+
+  private take(): typeof xxh64 {
+    if (xxhOwner !== this) {
+      xxhOwner?.park();
+      xxh64.load(this.xxhState!);
+      xxhOwner = this;
+    }
+    return xxh64;
   }
 }
 

@@ -37,6 +37,8 @@ export type VhdEvent =
   | ({ readonly type: 'block' } & VhdBlock)
   | { readonly type: 'end'; readonly footer: VhdFooter; readonly header: VhdHeader; readonly blocks: number; readonly streamBytes: number };
 
+const EMPTY = Buffer.alloc(0);
+
 /** Bounds against absurd headers: 2 MiB is the norm, qemu never writes more than 16 MiB either. */
 const MAX_BLOCK_SIZE = 32 * 1024 * 1024;
 const MAX_TABLE_ENTRIES = 1 << 24;
@@ -46,6 +48,16 @@ interface Region {
   readonly offset: number;
   readonly length: number;
   readonly handle: (bytes: Buffer) => void;
+  /** A data block: without keepData its bytes are counted, not kept. */
+  readonly isBlock?: boolean;
+}
+
+export interface VhdParserOptions {
+  /**
+   * Report each block's bitmap and data (default true). A verifier passes false: block bytes
+   * are then only counted, everything kept is copied, and the caller may reuse its buffers.
+   */
+  readonly keepData?: boolean;
 }
 
 type Step =
@@ -65,7 +77,10 @@ export class VhdParser {
   private blocksSeen = 0;
   private failure: unknown;
 
-  constructor() {
+  private readonly keepData: boolean;
+
+  constructor(options: VhdParserOptions = {}) {
+    this.keepData = options.keepData ?? true;
     this.step = this.readStep({ what: 'footer copy', offset: 0, length: VHD_FOOTER_SIZE, handle: (b) => this.onFooter(b) });
   }
 
@@ -109,7 +124,9 @@ export class VhdParser {
       if (step.kind === 'skip') {
         step.remaining -= take;
       } else {
-        step.parts.push(chunk.subarray(at, at + take));
+        const view = chunk.subarray(at, at + take);
+        if (this.keepData) step.parts.push(view);
+        else if (step.kind === 'trailer' || !step.region.isBlock) step.parts.push(Buffer.from(view));
         step.have += take;
       }
       at += take;
@@ -217,6 +234,7 @@ export class VhdParser {
         offset,
         length: bitmapSize + header.blockSize,
         handle: (bytes) => this.onBlock(index, bitmapSize, bytes),
+        isBlock: true,
       });
     }
     this.regions = [...this.regions, ...blocks].sort((a, b) => a.offset - b.offset);
@@ -262,6 +280,8 @@ export class VhdParser {
 
 /** One part is returned as is (a view into the fed buffer); several are copied together. */
 function joined(parts: Buffer[], length: number): Buffer {
+  // No parts: a block not kept (keepData: false); its events carry empty bitmap and data.
+  if (parts.length === 0) return EMPTY;
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
 }
 

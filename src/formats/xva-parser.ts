@@ -13,7 +13,7 @@
  *   of the archive) zero bytes — XAPI keeps that length in one variable for the whole import —
  *   and a zero-length keep-alive chunk does not advance.
  */
-import { chunkDigest, type ChecksumKind } from './checksums.js';
+import { type ChecksumKind, chunkDigestOfParts, RunningDigest } from './checksums.js';
 import { FormatError } from './errors.js';
 import { isRegularFile, type TarEntry } from './tar-header.js';
 import { TarParser } from './tar-parser.js';
@@ -50,13 +50,24 @@ interface PendingChunk {
   disk: string;
   index: number;
   offset: number;
-  data: Buffer;
+  /** The member's bytes as they arrived: views into the caller's buffers, joined only if kept. */
+  parts: Buffer[];
+  /** Without keepData: the digests, computed as the bytes passed. */
+  running: RunningDigest | null;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** One part (the usual case for a chunk that arrived in one buffer) is a view, not a copy. */
+function joined(parts: Buffer[]): Buffer {
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
 export class XvaParser {
   private readonly tar: TarParser;
   private readonly requireChecksums: boolean;
   private readonly acceptBadChecksums: boolean;
+  private readonly keepData: boolean;
   private readonly diskSizes: Readonly<Record<string, number>> | undefined;
   private events: XvaEvent[] = [];
   private sawOva = false;
@@ -73,6 +84,7 @@ export class XvaParser {
   constructor(options: XvaParserOptions = {}) {
     this.requireChecksums = options.requireChecksums ?? true;
     this.acceptBadChecksums = options.acceptBadChecksums ?? false;
+    this.keepData = options.keepData ?? true;
     this.diskSizes = options.diskSizes;
     this.tar = new TarParser({
       header: (entry) => this.onHeader(entry),
@@ -194,7 +206,7 @@ export class XvaParser {
     disk.chunks++;
     disk.dataBytes += entry.size;
     if (entry.size === 0) disk.keepAlives++;
-    this.pending = { entry, disk: diskId, index, offset, data: Buffer.alloc(0) };
+    this.pending = { entry, disk: diskId, index, offset, parts: [], running: this.keepData ? null : new RunningDigest(this.kinds.size > 0 ? [...this.kinds] : ['xxhash', 'sha1']) };
     this.startCollecting(entry, 'data', MAX_CHUNK_BYTES);
   }
 
@@ -211,32 +223,36 @@ export class XvaParser {
 
   private onData(slice: Buffer): void {
     const collecting = this.collecting!;
-    collecting.parts.push(slice);
     collecting.length += slice.length;
+    if (this.keepData) collecting.parts.push(slice);
+    else if (collecting.role === 'data') this.pending!.running!.update(slice);
+    // The caller may reuse its buffer: small members (ova.xml, checksums) are copied.
+    else collecting.parts.push(Buffer.from(slice));
   }
 
   private onMemberEnd(entry: TarEntry): void {
     const collecting = this.collecting!;
     this.collecting = undefined;
-    // One part (the usual case for a 1 MiB chunk arriving in one buffer) is kept as a view, not copied.
-    const body = collecting.parts.length === 1 ? collecting.parts[0]! : Buffer.concat(collecting.parts, collecting.length);
-    switch (collecting.role) {
-      case 'ova':
-        this.events.push({ type: 'ova', xml: body.toString('utf8') });
-        break;
-      case 'data':
-        this.pending!.data = body;
-        break;
-      case 'checksum':
-        this.verifyChecksum(entry, body.toString('latin1'));
-        break;
+    if (collecting.role === 'data') {
+      this.pending!.parts = collecting.parts;
+      return;
     }
+    const body = joined(collecting.parts);
+    if (collecting.role === 'ova') this.events.push({ type: 'ova', xml: body.toString('utf8') });
+    else this.verifyChecksum(entry, body.toString('latin1'));
   }
 
   private verifyChecksum(entry: TarEntry, stored: string): void {
     const pending = this.pending!;
     const kind = this.pendingChecksum!.kind;
-    const computed = chunkDigest(kind, pending.data);
+    const computed = pending.running ? pending.running.digests()[kind] : chunkDigestOfParts(kind, pending.parts);
+    if (computed === undefined) {
+      throw new FormatError(
+        'XVA_CHECKSUM_KIND_CHANGED',
+        `checksum member ${entry.name} at offset ${entry.offset} is of another kind than the chunks before it (${[...this.kinds].join(', ')})`,
+        { offset: entry.offset, member: entry.name },
+      );
+    }
     if (stored !== computed && !this.acceptBadChecksums) {
       throw new FormatError(
         'XVA_CHECKSUM_MISMATCH',
@@ -273,7 +289,7 @@ export class XvaParser {
       disk: pending.disk,
       index: pending.index,
       offset: pending.offset,
-      data: pending.data,
+      data: this.keepData ? joined(pending.parts) : EMPTY,
       checksum,
       member: pending.entry.name,
     });

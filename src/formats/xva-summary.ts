@@ -15,6 +15,15 @@ export interface XvaParserOptions {
   readonly requireChecksums?: boolean;
   /** When given, each disk's final offset must equal its size here, and every disk listed must be present. */
   readonly diskSizes?: Readonly<Record<string, number>>;
+  /**
+   * Report each chunk's bytes in its event (default true). A verifier that only needs the
+   * checksums passes false: chunks are then hashed piece by piece as they arrive and nothing of
+   * a fed buffer is kept once `feed` returns, so the caller may reuse its buffers. The checksum
+   * kind of a chunk is only known after it (its .xxhash or .checksum member); the first chunk is
+   * hashed both ways, later ones the way the archive began, and an archive that switches kinds
+   * (XAPI never does) fails with XVA_CHECKSUM_KIND_CHANGED.
+   */
+  readonly keepData?: boolean;
 }
 
 export interface XvaChunk {
@@ -23,6 +32,7 @@ export interface XvaChunk {
   readonly index: number;
   /** Where the data goes in the disk, computed sequentially as XAPI's importer does. */
   readonly offset: number;
+  /** The chunk's bytes; empty when the parser was made with keepData: false. */
   readonly data: Buffer;
   /** The checksum member that verified it; null when checksums are not required and there was none. */
   readonly checksum: ChecksumKind | null;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sha1Hex, xxh64Hex } from '../../src/formats/checksums.js';
+import { chunkDigestOfParts, RunningDigest, sha1Hex, xxh64Hex } from '../../src/formats/checksums.js';
+import { pattern } from './helpers.js';
 
 const MIB_ZEROS = Buffer.alloc(1024 * 1024);
 
@@ -25,5 +26,27 @@ describe('sha1Hex', () => {
   it('matches the reference vector, lowercase', () => {
     expect(sha1Hex(MIB_ZEROS)).toBe('3b71f43ff30f4b15b5cd85dd9e95ebc7e84eb5a3');
     expect(sha1Hex(Buffer.from('abc'))).toBe('a9993e364706816aba3e25717850c26c9cd0d89d');
+  });
+});
+
+describe('RunningDigest', () => {
+  it('gives the one-shot digests while other digests and one-shot hashes interleave with it', () => {
+    const a = pattern(11, 3 * 65536 + 17);
+    const b = pattern(12, 2 * 65536 + 5);
+    const da = new RunningDigest(['xxhash', 'sha1']);
+    const db = new RunningDigest(['xxhash']);
+    const pieces = (buf: Buffer) => [buf.subarray(0, 65536), buf.subarray(65536, 2 * 65536), buf.subarray(2 * 65536)];
+    const [a1, a2, a3] = pieces(a);
+    const [b1, b2, b3] = pieces(b);
+    da.update(a1!);
+    db.update(b1!);
+    const between = xxh64Hex(b); // a one-shot use of the shared instance in the middle
+    da.update(a2!);
+    da.update(a3!);
+    db.update(b2!);
+    expect(chunkDigestOfParts('xxhash', [a1!, a2!])).toBe(xxh64Hex(Buffer.concat([a1!, a2!])));
+    db.update(b3!);
+    expect(da.digests()).toEqual({ xxhash: xxh64Hex(a), sha1: sha1Hex(a) });
+    expect(db.digests()).toEqual({ xxhash: between });
   });
 });
