@@ -4,9 +4,9 @@
  * errors turned into ours, stream HTTP exports under a task we own (so we can cancel it and
  * read its result), and log out at the end (XAPI caps sessions at 500 per user).
  */
-import type { Readable } from 'node:stream';
 import { createClient, type Xapi } from 'xen-api';
 import { poolError } from './errors.js';
+import { type RawBody, rawGet } from './raw-get.js';
 import { type Lookup, type Raw, str, type VmInfo, vmInfo } from './records.js';
 import type { CredentialSource, PoolTarget, TlsPolicy } from './target.js';
 
@@ -23,7 +23,8 @@ export interface ConnectOptions {
 const WATCHED = ['pool', 'host', 'VM', 'VBD', 'VDI', 'VIF', 'network', 'SR', 'task', 'VM_guest_metrics'];
 
 export interface Download {
-  body: Readable;
+  /** Views into a reused buffer: see raw-get.ts. */
+  body: RawBody;
   /** The task's result: resolves when the pool says the transfer completed, rejects otherwise. */
   result: Promise<unknown>;
   taskRef: string;
@@ -37,6 +38,7 @@ export class PoolConnection {
     readonly xapi: Xapi,
     /** The URL of the pool master we talk to (after a HOST_IS_SLAVE redirect, the master's). */
     readonly url: string,
+    private readonly tls: TlsPolicy,
   ) {}
 
   /**
@@ -83,7 +85,7 @@ export class PoolConnection {
     const actual = (xapi as unknown as { _url?: { hostname?: string } })._url?.hostname;
     const url = new URL(options.target.url);
     if (actual && actual !== given.hostname) url.hostname = actual;
-    const conn = new PoolConnection(xapi, url.origin);
+    const conn = new PoolConnection(xapi, url.origin, options.tls);
     if (url.hostname !== given.hostname) {
       conn.notice(`${given.hostname} is a pool member, not the master (HOST_IS_SLAVE): connected to the master ${url.hostname}; set #vmbackup: pool=${url.origin} to skip the detour`);
     }
@@ -182,27 +184,31 @@ export class PoolConnection {
     }
     const cancel = () => void this.xapi.call('task.cancel', taskRef).catch(() => undefined);
     signal?.addEventListener('abort', cancel, { once: true });
+    const result = this.xapi.watchTask(taskRef).catch((err: unknown) => {
+      throw poolError(err, doing);
+    });
+    // Nobody may await it when the stream itself fails first; avoid an unhandled rejection.
+    result.catch(() => undefined);
     try {
-      const res = await this.xapi.getResource(path, { query, task: taskRef });
-      const result = (res.task ?? this.xapi.watchTask(taskRef)).catch((err: unknown) => {
-        throw poolError(err, doing);
-      });
-      // Nobody may await it when the stream itself fails first; avoid an unhandled rejection.
-      result.catch(() => undefined);
-      result.finally(() => signal?.removeEventListener('abort', cancel)).catch(() => undefined);
-      return { body: res.body, result, taskRef };
+      const res = await rawGet(new URL(path, this.url), { ...query, session_id: this.xapi.sessionId, task_id: taskRef }, { allowUnauthorized: this.tls.allowUnauthorized, signal });
+      if (res.status >= 200 && res.status < 300) {
+        result.finally(() => signal?.removeEventListener('abort', cancel)).catch(() => undefined);
+        return { body: res.body, result, taskRef };
+      }
+      res.body.destroy();
+      throw Object.assign(new Error(`HTTP ${res.status} ${res.statusText}`.trim()), { code: `HTTP_${res.status}` });
     } catch (err) {
       signal?.removeEventListener('abort', cancel);
       // A refused transfer (e.g. HTTP 500) carries its XAPI error on the task; a network
       // failure may leave the task pending, so do not wait for it long.
       const taskError = await Promise.race([
-        this.xapi.watchTask(taskRef).then(
+        result.then(
           () => undefined,
           (e: unknown) => e,
         ),
         new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000).unref()),
       ]);
-      throw poolError(taskError ?? err, doing);
+      throw taskError ?? poolError(err, doing);
     }
   }
 
