@@ -1,14 +1,16 @@
 /**
  * One export from the pool to one file: body → verifier → file under a temporary name, then
  * the task result (a 200 stream that ended may still be truncated: only the task knows), fsync
- * and rename. Nothing half-written ever carries the final name. Progress is reported a few
- * times a second, never per chunk.
+ * and rename. Nothing half-written ever carries the final name. Each piece is verified and
+ * written as it arrives (file-writer.ts says why); progress is reported a few times a second,
+ * never per chunk.
  */
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { VmbackupError } from '../errors.js';
 import type { Download } from '../xapi/connection.js';
+import { DirectWriter } from './file-writer.js';
 import { commitFile, tempPathFor } from './finalize.js';
-import { writeSparse } from './sparse-file.js';
+import { SparseFileWriter } from './sparse-file.js';
 import type { Verifier } from './verify.js';
 
 export interface DownloadToFile {
@@ -23,68 +25,82 @@ export interface DownloadToFile {
 }
 
 const PROGRESS_EVERY_MS = 250;
-/** Network pieces are small; writing them in batches keeps syscalls (and the event loop) light. */
-const BATCH_BYTES = 4 << 20;
 
-/** The body as batches of about BATCH_BYTES, verified and counted on the way. */
-async function* verifiedBatches(job: DownloadToFile, count: (n: number) => void): AsyncGenerator<Buffer[]> {
-  let batch: Buffer[] = [];
-  let size = 0;
-  for await (const piece of job.download.body) {
-    if (job.signal.aborted) throw job.signal.reason;
-    const chunk = piece as Buffer;
-    await job.verifier.feed(chunk);
-    count(chunk.length);
-    batch.push(chunk);
-    size += chunk.length;
-    if (size >= BATCH_BYTES) {
-      yield batch;
-      batch = [];
-      size = 0;
-    }
-  }
-  if (job.signal.aborted) throw job.signal.reason;
-  if (batch.length > 0) yield batch;
+/** Counts bytes and reports progress at most every PROGRESS_EVERY_MS. */
+function progressCounter(onProgress: DownloadToFile['onProgress']) {
+  let received = 0;
+  let lastReport = 0;
+  let lastBytes = 0;
+  return {
+    get received() {
+      return received;
+    },
+    add(n: number) {
+      received += n;
+      const now = Date.now();
+      if (now - lastReport < PROGRESS_EVERY_MS) return;
+      onProgress(received, lastReport === 0 ? 0 : ((received - lastBytes) * 1000) / (now - lastReport));
+      lastReport = now;
+      lastBytes = received;
+    },
+  };
 }
 
-async function writeAll(file: FileHandle, batches: AsyncIterable<Buffer[]>): Promise<void> {
-  for await (const batch of batches) await file.writev(batch);
+/** Where the verified bytes go: the pooled writer, or holes and data for a raw disk. */
+interface Sink {
+  write(chunk: Buffer): Promise<void> | undefined;
+  finish(): Promise<unknown>;
+  abandon(): Promise<void>;
+}
+
+function sinkFor(file: FileHandle, sparse: boolean): Sink {
+  if (!sparse) return new DirectWriter(file);
+  const writer = new SparseFileWriter(file);
+  let last: Promise<void> = Promise.resolve();
+  return {
+    write: (chunk) => (last = writer.write(chunk)),
+    finish: () => writer.finish(),
+    abandon: () => last.then(
+      () => undefined,
+      () => undefined,
+    ),
+  };
 }
 
 /** Streams the download into `finalPath`; resolves with the bytes received. */
 export async function downloadToFile(job: DownloadToFile): Promise<number> {
   const temp = tempPathFor(job.finalPath);
-  let received = 0;
-  let lastReport = 0;
-  let lastBytes = 0;
-  const count = (n: number) => {
-    received += n;
-    const now = Date.now();
-    if (now - lastReport >= PROGRESS_EVERY_MS) {
-      const rate = lastReport === 0 ? 0 : ((received - lastBytes) * 1000) / (now - lastReport);
-      job.onProgress(received, rate);
-      lastReport = now;
-      lastBytes = received;
-    }
-  };
+  const progress = progressCounter(job.onProgress);
   const file = await open(temp, 'wx', 0o640);
+  const sink = sinkFor(file, job.sparse);
   const abort = () => job.download.body.destroy();
   job.signal.addEventListener('abort', abort, { once: true });
+  // Each piece is verified, counted and handed to the sink; the body's buffer is reused once
+  // the returned promise (if any) settles, and neither the verifiers nor the sinks keep views.
+  const take = (chunk: Buffer): Promise<void> | undefined => {
+    progress.add(chunk.length);
+    return sink.write(chunk);
+  };
   try {
-    const batches = verifiedBatches(job, count);
-    if (job.sparse) await writeSparse(file, flatten(batches));
-    else await writeAll(file, batches);
+    await job.download.body.pump((chunk) => {
+      if (job.signal.aborted) throw job.signal.reason;
+      const checking = job.verifier.feed(chunk);
+      return checking ? checking.then(() => take(chunk)) : take(chunk);
+    });
+    if (job.signal.aborted) throw job.signal.reason;
+    await sink.finish();
     // The task first: when the pool cut the stream, its error (VDI_IO_ERROR...) says why, where
     // the verifier could only say "truncated".
     await taskResult(job.download.result);
     await job.verifier.end();
-    job.onProgress(received, 0);
+    job.onProgress(progress.received, 0);
     await file.sync();
     await file.close();
     await commitFile(temp, job.finalPath);
-    return received;
+    return progress.received;
   } catch (err) {
     job.download.body.destroy();
+    await sink.abandon();
     await file.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     throw job.signal.aborted ? job.signal.reason : err;
@@ -107,8 +123,4 @@ async function taskResult(result: Promise<unknown>, limitMs = 120_000): Promise<
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function* flatten(batches: AsyncIterable<Buffer[]>): AsyncGenerator<Buffer> {
-  for await (const batch of batches) yield* batch;
 }

@@ -5,6 +5,7 @@
  * removed, VMs not started are reported as cancelled.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -63,6 +64,9 @@ export function summarize(base: Omit<RunSummary, 'counts' | 'status' | 'finished
 
 export async function runBackup(opts: RunOptions): Promise<RunSummary> {
   const now = opts.now ?? (() => new Date());
+  // Each VM in flight listens for the abort a few times over (task, transfer, file): with
+  // concurrency up to 16 that passes Node's default warning threshold of 10.
+  setMaxListeners(100, opts.signal);
   const backupDir = resolve(opts.settings.backupDir);
   await checkBackupDir(backupDir);
   const lock = await acquireLock(backupDir);

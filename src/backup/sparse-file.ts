@@ -12,6 +12,7 @@
  * On a file system without holes the result is the same bytes, only not smaller.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { writeFully } from './file-writer.js';
 
 export const SPARSE_BLOCK = 64 * 1024;
 const ZERO_BLOCK = Buffer.alloc(SPARSE_BLOCK);
@@ -29,94 +30,93 @@ function asBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-/** Writes every byte of `buffers` at `position`, whatever the kernel takes per call. */
-async function writeAll(handle: FileHandle, buffers: Buffer[], position: number): Promise<void> {
-  let pending = buffers.filter((b) => b.length > 0);
-  let at = position;
-  while (pending.length > 0) {
-    const { bytesWritten } = await handle.writev(pending, at);
-    if (bytesWritten <= 0) throw new Error(`writev wrote nothing at offset ${at}`);
-    at += bytesWritten;
-    let done = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of pending) {
-      if (done >= b.length) done -= b.length;
-      else {
-        rest.push(done > 0 ? b.subarray(done) : b);
-        done = 0;
-      }
-    }
-    pending = rest;
-  }
-}
-
 /**
- * Consumes `source` into `handle` from offset 0 (the file is truncated first, so stale bytes can
- * never show through a hole). Does not fsync or close: finalize.ts commits the file.
+ * Takes the image piece by piece (`write`, each awaited) and writes it into `handle` from offset
+ * 0. Nothing of a piece is kept once its write settles: whole blocks are written from it before
+ * that, a partial block is copied. `finish` sets the length (a zero tail stays a hole). Does not
+ * fsync or close: finalize.ts commits the file.
  */
-export async function writeSparse(handle: FileHandle, source: AsyncIterable<Uint8Array>): Promise<SparseWriteResult> {
-  await handle.truncate(0);
-  let position = 0; // file offset of the next byte of input
-  let written = 0;
-  let skipped = 0;
+export class SparseFileWriter {
+  private position = 0; // file offset of the next byte of input
+  private written = 0;
+  private skipped = 0;
   // The block being gathered across chunks; it starts at `position - partialLength`.
-  let partial = Buffer.allocUnsafe(SPARSE_BLOCK);
-  let partialLength = 0;
-
+  private partial = Buffer.allocUnsafe(SPARSE_BLOCK);
+  private partialLength = 0;
   // A run of consecutive data blocks is written with one writev. It only refers to the current
-  // chunk and to `partial`, and is flushed before the next chunk is pulled: a source may reuse
-  // its buffer once we ask for more.
-  let run: Buffer[] = [];
-  let runStart = 0;
-  let runLength = 0;
-  const flush = async () => {
-    if (runLength > 0) await writeAll(handle, run, runStart);
-    written += runLength;
-    run = [];
-    runLength = 0;
-  };
-  const block = async (data: Buffer, offset: number) => {
-    if (data.length === SPARSE_BLOCK ? data.equals(ZERO_BLOCK) : data.equals(ZERO_BLOCK.subarray(0, data.length))) {
-      await flush();
-      skipped += data.length;
-      return;
-    }
-    if (runLength === 0) runStart = offset;
-    const last = run.at(-1);
-    // Neighbouring blocks of the same chunk are merged into one slice.
-    if (last && last.buffer === data.buffer && last.byteOffset + last.length === data.byteOffset) {
-      run[run.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + data.length);
-    } else run.push(data);
-    runLength += data.length;
-  };
+  // chunk and to `partial`, and is flushed before write() returns.
+  private run: Buffer[] = [];
+  private runStart = 0;
+  private runLength = 0;
+  private started = false;
 
-  for await (const raw of source) {
+  constructor(private readonly handle: FileHandle) {}
+
+  async write(raw: Uint8Array): Promise<void> {
+    // Truncated first, so that stale bytes can never show through a hole.
+    if (!this.started) {
+      this.started = true;
+      await this.handle.truncate(0);
+    }
     const chunk = asBuffer(raw);
     let i = 0;
-    if (partialLength > 0) {
-      const take = Math.min(SPARSE_BLOCK - partialLength, chunk.length);
-      chunk.copy(partial, partialLength, 0, take);
-      partialLength += take;
+    if (this.partialLength > 0) {
+      const take = Math.min(SPARSE_BLOCK - this.partialLength, chunk.length);
+      chunk.copy(this.partial, this.partialLength, 0, take);
+      this.partialLength += take;
       i = take;
-      if (partialLength === SPARSE_BLOCK) {
-        await block(partial, position + i - SPARSE_BLOCK);
-        partial = Buffer.allocUnsafe(SPARSE_BLOCK); // the run may still refer to the old one
-        partialLength = 0;
+      if (this.partialLength === SPARSE_BLOCK) {
+        await this.block(this.partial, this.position + i - SPARSE_BLOCK);
+        this.partial = Buffer.allocUnsafe(SPARSE_BLOCK); // the run may still refer to the old one
+        this.partialLength = 0;
       }
     }
     while (chunk.length - i >= SPARSE_BLOCK) {
-      await block(chunk.subarray(i, i + SPARSE_BLOCK), position + i);
+      await this.block(chunk.subarray(i, i + SPARSE_BLOCK), this.position + i);
       i += SPARSE_BLOCK;
     }
     if (i < chunk.length) {
-      chunk.copy(partial, 0, i);
-      partialLength = chunk.length - i;
+      chunk.copy(this.partial, 0, i);
+      this.partialLength = chunk.length - i;
     }
-    position += chunk.length;
-    await flush();
+    this.position += chunk.length;
+    await this.flush();
   }
-  if (partialLength > 0) await block(partial.subarray(0, partialLength), position - partialLength);
-  await flush();
-  await handle.truncate(position);
-  return { bytesWritten: written, bytesSkipped: skipped, length: position };
+
+  async finish(): Promise<SparseWriteResult> {
+    if (!this.started) await this.handle.truncate(0);
+    if (this.partialLength > 0) await this.block(this.partial.subarray(0, this.partialLength), this.position - this.partialLength);
+    await this.flush();
+    await this.handle.truncate(this.position);
+    return { bytesWritten: this.written, bytesSkipped: this.skipped, length: this.position };
+  }
+
+  private async flush(): Promise<void> {
+    if (this.runLength > 0) await writeFully(this.handle, this.run, this.runStart);
+    this.written += this.runLength;
+    this.run = [];
+    this.runLength = 0;
+  }
+
+  private async block(data: Buffer, offset: number): Promise<void> {
+    if (data.length === SPARSE_BLOCK ? data.equals(ZERO_BLOCK) : data.equals(ZERO_BLOCK.subarray(0, data.length))) {
+      await this.flush();
+      this.skipped += data.length;
+      return;
+    }
+    if (this.runLength === 0) this.runStart = offset;
+    const last = this.run.at(-1);
+    // Neighbouring blocks of the same chunk are merged into one slice.
+    if (last && last.buffer === data.buffer && last.byteOffset + last.length === data.byteOffset) {
+      this.run[this.run.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.length + data.length);
+    } else this.run.push(data);
+    this.runLength += data.length;
+  }
+}
+
+/** Consumes `source` into `handle` from offset 0 (see SparseFileWriter). */
+export async function writeSparse(handle: FileHandle, source: AsyncIterable<Uint8Array>): Promise<SparseWriteResult> {
+  const writer = new SparseFileWriter(handle);
+  for await (const chunk of source) await writer.write(chunk);
+  return writer.finish();
 }

@@ -16,6 +16,7 @@ import { VhdParser, XvaParser, zstdDecompressStream } from '../formats/index.js'
 export interface Verifier {
   /** What is being checked, for messages: "XVA", "zstd XVA", "VHD"... */
   readonly what: string;
+  /** Must not keep `chunk` (or views of it) once it returns or its promise settles: the buffer is reused. */
   feed(chunk: Buffer): void | Promise<void>;
   /** Throws when the stream was incomplete or wrong. */
   end(): Promise<void>;
@@ -28,7 +29,7 @@ function failed(what: string, err: unknown): VmbackupError {
 
 /** A plain XVA: tar structure and every .xxhash / .checksum member. */
 export function xvaVerifier(): Verifier {
-  const parser = new XvaParser({ requireChecksums: true });
+  const parser = new XvaParser({ requireChecksums: true, keepData: false });
   return {
     what: 'XVA',
     feed(chunk) {
@@ -72,8 +73,9 @@ export function compressedXvaVerifier(kind: 'gzip' | 'zstd'): Verifier {
     what,
     async feed(chunk) {
       if (error) throw error;
-      // once() also settles (rejects) on 'error', and leaves no listener behind either way.
-      if (!stream.write(chunk)) await once(stream, 'drain').catch(() => undefined);
+      // The decompressor keeps what it is given until it gets to it; the caller's buffer is
+      // reused, so it gets a copy. once() settles on 'error' too, and leaves no listener behind.
+      if (!stream.write(Buffer.from(chunk))) await once(stream, 'drain').catch(() => undefined);
       if (error) throw error;
     },
     async end() {
@@ -86,7 +88,7 @@ export function compressedXvaVerifier(kind: 'gzip' | 'zstd'): Verifier {
 }
 
 export function vhdVerifier(): Verifier {
-  const parser = new VhdParser();
+  const parser = new VhdParser({ keepData: false });
   return {
     what: 'VHD',
     feed(chunk) {
