@@ -33,8 +33,19 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   if (first === 'preview') return previewCommand(argv.slice(1), io);
   if (first === 'sim') return simCommand(argv.slice(1), io);
   if (first === 'test-email') return testEmailCommand(argv.slice(1), io);
-  if (first.startsWith('-')) return runCommand(argv, io);
+  if (first === '--') return legacyCommand(argv.slice(1), io);
+  // A mistyped long option must not become a password: only the legacy form's first word may
+  // start with "-" (generated passwords do), and one starting with "--" follows a `--`.
+  if (isModernFlag(first) || first.startsWith('--')) return runCommand(argv, io);
+  // Anything else is the VmBackup.py form, whose first word is a password, which may well start
+  // with "-" (generated ones do).
   return legacyCommand(argv, io);
+}
+
+const MODERN_FLAGS = ['--config', '--preview', '--json', '--concurrency', '--pool', '--user', '--password-file', '--compress', '--pre-clean', '--ignore-extra-keys'];
+
+function isModernFlag(arg: string): boolean {
+  return MODERN_FLAGS.some((flag) => arg === flag || arg.startsWith(`${flag}=`));
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

@@ -213,6 +213,16 @@ describe('the VmBackup.py command line', () => {
     expect(run.stderr).not.toMatch(/password on the command line/);
   });
 
+  it('a password that starts with "-" is a password, not an option; one with "--" goes after --', () => {
+    expect(vmbackup(['-qozxMGX_U-q', 'create-password-file=dash.b64'], dir).status).toBe(0);
+    expect(Buffer.from(readFileSync(join(dir, 'dash.b64'), 'utf8'), 'base64').toString()).toBe('-qozxMGX_U-q');
+    expect(vmbackup(['--', '--odd', 'create-password-file=dd.b64'], dir).status).toBe(0);
+    expect(Buffer.from(readFileSync(join(dir, 'dd.b64'), 'utf8'), 'base64').toString()).toBe('--odd');
+    const typo = vmbackup(['--confg', 'weekend.cfg'], dir);
+    expect(typo.status).toBe(2);
+    expect(typo.stderr).toMatch(/Unknown option '--confg'/);
+  });
+
   it('a password file made with `echo PASS | base64` (NAU #79/#92) is accepted', () => {
     writeFileSync(join(dir, 'echo.b64'), Buffer.from(PASSWORD + '\n').toString('base64') + '\n');
     const echo = vmbackup(['echo.b64', 'weekend.cfg'], dir);
