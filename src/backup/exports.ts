@@ -7,12 +7,12 @@
  *   the old script only knew xvda and failed every HVM guest whose boot disk is hda.
  */
 import { VmbackupError } from '../errors.js';
-import type { Download } from '../xapi/connection.js';
+import type { TransferTicket } from '../xapi/transfer-ticket.js';
 import type { VbdInfo, VmInfo } from '../xapi/records.js';
 import type { RunContext } from './context.js';
 import type { VmResult } from './events.js';
 import { destroyVdi, destroyVmSnapshot, takeVdiSnapshot, takeVmSnapshot } from './snapshots.js';
-import { compressedXvaVerifier, rawVerifier, type Verifier, vhdVerifier, xvaVerifier } from './verify.js';
+import type { VerifierSpec } from './verify.js';
 
 export interface PreparedExport {
   /** The backup file's name inside the dated folder. */
@@ -20,8 +20,8 @@ export interface PreparedExport {
   format: VmResult['format'];
   sparse: boolean;
   snapshotUuid: string;
-  verifier(): Verifier;
-  start(signal: AbortSignal): Promise<Download>;
+  verifier: VerifierSpec;
+  start(signal: AbortSignal): Promise<TransferTicket>;
   /** Removes our snapshot; safe to call once whatever happened before. */
   cleanup(): Promise<void>;
 }
@@ -44,9 +44,9 @@ export async function prepareVmExport(ctx: RunContext, vm: VmInfo, fileBase: str
     format: compress === 'gzip' ? 'xva.gz' : compress === 'zstd' ? 'xva.zst' : 'xva',
     sparse: false,
     snapshotUuid: record.uuid,
-    verifier: () => (compress === 'none' ? xvaVerifier() : compressedXvaVerifier(compress)),
+    verifier: compress === 'none' ? { kind: 'xva' } : { kind: 'compressed-xva', compression: compress },
     start: (signal) =>
-      ctx.conn.download(`export of ${vm.name}`, '/export/', { ref: snap, use_compression: compress === 'none' ? 'false' : compress }, signal),
+      ctx.conn.transfer(`export of ${vm.name}`, '/export/', { ref: snap, use_compression: compress === 'none' ? 'false' : compress }, signal),
     cleanup: async () => {
       if (cleaned) return;
       cleaned = true;
@@ -70,8 +70,8 @@ export async function prepareVdiExport(ctx: RunContext, vm: VmInfo, fileBase: st
     format,
     sparse: format === 'raw',
     snapshotUuid: record.uuid,
-    verifier: () => (format === 'raw' ? rawVerifier(source.virtualSize) : vhdVerifier()),
-    start: (signal) => ctx.conn.download(`export of ${vm.name} disk ${source.nameLabel}`, '/export_raw_vdi/', { vdi: snap, format }, signal),
+    verifier: format === 'raw' ? { kind: 'raw', size: source.virtualSize } : { kind: 'vhd' },
+    start: (signal) => ctx.conn.transfer(`export of ${vm.name} disk ${source.nameLabel}`, '/export_raw_vdi/', { vdi: snap, format }, signal),
     cleanup: async () => {
       if (cleaned) return;
       cleaned = true;

@@ -13,7 +13,6 @@ import { downloadToFile } from './download.js';
 import type { PoolDbResult } from './events.js';
 import { insideBackupDir, poolDbFileName, poolDbFolderName } from './layout.js';
 import { poolDbToRemove, removePoolDump } from './retention.js';
-import { xmlDumpVerifier } from './verify.js';
 
 export async function backupPoolDb(ctx: RunContext): Promise<PoolDbResult> {
   const short = ctx.conn.masterName().split('.')[0]!;
@@ -24,8 +23,8 @@ export async function backupPoolDb(ctx: RunContext): Promise<PoolDbResult> {
     const name = poolDbFileName(ctx.now());
     const target = insideBackupDir(ctx.backupDir, poolDbFolderName(short), name);
     ctx.emit({ type: 'log', message: `*** begin backup_pool_metadata *** ${target}` });
-    const download = await ctx.conn.download('pool database dump', '/pool/xmldbdump', {}, ctx.signal);
-    await downloadToFile({ download, finalPath: target, verifier: xmlDumpVerifier(), sparse: false, signal: ctx.signal, onProgress: () => undefined });
+    const ticket = await ctx.conn.transfer('pool database dump', '/pool/xmldbdump', {}, ctx.signal);
+    await downloadToFile({ ticket, finalPath: target, verifier: { kind: 'xml-dump' }, sparse: false, signal: ctx.signal, onProgress: () => undefined });
     result.status = 'success';
     result.file = join(poolDbFolderName(short), name);
     for (const old of poolDbToRemove(await readdir(dir), ctx.settings.maxBackups)) {

@@ -148,3 +148,26 @@ export function xmlDumpVerifier(): Verifier {
     },
   };
 }
+
+/** Which verifier a transfer needs, as data: it is built where the bytes arrive (a worker thread). */
+export type VerifierSpec =
+  | { kind: 'xva' }
+  | { kind: 'compressed-xva'; compression: 'gzip' | 'zstd' }
+  | { kind: 'vhd' }
+  | { kind: 'raw'; size: number }
+  | { kind: 'xml-dump' };
+
+export function verifierFor(spec: VerifierSpec): Verifier {
+  switch (spec.kind) {
+    case 'xva':
+      return xvaVerifier();
+    case 'compressed-xva':
+      return compressedXvaVerifier(spec.compression);
+    case 'vhd':
+      return vhdVerifier();
+    case 'raw':
+      return rawVerifier(spec.size);
+    case 'xml-dump':
+      return xmlDumpVerifier();
+  }
+}

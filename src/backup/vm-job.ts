@@ -100,12 +100,12 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
 
     enter('export');
     const target = insideBackupDir(ctx.backupDir, base, folderName, prepared.fileName);
-    const download = await prepared.start(ctx.signal);
-    const stopProgress = ctx.conn.onTaskProgress(download.taskRef, (progress) => ctx.emit({ type: 'task-progress', vm: planned.name, progress }));
+    const ticket = await prepared.start(ctx.signal);
+    const stopProgress = ctx.conn.onTaskProgress(ticket.taskRef, (progress) => ctx.emit({ type: 'task-progress', vm: planned.name, progress }));
     result.bytes = await downloadToFile({
-      download,
+      ticket,
       finalPath: target,
-      verifier: prepared.verifier(),
+      verifier: prepared.verifier,
       sparse: prepared.sparse,
       signal: ctx.signal,
       onProgress: (done, rate) => ctx.emit({ type: 'bytes', vm: planned.name, done, estimate: planned.estimate, rate }),

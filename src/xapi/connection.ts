@@ -6,7 +6,7 @@
  */
 import { createClient, type Xapi } from 'xen-api';
 import { poolError } from './errors.js';
-import { type RawBody, rawGet } from './raw-get.js';
+import { openTransfer, type TransferTicket } from './transfer-ticket.js';
 import { type Lookup, type Raw, str, type VmInfo, vmInfo } from './records.js';
 import type { CredentialSource, PoolTarget, TlsPolicy } from './target.js';
 
@@ -21,14 +21,6 @@ export interface ConnectOptions {
 
 /** Classes the engine reads; fewer than everything keeps the first fetch small on big pools. */
 const WATCHED = ['pool', 'host', 'VM', 'VBD', 'VDI', 'VIF', 'network', 'SR', 'task', 'VM_guest_metrics'];
-
-export interface Download {
-  /** Views into a reused buffer: see raw-get.ts. */
-  body: RawBody;
-  /** The task's result: resolves when the pool says the transfer completed, rejects otherwise. */
-  result: Promise<unknown>;
-  taskRef: string;
-}
 
 export class PoolConnection {
   private readonly noticeListeners = new Set<(message: string) => void>();
@@ -171,45 +163,11 @@ export class PoolConnection {
   }
 
   /**
-   * GET a resource under a task we create: its ref lets us cancel the transfer on the pool, and
-   * its result tells whether a stream that ended was complete (a failure after the headers only
-   * truncates the stream, xapi-notes §2.1).
+   * A transfer of `path` under a task we create (see transfer-ticket.ts); the GET itself is
+   * made by whoever takes the ticket, often another thread.
    */
-  async download(doing: string, path: string, query: Record<string, string>, signal?: AbortSignal): Promise<Download> {
-    let taskRef: string;
-    try {
-      taskRef = await this.xapi.createTask(`vmbackup: ${doing}`, '');
-    } catch (err) {
-      throw poolError(err, doing);
-    }
-    const cancel = () => void this.xapi.call('task.cancel', taskRef).catch(() => undefined);
-    signal?.addEventListener('abort', cancel, { once: true });
-    const result = this.xapi.watchTask(taskRef).catch((err: unknown) => {
-      throw poolError(err, doing);
-    });
-    // Nobody may await it when the stream itself fails first; avoid an unhandled rejection.
-    result.catch(() => undefined);
-    try {
-      const res = await rawGet(new URL(path, this.url), { ...query, session_id: this.xapi.sessionId, task_id: taskRef }, { allowUnauthorized: this.tls.allowUnauthorized, signal });
-      if (res.status >= 200 && res.status < 300) {
-        result.finally(() => signal?.removeEventListener('abort', cancel)).catch(() => undefined);
-        return { body: res.body, result, taskRef };
-      }
-      res.body.destroy();
-      throw Object.assign(new Error(`HTTP ${res.status} ${res.statusText}`.trim()), { code: `HTTP_${res.status}` });
-    } catch (err) {
-      signal?.removeEventListener('abort', cancel);
-      // A refused transfer (e.g. HTTP 500) carries its XAPI error on the task; a network
-      // failure may leave the task pending, so do not wait for it long.
-      const taskError = await Promise.race([
-        result.then(
-          () => undefined,
-          (e: unknown) => e,
-        ),
-        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000).unref()),
-      ]);
-      throw taskError ?? poolError(err, doing);
-    }
+  transfer(doing: string, path: string, query: Record<string, string>, signal?: AbortSignal): Promise<TransferTicket> {
+    return openTransfer(this.xapi, { base: this.url, allowUnauthorized: this.tls.allowUnauthorized }, doing, path, query, signal);
   }
 
   async close(): Promise<void> {

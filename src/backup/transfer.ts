@@ -1,0 +1,114 @@
+/**
+ * The work of one download, wherever it runs (a worker thread, see download.ts): GET the URL,
+ * verify each piece and write it to a temporary file as it arrives, then check the stream's
+ * end and make the file durable. Everything here is data in, data out, so that it can cross a
+ * thread boundary: the spec, progress numbers, and a plain outcome or failure.
+ */
+import { type FileHandle, open, unlink } from 'node:fs/promises';
+import { rawGet } from '../xapi/raw-get.js';
+import { DirectWriter } from './file-writer.js';
+import { SparseFileWriter } from './sparse-file.js';
+import { type VerifierSpec, verifierFor } from './verify.js';
+
+export interface TransferSpec {
+  url: string;
+  allowUnauthorized: boolean;
+  /** The temporary file, created here (never an existing one). */
+  temp: string;
+  verifier: VerifierSpec;
+  /** Raw disks: all-zero blocks become holes. */
+  sparse: boolean;
+}
+
+/** A failure as data: code, message and hint of the VmbackupError it becomes. */
+export interface TransferFailure {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export interface TransferOutcome {
+  bytes: number;
+  /**
+   * The verifier's verdict on the end of the stream. Kept, not thrown: the caller asks the
+   * pool's task first, whose error (VDI_IO_ERROR...) says why a stream ended early, where the
+   * verifier could only say "truncated".
+   */
+  endFailure: TransferFailure | null;
+}
+
+const PROGRESS_EVERY_MS = 250;
+
+export function asFailure(err: unknown, fallbackCode = 'TRANSFER_FAILED'): TransferFailure {
+  const e = err as { code?: unknown; message?: unknown; hint?: unknown };
+  return {
+    code: typeof e?.code === 'string' ? e.code : fallbackCode,
+    message: typeof e?.message === 'string' ? e.message : String(err),
+    ...(typeof e?.hint === 'string' ? { hint: e.hint } : {}),
+  };
+}
+
+/** Where the verified bytes go: straight to the file, or holes and data for a raw disk. */
+function sinkFor(file: FileHandle, sparse: boolean) {
+  if (!sparse) return new DirectWriter(file);
+  const writer = new SparseFileWriter(file);
+  let last: Promise<void> = Promise.resolve();
+  return {
+    write: (chunk: Buffer) => (last = writer.write(chunk)),
+    finish: () => writer.finish(),
+    abandon: () => last.then(
+      () => undefined,
+      () => undefined,
+    ),
+  };
+}
+
+/**
+ * Runs the transfer; `onProgress` gets (bytes, bytes per second) a few times a second. Throws a
+ * TransferFailure; the temporary file is then gone.
+ */
+export async function runTransfer(spec: TransferSpec, signal: AbortSignal, onProgress: (done: number, rate: number) => void): Promise<TransferOutcome> {
+  const verifier = verifierFor(spec.verifier);
+  const file = await open(spec.temp, 'wx', 0o640).catch((err: unknown) => {
+    throw asFailure(err);
+  });
+  const sink = sinkFor(file, spec.sparse);
+  let received = 0;
+  let lastReport = 0;
+  let lastBytes = 0;
+  const take = (chunk: Buffer): Promise<void> | undefined => {
+    received += chunk.length;
+    const now = Date.now();
+    if (now - lastReport >= PROGRESS_EVERY_MS) {
+      onProgress(received, lastReport === 0 ? 0 : ((received - lastBytes) * 1000) / (now - lastReport));
+      lastReport = now;
+      lastBytes = received;
+    }
+    return sink.write(chunk);
+  };
+  try {
+    const res = await rawGet(new URL(spec.url), {}, { allowUnauthorized: spec.allowUnauthorized, signal });
+    if (res.status < 200 || res.status > 299) {
+      res.body.destroy();
+      throw { code: `HTTP_${res.status}`, message: `HTTP ${res.status} ${res.statusText}`.trim() } satisfies TransferFailure;
+    }
+    // The body's buffer is reused once a piece's promise (if any) settles; neither the
+    // verifiers nor the sinks keep views of it.
+    await res.body.pump((chunk) => {
+      const checking = verifier.feed(chunk);
+      return checking ? checking.then(() => take(chunk)) : take(chunk);
+    });
+    await sink.finish();
+    let endFailure: TransferFailure | null = null;
+    await verifier.end().catch((err: unknown) => (endFailure = asFailure(err)));
+    onProgress(received, 0);
+    await file.sync();
+    await file.close();
+    return { bytes: received, endFailure };
+  } catch (err) {
+    await sink.abandon();
+    await file.close().catch(() => undefined);
+    await unlink(spec.temp).catch(() => undefined);
+    throw asFailure(err);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * An HTTP transfer under a task we own: we create the task and pass its ref as task_id, so we
+ * can cancel the transfer on the pool and read its result. The result matters because a
+ * failure after the headers only truncates the stream (xapi-notes §2.1): the stream's end says
+ * nothing, the task does. The ticket carries the URL for the GET (raw-get.ts), which the engine
+ * makes on a worker thread.
+ */
+import type { Xapi } from 'xen-api';
+import type { VmbackupError } from '../errors.js';
+import { poolError } from './errors.js';
+
+export interface TransferTicket {
+  /** The resource's URL, session_id and task_id included. */
+  url: string;
+  allowUnauthorized: boolean;
+  taskRef: string;
+  /** Resolves when the pool says the transfer completed, rejects (with our error) otherwise. */
+  result: Promise<unknown>;
+  /**
+   * Why a transfer failed: the task's own error when the pool records one within a few seconds
+   * (an HTTP 500, a disk read error), else `err` as ours.
+   */
+  explain(err: unknown): Promise<VmbackupError>;
+  /** Stops listening to the abort signal (call once the transfer is over). */
+  done(): void;
+}
+
+const TASK_ERROR_WAIT_MS = 5_000;
+
+export async function openTransfer(
+  xapi: Xapi,
+  where: { base: string; allowUnauthorized: boolean },
+  doing: string,
+  path: string,
+  query: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<TransferTicket> {
+  let taskRef: string;
+  try {
+    taskRef = await xapi.createTask(`vmbackup: ${doing}`, '');
+  } catch (err) {
+    throw poolError(err, doing);
+  }
+  const cancel = () => void xapi.call('task.cancel', taskRef).catch(() => undefined);
+  signal?.addEventListener('abort', cancel, { once: true });
+  const result = xapi.watchTask(taskRef).catch((err: unknown) => {
+    throw poolError(err, doing);
+  });
+  // Nobody may await it when the stream itself fails first; avoid an unhandled rejection.
+  result.catch(() => undefined);
+  const url = new URL(path, where.base);
+  for (const [k, v] of Object.entries({ ...query, session_id: xapi.sessionId, task_id: taskRef })) url.searchParams.set(k, v);
+  return {
+    url: url.toString(),
+    allowUnauthorized: where.allowUnauthorized,
+    taskRef,
+    result,
+    async explain(err) {
+      // A network failure may leave the task pending: do not wait for it long.
+      const taskError = await Promise.race([
+        result.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), TASK_ERROR_WAIT_MS).unref()),
+      ]);
+      return poolError(taskError ?? err, doing);
+    },
+    done: () => signal?.removeEventListener('abort', cancel),
+  };
+}
