@@ -14,7 +14,6 @@ import { VmbackupError } from '../errors.js';
 import { consoleLogger } from '../report/console-log.js';
 import { jsonReport, type MailReport } from '../report/json-report.js';
 import { legacyLine } from '../report/legacy-console.js';
-import { sendReport, smtpPasswordFor } from '../report/mail-send.js';
 import { statusLogWriter } from '../report/status-log.js';
 import type { PoolConnection } from '../xapi/connection.js';
 import { connect, type EngineContext } from './engine-run.js';
@@ -58,6 +57,8 @@ export async function backupAgainstPool(ctx: EngineContext): Promise<number> {
   let mailSetupError: VmbackupError | null = null;
   if (settings.mailTo.length > 0 && settings.mailWhen !== 'never') {
     try {
+      // The mail stack (nodemailer) is loaded only by runs that mail.
+      const { smtpPasswordFor } = await import('../report/mail-send.js');
       smtpPassword = await smtpPasswordFor(settings, io.env);
     } catch (err) {
       if (!(err instanceof VmbackupError)) throw err;
@@ -125,6 +126,7 @@ async function mailReport(summary: RunSummary, ctx: EngineContext, smtpPassword:
   if (settings.mailTo.length === 0) return null;
   if (setupError) return { sent: false, reason: 'mail settings are incomplete', error: setupError.message };
   try {
+    const { sendReport } = await import('../report/mail-send.js');
     const outcome = await sendReport(summary, settings, { hostname: ctx.host, ...(smtpPassword === undefined ? {} : { smtpPassword }) });
     if (!outcome.sent) return { sent: false, reason: outcome.reason };
     line(`report mailed to ${outcome.accepted.join(', ')} via ${outcome.relay}`);

@@ -9,16 +9,10 @@ import { VmbackupError } from '../../errors.js';
 import { readPasswordFile, writePasswordFile } from '../../secrets/password-file.js';
 import { EXIT } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-import { type InfoWord, parseLegacyArgs, type PasswordSource } from '../legacy-args.js';
+import { parseLegacyArgs, type PasswordSource } from '../legacy-args.js';
 import { runEngine } from '../engine-run.js';
-import { CONFIG_HELP, EXAMPLES, HELP } from '../usage.js';
+import { printInfo } from '../info.js';
 
-const INFO_TEXT: Record<InfoWord, string> = { help: HELP, config: CONFIG_HELP, example: EXAMPLES };
-
-export function printInfo(io: CliIo, words: readonly InfoWord[]): number {
-  io.stdout(words.map((w) => INFO_TEXT[w]).join('\n'));
-  return EXIT.OK;
-}
 
 async function obtainPassword(source: PasswordSource, io: CliIo): Promise<string> {
   if (source.kind === 'file') {
