@@ -33,6 +33,7 @@ export interface DownloadToFile {
 
 const WORKER = new URL('./transfer-worker.js', import.meta.url);
 const HAVE_WORKER = existsSync(fileURLToPath(WORKER));
+const ABORT_GRACE_MS = 10_000;
 
 type Progress = DownloadToFile['onProgress'];
 
@@ -44,11 +45,22 @@ function onWorker(spec: TransferSpec, signal: AbortSignal, onProgress: Progress)
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER, { workerData: spec });
     let settled = false;
-    const abort = () => worker.postMessage('abort');
+    let giveUp: NodeJS.Timeout | undefined;
+    const abort = () => {
+      worker.postMessage('abort');
+      // A thread stuck in a write (a hung NFS mount) cannot hear the message; cancellation must
+      // still finish, so stop waiting for it after a grace period.
+      giveUp = setTimeout(() => {
+        settle(() => reject({ code: 'TRANSFER_THREAD_STUCK', message: 'the transfer thread did not stop within 10 s of the cancel' } satisfies TransferFailure));
+        void worker.terminate();
+      }, ABORT_GRACE_MS);
+      giveUp.unref();
+    };
     signal.addEventListener('abort', abort, { once: true });
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
+      clearTimeout(giveUp);
       signal.removeEventListener('abort', abort);
       fn();
     };
