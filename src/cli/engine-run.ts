@@ -8,8 +8,9 @@ import { hostname } from 'node:os';
 import type { CommandLineOverrides, EffectiveSettings } from '../config/index.js';
 import { effectiveSettings } from '../config/index.js';
 import { VmbackupError } from '../errors.js';
-import { findPassword } from '../secrets/sources.js';
-import { PoolConnection } from '../xapi/connection.js';
+import type { PoolConnection } from '../xapi/connection.js';
+import { credentialSourceFor } from './credentials.js';
+import { openPool, type TrustFlags } from './pool-access.js';
 import type { PoolTarget } from '../xapi/target.js';
 import type { CliIo } from './io.js';
 import { loadTarget, type Target } from './load-target.js';
@@ -31,6 +32,8 @@ export interface EngineInvocation {
   passwordFile?: string | undefined;
   /** The legacy form's password, from its file or argv (warned about already). */
   givenPassword?: string | undefined;
+  /** --trust / --ca / --insecure. */
+  trust?: TrustFlags | undefined;
 }
 
 /** Without #vmbackup: pool=, vmbackup runs where VmBackup.py ran: on the pool master. */
@@ -40,18 +43,8 @@ export function poolTargetOf(settings: EffectiveSettings, inv: Pick<EngineInvoca
   return { url: inv.poolUrl ?? settings.pool ?? DEFAULT_POOL_URL, user: inv.user ?? settings.user };
 }
 
-export async function connect(io: CliIo, target: PoolTarget, inv: Pick<EngineInvocation, 'passwordFile' | 'givenPassword'>): Promise<PoolConnection> {
-  const note = (message: string) => io.stderr(`vmbackup: ${message}\n`);
-  return PoolConnection.open({
-    target,
-    credentials: async (t) => ({
-      user: t.user,
-      password: await findPassword({ cwd: io.cwd, passwordFile: inv.passwordFile, env: io.env, givenPassword: inv.givenPassword, note }, `${t.user}@${t.url}`),
-    }),
-    // XenServer ships a self-signed certificate; until certificate pinning lands with the
-    // keychain work, it is accepted, as the old script's XenAPI session did.
-    tls: { allowUnauthorized: true },
-  });
+export async function connect(io: CliIo, target: PoolTarget, inv: Pick<EngineInvocation, 'passwordFile' | 'givenPassword' | 'trust'>): Promise<PoolConnection> {
+  return openPool(io, target, credentialSourceFor(io, inv), inv.trust ?? {});
 }
 
 export async function runEngine(inv: EngineInvocation, io: CliIo): Promise<number> {
