@@ -10,6 +10,13 @@ export interface CliIo {
   now(): Date;
   /** Calls `handler` on SIGINT/SIGTERM until the returned function is called. */
   onInterrupt(handler: () => void): () => void;
+  /** Questions to a person at a terminal; undefined when stdin or stderr is not a TTY (cron). */
+  tty?: TtyPrompter | undefined;
+}
+
+export interface TtyPrompter {
+  /** Asks on stderr and reads one line from stdin; `masked` echoes nothing (passwords). */
+  ask(question: string, options?: { masked?: boolean }): Promise<string>;
 }
 
 export function processIo(): CliIo {
