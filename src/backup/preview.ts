@@ -29,10 +29,13 @@ export interface PoolPreview {
   totalEstimate: number;
 }
 
-async function retentionAfterNextRun(backupDir: string, vm: PlannedVm, now: Date, settings: EffectiveSettings): Promise<string[]> {
+export async function retentionAfterNextRun(backupDir: string, vm: PlannedVm, now: Date, settings: EffectiveSettings): Promise<string[]> {
   const folder = vmFolderName(vm.name);
   const listing = await readListing(insideBackupDir(backupDir, folder)).catch(() => []);
-  const next = backupFolderName(now, settings.folderNames);
+  // A run never reuses a folder name (it waits for the next second), so neither may the plan:
+  // a preview in the same second as the last backup would otherwise count that backup as the new one.
+  let next = backupFolderName(now, settings.folderNames);
+  for (let later = 1; listing.some((entry) => entry.name === next); later++) next = backupFolderName(new Date(now.getTime() + later * 1_000), settings.folderNames);
   return afterSuccess([...listing, { name: next, isDirectory: true, successful: true }], vm.maxBackups, next).map((name) => `${folder}/${name}`);
 }
 
