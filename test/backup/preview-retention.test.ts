@@ -21,7 +21,7 @@ function backupDirWith(vm: string, folders: string[]): string {
   return dir;
 }
 
-const settings = effectiveSettings(parseConfig('backup_dir=/x\n', 'p.cfg').model, {});
+const settings = effectiveSettings(parseConfig('backup_dir=/x\n', { file: 'p.cfg' }).model, {});
 const vm = { name: 'db', uuid: 'u', mode: 'vm-export' as const, maxBackups: 1, estimate: 1 };
 
 describe('the preview of retention', () => {
