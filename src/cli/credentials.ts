@@ -1,8 +1,11 @@
 /**
- * The password for a pool, as commands get it: from the sources in secrets/ in their order.
- * (Owned by the credentials work; engine-run.ts and login use it.)
+ * The password for a pool, as commands get it: the sources of secrets/sources.ts in their order,
+ * wired to this process (the terminal, the settings' keychain choice, --verbose). engine-run.ts
+ * and login use it.
  */
-import { findPassword } from '../secrets/sources.js';
+import { Keychain, type KeychainStore } from '../secrets/keychain.js';
+import { findPassword, type PromptAnswer } from '../secrets/sources.js';
+import { SettingsStore } from '../settings/store.js';
 import type { CredentialSource } from '../xapi/target.js';
 import type { CliIo } from './io.js';
 
@@ -10,12 +13,73 @@ export interface PasswordFlags {
   passwordFile?: string | undefined;
   /** The legacy form's password, from its file or argv (warned about already). */
   givenPassword?: string | undefined;
+  /** --verbose: name every password source tried. */
+  verbose?: boolean | undefined;
 }
+
+/** Prompted passwords the user asked to keep, stored once the pool has accepted them. */
+const pendingRemember = new WeakMap<CredentialSource, () => Promise<void>>();
 
 export function credentialSourceFor(io: CliIo, flags: PasswordFlags): CredentialSource {
   const note = (message: string) => io.stderr(`vmbackup: ${message}\n`);
-  return async (t) => ({
-    user: t.user,
-    password: await findPassword({ cwd: io.cwd, passwordFile: flags.passwordFile, env: io.env, givenPassword: flags.givenPassword, note }, `${t.user}@${t.url}`),
-  });
+  const trace = flags.verbose ? note : () => undefined;
+  const source: CredentialSource = async (t) => {
+    const found = await findPassword(
+      {
+        cwd: io.cwd,
+        env: io.env,
+        passwordFile: flags.passwordFile,
+        givenPassword: flags.givenPassword,
+        keychain: () => keychainFor(io, note),
+        prompt: io.tty ? promptOn(io) : undefined,
+        note,
+        trace,
+      },
+      t,
+    );
+    if (found.remember) pendingRemember.set(source, found.remember);
+    return { user: t.user, password: found.password };
+  };
+  return source;
+}
+
+/**
+ * Call after a login with `source` succeeded: stores a prompted password the user asked to
+ * remember. Storing it before would keep a mistyped password. A keychain that fails now only
+ * costs a warning: the run has its password.
+ */
+export async function credentialsAccepted(io: CliIo, source: CredentialSource): Promise<void> {
+  const remember = pendingRemember.get(source);
+  if (!remember) return;
+  pendingRemember.delete(source);
+  try {
+    await remember();
+  } catch (err) {
+    io.stderr(`vmbackup: warning: the password was not stored: ${(err as Error).message}\n`);
+  }
+}
+
+/** The keychain with the store chosen in the settings file (VMBACKUP_KEYRING wins over it). */
+export function keychainFor(io: CliIo, note: (message: string) => void = () => undefined): Keychain {
+  return new Keychain({ env: io.env, configured: configuredStore(io, note), interactive: io.tty !== undefined });
+}
+
+function configuredStore(io: CliIo, note: (message: string) => void): KeychainStore | undefined {
+  if (io.env.VMBACKUP_KEYRING) return undefined;
+  try {
+    return SettingsStore.open(io.env).keyringStore;
+  } catch (err) {
+    note(`warning: ${(err as Error).message}; using the Secret Service`);
+    return undefined;
+  }
+}
+
+function promptOn(io: CliIo): (account: string, canRemember: boolean) => Promise<PromptAnswer> {
+  return async (account, canRemember) => {
+    const tty = io.tty!;
+    const password = await tty.ask(`Password for ${account}: `, { masked: true });
+    if (!canRemember || password === '') return { password, remember: false };
+    const answer = await tty.ask('Remember it in the keychain? [y/N] ');
+    return { password, remember: /^y(es)?$/i.test(answer.trim()) };
+  };
 }

@@ -2,6 +2,8 @@
  * What a command may touch of the outside world. main.ts wires it to the process; tests pass
  * their own to capture output, fix the clock and simulate Ctrl-C.
  */
+import { ttyPrompter } from './tty-prompt.js';
+
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
@@ -26,6 +28,7 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     env: process.env,
     now: () => new Date(),
+    tty: ttyPrompter(),
     onInterrupt: (handler) => {
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);

@@ -30,6 +30,11 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   if (first === 'preview') return (await import('./commands/preview.js')).previewCommand(argv.slice(1), io);
   if (first === 'sim') return (await import('./commands/sim.js')).simCommand(argv.slice(1), io);
   if (first === 'test-email') return (await import('./commands/test-email.js')).testEmailCommand(argv.slice(1), io);
+  if (first === 'login') return (await import('./commands/login.js')).loginCommand(argv.slice(1), io);
+  if (first === 'logout') return (await import('./commands/logout.js')).logoutCommand(argv.slice(1), io);
+  if (first === 'password-file') return (await import('./commands/password-file.js')).passwordFileCommand(argv.slice(1), io);
+  // `vmbackup create-password-file=FILE` alone: the legacy form without its password, asked for instead.
+  if (first.startsWith('create-password-file=') && argv.length === 1) return (await import('./commands/password-file.js')).passwordFileCommand([first.slice('create-password-file='.length)], io);
   const { legacyCommand } = await import('./commands/legacy.js');
   if (first === '--') return legacyCommand(argv.slice(1), io);
   // A mistyped long option must not become a password: only the legacy form's first word may
@@ -40,7 +45,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   return legacyCommand(argv, io);
 }
 
-const MODERN_FLAGS = ['--config', '--preview', '--json', '--concurrency', '--pool', '--user', '--password-file', '--compress', '--pre-clean', '--ignore-extra-keys'];
+const MODERN_FLAGS = ['--config', '--preview', '--json', '--concurrency', '--pool', '--user', '--password-file', '--verbose', '--compress', '--pre-clean', '--ignore-extra-keys'];
 
 function isModernFlag(arg: string): boolean {
   return MODERN_FLAGS.some((flag) => arg === flag || arg.startsWith(`${flag}=`));

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { VmbackupError } from '../../errors.js';
+import type { PasswordFlags } from '../credentials.js';
 import { runEngine, takeJsonFlag } from '../engine-run.js';
 import type { CliIo } from '../io.js';
 import { OVERRIDE_OPTIONS, overridesFrom } from '../override-flags.js';
@@ -15,10 +16,11 @@ const OPTIONS = {
   pool: { type: 'string' },
   user: { type: 'string' },
   'password-file': { type: 'string' },
+  verbose: { type: 'boolean' },
   ...OVERRIDE_OPTIONS,
 } as const;
 
-const USAGE = 'vmbackup --config FILE.cfg [--preview] [--json[=FILE]] [--concurrency N] [--pool URL] [--user NAME] [--password-file FILE]';
+const USAGE = 'vmbackup --config FILE.cfg [--preview] [--json[=FILE]] [--concurrency N] [--pool URL] [--user NAME] [--password-file FILE] [--verbose]';
 
 function readConcurrency(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -27,7 +29,7 @@ function readConcurrency(text: string | undefined): number | undefined {
   return n;
 }
 
-function readPoolUrl(text: string | undefined): string | undefined {
+export function readPoolUrl(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
   let url: URL;
   try {
@@ -59,6 +61,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       poolUrl: readPoolUrl(values.pool),
       user: values.user,
       passwordFile: values['password-file'],
+      // Read by credentialSourceFor (PasswordFlags), to which connect() hands the invocation.
+      ...({ verbose: values.verbose } satisfies PasswordFlags),
     },
     io,
   );
