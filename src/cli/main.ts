@@ -33,8 +33,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   if (first === 'login') return (await import('./commands/login.js')).loginCommand(argv.slice(1), io);
   if (first === 'logout') return (await import('./commands/logout.js')).logoutCommand(argv.slice(1), io);
   if (first === 'password-file') return (await import('./commands/password-file.js')).passwordFileCommand(argv.slice(1), io);
-  // `vmbackup create-password-file=FILE` alone: the legacy form without its password, asked for instead.
-  if (first.startsWith('create-password-file=') && argv.length === 1) return (await import('./commands/password-file.js')).passwordFileCommand([first.slice('create-password-file='.length)], io);
+  // `vmbackup create-password-file=FILE [--password-stdin]`: the legacy form without its password
+  // word (which would show in ps); the password is asked for, or read from stdin.
+  if (first.startsWith('create-password-file=')) return (await import('./commands/password-file.js')).passwordFileCommand([first.slice('create-password-file='.length), ...argv.slice(1)], io);
   const { legacyCommand } = await import('./commands/legacy.js');
   if (first === '--') return legacyCommand(argv.slice(1), io);
   // A mistyped long option must not become a password: only the legacy form's first word may
