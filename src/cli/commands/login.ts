@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { VmbackupError } from '../../errors.js';
-import { type Keychain, keychainAccount } from '../../secrets/keychain.js';
+import { type Keychain, keychainAccount, KeychainUnavailableError } from '../../secrets/keychain.js';
 import { SettingsStore } from '../../settings/store.js';
 import type { PoolTarget } from '../../xapi/target.js';
 import { keychainFor } from '../credentials.js';
@@ -64,11 +64,15 @@ export function accountTarget(values: { pool?: string | undefined; user?: string
 }
 
 /** Asks the keychain for the account: fails fast, naming the alternatives, when there is none. */
-export async function checkKeychain(io: CliIo, keychain: Keychain, account: string, verbose: boolean): Promise<boolean> {
-  const started = performance.now();
-  const present = (await keychain.get(account)) !== null;
-  if (verbose) io.stderr(`vmbackup: ${keychain.label}: answered in ${Math.round(performance.now() - started)} ms; ${present ? 'a password is stored' : 'nothing stored'} for ${account}\n`);
-  return present;
+async function checkKeychain(io: CliIo, keychain: Keychain, account: string, verbose: boolean): Promise<void> {
+  const trace = (message: string) => verbose && io.stderr(`vmbackup: ${keychain.label}: ${message}\n`);
+  try {
+    const present = (await keychain.get(account)) !== null;
+    trace(`${present ? 'a password is stored' : 'nothing stored yet'} for ${account}`);
+  } catch (err) {
+    if (err instanceof KeychainUnavailableError) trace(`no answer after ${err.elapsedMs} ms`);
+    throw err;
+  }
 }
 
 async function askPassword(io: CliIo, account: string): Promise<string> {
