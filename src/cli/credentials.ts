@@ -17,13 +17,13 @@ export interface PasswordFlags {
   verbose?: boolean | undefined;
 }
 
-/** Prompted passwords the user asked to keep, stored once the pool has accepted them. */
-const pendingRemember = new WeakMap<CredentialSource, () => Promise<void>>();
+/** Prompted passwords the user asked to keep, per command, stored once the pool accepted them. */
+const pendingRemember = new WeakMap<CliIo, () => Promise<void>>();
 
 export function credentialSourceFor(io: CliIo, flags: PasswordFlags): CredentialSource {
   const note = (message: string) => io.stderr(`vmbackup: ${message}\n`);
   const trace = flags.verbose ? note : () => undefined;
-  const source: CredentialSource = async (t) => {
+  return async (t) => {
     const found = await findPassword(
       {
         cwd: io.cwd,
@@ -37,21 +37,21 @@ export function credentialSourceFor(io: CliIo, flags: PasswordFlags): Credential
       },
       t,
     );
-    if (found.remember) pendingRemember.set(source, found.remember);
+    if (found.remember) pendingRemember.set(io, found.remember);
     return { user: t.user, password: found.password };
   };
-  return source;
 }
 
 /**
- * Call after a login with `source` succeeded: stores a prompted password the user asked to
- * remember. Storing it before would keep a mistyped password. A keychain that fails now only
- * costs a warning: the run has its password.
+ * Call once the pool accepted the password a credentialSourceFor(io, ...) gave (in connect(),
+ * right after openPool): stores a prompted password the user asked to remember. Storing it
+ * before would keep a mistyped one. A keychain that fails now only costs a warning: the run has
+ * its password.
  */
-export async function credentialsAccepted(io: CliIo, source: CredentialSource): Promise<void> {
-  const remember = pendingRemember.get(source);
+export async function credentialsAccepted(io: CliIo): Promise<void> {
+  const remember = pendingRemember.get(io);
   if (!remember) return;
-  pendingRemember.delete(source);
+  pendingRemember.delete(io);
   try {
     await remember();
   } catch (err) {
