@@ -10,6 +10,7 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import selfsigned from 'selfsigned';
 import { addCoreMethods } from './api/core-methods.js';
 import { addEventMethods } from './api/events.js';
+import { addHostMethods } from './api/hosts.js';
 import { Sessions } from './api/sessions.js';
 import { Tasks } from './api/tasks.js';
 import { addVdiMethods } from './api/vdi.js';
@@ -43,8 +44,13 @@ export interface SimulatorOptions extends Partial<SimOptions> {
   port?: number;
   /** The master's address; other hosts get 127.0.0.2, .3, ... when this is 127.0.0.1. */
   address?: string;
-  /** PEM key and certificate; default: a self-signed certificate made at start. */
+  /** PEM key and certificate for every host; default: each host its own self-signed certificate, as in a real pool. */
   tls?: Tls;
+  /**
+   * What the listener at an address presents instead of its host's certificate, while the pool
+   * database keeps the genuine one: a man in the middle, for trust tests.
+   */
+  servedTls?: Record<string, Tls>;
   /** Default share of allocated blocks in generated disks. */
   density?: number;
 }
@@ -60,6 +66,8 @@ export interface Simulator {
   state: SimState;
   /** The address each host listens on, master first. */
   hostAddresses: string[];
+  /** The fingerprint of each host's own certificate, in the order of hostAddresses. */
+  hostFingerprints: string[];
   close(): Promise<void>;
 }
 
@@ -85,6 +93,7 @@ export function buildRegistry(): Registry {
   for (const cls of CLASSES) addGenericMethods(registry, cls);
   addCoreMethods(registry);
   addEventMethods(registry);
+  addHostMethods(registry);
   addVmMethods(registry);
   addVdiMethods(registry);
   return registry;
@@ -112,6 +121,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     disks: new DiskStore(store, opts.density ?? 0.5),
     faults: new Faults(store, () => sessions.invalidateAll()),
     calls: new CallLog(),
+    hostCertificates: new Map(),
     options,
   };
   if (opts.load) opts.load(sim);
@@ -125,8 +135,19 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   ordered.forEach((h, i) => store.update(h.ref, { address: addresses[i] ?? `unreachable-${i}` }));
   const bound = addresses.filter((a): a is string => a !== null);
 
-  const tls = opts.http ? null : (opts.tls ?? (await selfSigned(String(ordered[0]?.record.hostname ?? 'xcp-ng'), bound)));
-  const server = await listen(sim, new Dispatcher(sim, buildRegistry()), ROUTES, bound, opts.port ?? 0, tls);
+  const own = new Map<string, Tls>();
+  if (!opts.http) {
+    for (const [i, h] of ordered.entries()) {
+      const address = addresses[i];
+      if (address === null || address === undefined) continue;
+      const tls = opts.tls ?? (await selfSigned(String(h.record.hostname ?? 'xcp-ng'), [address]));
+      own.set(address, tls);
+      sim.hostCertificates.set(h.ref, tls.cert);
+    }
+  }
+  const tlsAt = (address: string): Tls | null => (opts.http ? null : (opts.servedTls?.[address] ?? own.get(address) ?? null));
+  const server = await listen(sim, new Dispatcher(sim, buildRegistry()), ROUTES, bound, opts.port ?? 0, tlsAt);
+  const tls = tlsAt(master);
   const host = master.includes(':') ? `[${master}]` : master;
   return {
     url: `${tls ? 'https' : 'http'}://${host}:${server.port}`,
@@ -137,6 +158,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     calls: sim.calls,
     state: sim,
     hostAddresses: bound,
+    hostFingerprints: bound.map((a) => (own.has(a) ? fingerprintOf(own.get(a)!.cert) : '')),
     close: async () => {
       // Answer pending event.from calls first, so clients shut down promptly (xapi-notes §1.12).
       sessions.invalidateAll();

@@ -27,5 +27,7 @@ export interface SimState {
   disks: DiskStore;
   faults: Faults;
   calls: CallLog;
+  /** host ref → PEM of the certificate it serves (host.get_server_certificate); empty over HTTP. */
+  hostCertificates: Map<string, string>;
   options: SimOptions;
 }

@@ -10,6 +10,7 @@ import { asFailure, XapiFailure } from '../errors.js';
 import type { Row } from '../db/store.js';
 import { BLOCK_SIZE, CHUNK_SIZE, chunkCount, chunkLength, type DiskContent } from '../disks/content.js';
 import type { SimState } from '../state.js';
+import { redirectForStorage } from './redirect.js';
 import { beginTransfer, failBeforeHeaders, finishTransfer, sendHeaders, streamBody } from './transfer.js';
 
 const CONTENT_TYPES: Record<string, string> = { raw: 'application/octet-stream', vhd: 'application/vhd' };
@@ -39,7 +40,18 @@ function blockOf(content: DiskContent, index: number): Buffer | null {
   return block;
 }
 
+function srOfRequest(sim: SimState, req: IncomingMessage): string | undefined {
+  try {
+    const vdi = findVdi(sim, new URL(req.url ?? '/', 'http://sim').searchParams.get('vdi') ?? '');
+    return vdi.record.SR as string;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function handleExportRaw(sim: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const sr = srOfRequest(sim, req);
+  if (sr !== undefined && redirectForStorage(sim, req, res, [sr])) return;
   const t = beginTransfer(sim, req, res, 'Export of VDI');
   if (!t) return;
   let vdi: Row;

@@ -14,6 +14,7 @@ import type { Row } from '../db/store.js';
 import type { SimState } from '../state.js';
 import type { Value } from '../schema/types.js';
 import { buildOvaXml } from './ova-xml.js';
+import { redirectForStorage, srsOfVm } from './redirect.js';
 import { beginTransfer, failBeforeHeaders, finishTransfer, sendHeaders, streamBody } from './transfer.js';
 
 type Compression = 'none' | 'gzip' | 'zstd';
@@ -62,7 +63,17 @@ function setOperation(sim: SimState, vm: Row, taskRef: string, on: boolean): voi
   sim.store.update(vm.ref, { current_operations: ops });
 }
 
+function vmOfRequest(sim: SimState, req: IncomingMessage): Row | undefined {
+  try {
+    return findVm(sim, new URL(req.url ?? '/', 'http://sim').searchParams);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function handleExport(sim: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const wanted = vmOfRequest(sim, req);
+  if (wanted && redirectForStorage(sim, req, res, srsOfVm(sim, wanted.ref))) return;
   const t = beginTransfer(sim, req, res, 'Export of VM');
   if (!t) return;
   let vm: Row;

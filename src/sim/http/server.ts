@@ -70,11 +70,12 @@ export interface Listening {
 }
 
 /** Listens on every address (same port; `port` 0 picks a free one for the first address). */
-export async function listen(sim: SimState, dispatcher: Dispatcher, routes: Routes, addresses: string[], port: number, tls: Tls | null): Promise<Listening> {
+export async function listen(sim: SimState, dispatcher: Dispatcher, routes: Routes, addresses: string[], port: number, tlsAt: (address: string) => Tls | null): Promise<Listening> {
   const servers: Server[] = [];
   const handler = router(sim, dispatcher, routes);
   let actualPort = port;
   for (const address of addresses) {
+    const tls = tlsAt(address);
     const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' }, handler) : createHttpServer(handler);
     // Exports can be idle for a long time (a stalled stream); never time them out here.
     server.requestTimeout = 0;

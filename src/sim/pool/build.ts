@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { snapshotVm } from '../api/vm.js';
+import { XapiFailure } from '../errors.js';
 import { GeneratedContent, seedOf } from '../disks/content.js';
 import { NULL_REF, type Value } from '../schema/types.js';
 import type { SimState } from '../state.js';
@@ -74,7 +75,9 @@ function buildInfrastructure(sim: SimState, fixture: PoolFixture): Built {
   for (const spec of srSpecs) {
     const size = parseSize(spec.size ?? '2TiB');
     const sr = store.add('SR', { name_label: spec.name, type: spec.type ?? 'ext', content_type: 'user', shared: spec.shared ?? false, physical_size: size });
-    for (const host of spec.shared ? hosts.values() : [master]) store.add('PBD', { SR: sr, host, currently_attached: true, device_config: {} });
+    const owner = spec.host === undefined ? master : hosts.get(spec.host);
+    if (owner === undefined) throw new XapiFailure('INTERNAL_ERROR', [`pool fixture: SR "${spec.name}" is on host "${spec.host}", which is not in hosts`]);
+    for (const host of spec.shared ? hosts.values() : [owner]) store.add('PBD', { SR: sr, host, currently_attached: true, device_config: {} });
     srs.set(spec.name, sr);
   }
   const defaultName = srSpecs.find((s) => s.default)?.name ?? srSpecs[0]!.name;

@@ -47,7 +47,8 @@ export interface VmSpec {
 export interface PoolFixture {
   name?: string;
   hosts?: { name: string }[];
-  srs?: { name: string; type?: string; size?: Size; shared?: boolean; default?: boolean }[];
+  /** `host`: a local SR of that host (default: of the master), unless `shared`. */
+  srs?: { name: string; type?: string; size?: Size; shared?: boolean; default?: boolean; host?: string }[];
   networks?: { name: string; bridge?: string }[];
   vms?: VmSpec[];
 }
