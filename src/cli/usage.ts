@@ -8,6 +8,7 @@ export const BASIC_USAGE = `Usage:
   vmbackup --config FILE.cfg [--preview]        back up what FILE.cfg selects (or show the plan)
   vmbackup preview --config FILE.cfg --vm-names NAMES.txt [--json]
                                                 check a cfg offline against a list of VM names
+  vmbackup login [--pool URL] [--user NAME]     store the pool password in the keychain
   vmbackup <password|password-file> <config-file|vm-selector> [preview] [options]
                                                 the VmBackup.py command line, still accepted
 
@@ -32,9 +33,23 @@ Commands:
         --pool URL             the pool master, https://host[:port] (over #vmbackup: pool=;
                                default https://localhost)
         --user NAME            XAPI user (over #vmbackup: user=; default root)
-        --password-file FILE   the base64 password file (create-password-file); without it,
-                               $VMBACKUP_PASSWORD
+        --password-file FILE   the base64 password file (password-file); without it, in this
+                               order: systemd credentials ($CREDENTIALS_DIRECTORY/vmbackup-HOST
+                               or .../vmbackup), the keychain (login), $VMBACKUP_PASSWORD, a
+                               prompt on a terminal
+        --verbose              name every password source tried, and why it gave nothing
         --compress none|gzip|zstd, --pre-clean, --ignore-extra-keys   as the legacy options
+  login [--pool URL] [--user NAME] [--password-stdin] [--trust SHA256:...] [--ca FILE] [--insecure]
+      Ask for the pool password (or read one line from stdin), log in to check it, then store it
+      in the OS keychain (Secret Service on Linux) as NAME@HOST[:PORT]. Defaults: the pool and
+      user logged in to last, else https://localhost as root. Cron and services have no keychain:
+      use a password file or systemd credentials there. VMBACKUP_KEYRING=keyutils selects the
+      kernel keyring instead (lost at reboot).
+  logout [--pool URL] [--user NAME]
+      Remove the stored password from the keychain.
+  password-file FILE [--password-stdin]      (also: create-password-file=FILE)
+      Write the base64 password file, mode 0600; the password is asked twice on a terminal, or
+      read from stdin, never taken from the command line.
   test-email --config FILE.cfg
       Send a test mail with the cfg's mail settings (mail_to, smtp_server, ...).
   preview (--config FILE.cfg | --selector SEL) --vm-names NAMES.txt [options]
@@ -112,6 +127,13 @@ export const EXAMPLES = `Examples
 
   # keep the resolved scope (one line per VM) as a new cfg
   vmbackup preview --config weekend.cfg --vm-names names.txt --save-config weekend-fixed.cfg
+
+  # store the pool password in the keychain (desktop, ssh with a keyring), then run without one
+  vmbackup login --pool https://xen1.example.com --user root
+  vmbackup --config weekend.cfg --verbose
+
+  # a password file for cron (asked twice, written 0600)
+  vmbackup password-file /root/VmBackup.pass
 
   # show the plan against the pool, then run from cron
   vmbackup --config /etc/vmbackup/weekend.cfg --password-file /root/VmBackup.pass --preview

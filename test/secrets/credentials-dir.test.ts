@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { credentialNames, readSystemdCredential } from '../../src/secrets/credentials-dir.js';
@@ -32,5 +32,14 @@ describe('systemd credentials', () => {
     await expect(readSystemdCredential({ CREDENTIALS_DIRECTORY: dir }, 'https://h')).rejects.toMatchObject({ code: 'CREDENTIAL_INVALID' });
     mkdirSync(join(dir, 'vmbackup-h'));
     await expect(readSystemdCredential({ CREDENTIALS_DIRECTORY: dir }, 'https://h')).rejects.toMatchObject({ code: 'CREDENTIAL_UNREADABLE', message: expect.stringContaining('EISDIR') });
+  });
+});
+
+describe('the shipped systemd unit', () => {
+  it('loads a credential under a name vmbackup reads', () => {
+    const unit = readFileSync(new URL('../../assets/vmbackup@.service', import.meta.url), 'utf8');
+    const loaded = [...unit.matchAll(/^LoadCredentialEncrypted=([^:\s]+):/gm)].map((m) => m[1]);
+    expect(loaded).toEqual(['vmbackup']);
+    expect(credentialNames('https://xen1.example.com')).toContain(loaded[0]);
   });
 });
