@@ -272,8 +272,8 @@ describe('vmbackup --config (headless run)', () => {
   it('without a password source it says where a password can come from (exit 2)', () => {
     const r = vmbackup(['--config', 'weekend.cfg', '--pool', 'https://127.0.0.1:1'], dir);
     expect(r.status).toBe(2);
-    expect(r.stdout).toMatch(/ERROR no password for root@https:\/\/127\.0\.0\.1:1 \[NO_PASSWORD\]/);
-    expect(r.stdout).toMatch(/fix: give --password-file FILE/);
+    expect(r.stdout).toMatch(/ERROR no password for root@127\.0\.0\.1:1; tried .* \[NO_PASSWORD\]/);
+    expect(r.stdout).toMatch(/fix: store it with vmbackup login \(needs a keychain\), or use a password file/);
   });
 
   it.each([

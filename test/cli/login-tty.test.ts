@@ -46,7 +46,7 @@ describe('password-file on a terminal', () => {
 
 describe('a run with no other source', () => {
   it('asks on the terminal, and does not offer the keychain when there is none', async () => {
-    const t = await loginEnv(null);
+    const t = await loginEnv(null, { pinned: true });
     const r = await onTerminal(['--config', t.cfg('tty.cfg'), '--json=r.json'], [[`Password for ${t.account}: `, `${t.sim.password}\r`]], t.dir, { ...NO_BUS, VMBACKUP_SETTINGS_DIR: t.settingsDir });
     expect(r.output).not.toContain('Remember it in the keychain');
     expect(r.output).not.toContain(t.sim.password);
@@ -71,7 +71,7 @@ describe.skipIf(!keyringTests())('on a terminal with gnome-keyring', () => {
   });
 
   it('a run offers to remember the prompted password; "no" keeps the keychain as it was', async () => {
-    const t = await loginEnv(bus);
+    const t = await loginEnv(bus, { pinned: true });
     const r = await onTerminal(
       ['--config', t.cfg('tty.cfg'), '--json=r.json'],
       [

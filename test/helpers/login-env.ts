@@ -7,7 +7,9 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SettingsStore } from '../../src/settings/store.js';
 import type { Simulator, SimulatorOptions } from '../../src/sim/index.js';
+import { hostPortOf, parseFingerprint } from '../../src/xapi/fingerprint.js';
 import { BIN, type CliResult, tempDir } from './cli.js';
 import { E2E_POOL } from './e2e.js';
 import type { PrivateBus } from './keyring.js';
@@ -26,10 +28,23 @@ export interface LoginEnv {
   cfg(name: string): string;
 }
 
-export async function loginEnv(bus: PrivateBus | null, simOptions: SimulatorOptions = {}): Promise<LoginEnv> {
-  const sim = await testSimulator({ pool: E2E_POOL, ...simOptions });
+/** One host: credentials tests have no business with redirects to other pool members. */
+const ONE_HOST_POOL = { ...E2E_POOL, hosts: [{ name: 'xcp1.example.com' }] };
+
+export interface LoginEnvOptions extends SimulatorOptions {
+  /**
+   * Pin the simulator's certificate in the settings beforehand, as an earlier `--trust` would
+   * have: for tests of a run that do not start with `vmbackup login --trust`.
+   */
+  pinned?: boolean;
+}
+
+export async function loginEnv(bus: PrivateBus | null, options: LoginEnvOptions = {}): Promise<LoginEnv> {
+  const { pinned, ...simOptions } = options;
+  const sim = await testSimulator({ pool: ONE_HOST_POOL, ...simOptions });
   const dir = tempDir();
   const settingsDir = join(dir, 'settings');
+  if (pinned) SettingsStore.open({ VMBACKUP_SETTINGS_DIR: settingsDir }).savePin(hostPortOf(sim.url), parseFingerprint(sim.fingerprint!)!);
   const backupDir = join(dir, 'backups');
   mkdirSync(backupDir);
   const base = {
