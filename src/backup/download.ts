@@ -79,7 +79,7 @@ const ours = (f: TransferFailure) => new VmbackupError(f.code, f.message, f.hint
 /** Downloads into `finalPath`; resolves with the bytes received. */
 export async function downloadToFile(job: DownloadToFile): Promise<number> {
   const temp = tempPathFor(job.finalPath);
-  const spec: TransferSpec = { url: job.ticket.url, allowUnauthorized: job.ticket.allowUnauthorized, temp, verifier: job.verifier, sparse: job.sparse };
+  const spec: TransferSpec = { url: job.ticket.url, trust: job.ticket.trust, temp, verifier: job.verifier, sparse: job.sparse };
   try {
     let outcome: TransferOutcome;
     try {

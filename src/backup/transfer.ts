@@ -6,13 +6,14 @@
  */
 import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { rawGet } from '../xapi/raw-get.js';
+import type { TrustRules } from '../xapi/tls-trust.js';
 import { DirectWriter } from './file-writer.js';
 import { SparseFileWriter } from './sparse-file.js';
 import { type VerifierSpec, verifierFor } from './verify.js';
 
 export interface TransferSpec {
   url: string;
-  allowUnauthorized: boolean;
+  trust: TrustRules;
   /** The temporary file, created here (never an existing one). */
   temp: string;
   verifier: VerifierSpec;
@@ -87,7 +88,7 @@ export async function runTransfer(spec: TransferSpec, signal: AbortSignal, onPro
     return sink.write(chunk);
   };
   try {
-    const res = await rawGet(new URL(spec.url), {}, { allowUnauthorized: spec.allowUnauthorized, signal });
+    const res = await rawGet(new URL(spec.url), {}, { trust: spec.trust, signal });
     if (res.status < 200 || res.status > 299) {
       res.body.destroy();
       throw { code: `HTTP_${res.status}`, message: `HTTP ${res.status} ${res.statusText}`.trim() } satisfies TransferFailure;

@@ -83,7 +83,7 @@ export async function backupAgainstPool(ctx: EngineContext): Promise<number> {
   let conn: PoolConnection | null = null;
   const startedAt = io.now();
   try {
-    conn = await connect(io, ctx.target, inv);
+    conn = await connect(io, ctx.target, inv, ctx.settings);
     summary = await runBackup({ conn, model: loaded.model, settings, source: loaded.source, emit, signal: controller.signal, now: () => io.now() });
   } catch (err) {
     if (!(err instanceof VmbackupError)) throw err;

@@ -12,7 +12,7 @@ import { EXIT } from './exit-codes.js';
 
 export async function previewAgainstPool(ctx: EngineContext): Promise<number> {
   const { io, inv, loaded, settings } = ctx;
-  const conn = await connect(io, ctx.target, inv);
+  const conn = await connect(io, ctx.target, inv, ctx.settings);
   try {
     const preview = await previewRun(conn, loaded.model, settings, loaded.source, io.now());
     const byLine = (a: { line: number | null }, b: { line: number | null }) => (a.line ?? Infinity) - (b.line ?? Infinity);

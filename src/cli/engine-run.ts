@@ -43,8 +43,11 @@ export function poolTargetOf(settings: EffectiveSettings, inv: Pick<EngineInvoca
   return { url: inv.poolUrl ?? settings.pool ?? DEFAULT_POOL_URL, user: inv.user ?? settings.user };
 }
 
-export async function connect(io: CliIo, target: PoolTarget, inv: Pick<EngineInvocation, 'passwordFile' | 'givenPassword' | 'trust'>): Promise<PoolConnection> {
-  return openPool(io, target, credentialSourceFor(io, inv), inv.trust ?? {});
+export async function connect(io: CliIo, target: PoolTarget, inv: Pick<EngineInvocation, 'passwordFile' | 'givenPassword' | 'trust'>, settings?: Pick<EffectiveSettings, 'fingerprint' | 'caFile'>): Promise<PoolConnection> {
+  // The cfg's directives let the legacy command form pin a pool too; --ca wins over ca_file=.
+  const flags = inv.trust ?? {};
+  const trust = { ...flags, cfgFingerprint: settings?.fingerprint ?? undefined, ca: flags.ca ?? settings?.caFile ?? undefined };
+  return openPool(io, target, credentialSourceFor(io, inv), trust);
 }
 
 export async function runEngine(inv: EngineInvocation, io: CliIo): Promise<number> {

@@ -46,7 +46,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   return legacyCommand(argv, io);
 }
 
-const MODERN_FLAGS = ['--config', '--preview', '--json', '--concurrency', '--pool', '--user', '--password-file', '--verbose', '--compress', '--pre-clean', '--ignore-extra-keys'];
+const MODERN_FLAGS = ['--config', '--preview', '--json', '--concurrency', '--pool', '--user', '--password-file', '--verbose', '--trust', '--ca', '--insecure', '--compress', '--pre-clean', '--ignore-extra-keys'];
 
 function isModernFlag(arg: string): boolean {
   return MODERN_FLAGS.some((flag) => arg === flag || arg.startsWith(`${flag}=`));

@@ -5,6 +5,7 @@
  * the typed values.
  */
 import type { Compression, Directives, FolderNames, MailWhen, SmtpStartTls } from './model.js';
+import { parseFingerprint } from '../util/fingerprint.js';
 import { parsePythonInt } from './python-text.js';
 
 export const DIRECTIVE_PREFIX = '#vmbackup:';
@@ -99,6 +100,23 @@ export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } 
     prop: 'user',
     doc: 'XAPI user name (default root)',
     read: (v) => (v && !/[\x00-\x1f]/.test(v) ? ok(v) : bad('user= is empty', 'write e.g. #vmbackup: user=root')),
+    write: (v) => v,
+  },
+  fingerprint: {
+    key: 'fingerprint',
+    prop: 'fingerprint',
+    doc: "the pool certificate's SHA-256 fingerprint, trusted without a prompt (as --trust): SHA256:ab12... (colons allowed)",
+    read: (value) => {
+      const fp = parseFingerprint(value);
+      return fp ? ok(fp) : bad(`fingerprint=${value} is not a SHA-256 fingerprint`, 'write SHA256: and 64 hex digits, as `openssl x509 -noout -fingerprint -sha256 -in /etc/xensource/xapi-ssl.pem` prints them on the host');
+    },
+    write: (v) => v,
+  },
+  caFile: {
+    key: 'ca_file',
+    prop: 'caFile',
+    doc: "absolute path of a PEM bundle of CAs that sign the pool's certificate (as --ca)",
+    read: readAbsolutePath('ca_file', '/etc/vmbackup/pool-ca.pem'),
     write: (v) => v,
   },
   compress: {

@@ -12,6 +12,8 @@ export interface EffectiveSettings extends LegacySettings {
   concurrency: number;
   pool: string | null;
   user: string;
+  fingerprint: string | null;
+  caFile: string | null;
   folderNames: FolderNames;
   mailTo: string[];
   mailFrom: string | null;
@@ -41,6 +43,8 @@ export function effectiveSettings(model: CfgModel, overrides: CommandLineOverrid
     concurrency: d.concurrency ?? 1,
     pool: d.pool ?? null,
     user: d.user ?? 'root',
+    fingerprint: d.fingerprint ?? null,
+    caFile: d.caFile ?? null,
     folderNames: d.folderNames ?? 'legacy',
     mailTo: d.mailTo ?? [],
     mailFrom: d.mailFrom ?? null,

@@ -52,6 +52,10 @@ export type MailWhen = 'always' | 'failure' | 'never';
 export interface Directives {
   pool?: string;
   user?: string;
+  /** The pool certificate's SHA-256 fingerprint, normalised ("SHA256:" + 64 hex). */
+  fingerprint?: string;
+  /** Absolute path of a PEM bundle of CAs to trust for the pool's certificate. */
+  caFile?: string;
   compress?: Compression;
   concurrency?: number;
   preClean?: boolean;

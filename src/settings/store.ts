@@ -64,6 +64,16 @@ export class SettingsStore {
     return pin === undefined ? undefined : (parseFingerprint(pin) ?? undefined);
   }
 
+  /** Every pin, for the trust rules of a run (a redirect may lead to any pinned host). */
+  allPins(): Record<string, Fingerprint> {
+    const pins: Record<string, Fingerprint> = {};
+    for (const [hostPort, pin] of Object.entries(this.#read().pins ?? {})) {
+      const fp = parseFingerprint(pin);
+      if (fp !== null) pins[hostPort] = fp;
+    }
+    return pins;
+  }
+
   savePin(hostPort: string, fingerprint: Fingerprint): void {
     if (!new RegExp(HOST_PORT_PATTERN).test(hostPort)) throw new VmbackupError('SETTINGS_INVALID', `cannot pin "${hostPort}": expected host:port`, 'this is a bug in vmbackup; please report it');
     const fp = parseFingerprint(fingerprint);

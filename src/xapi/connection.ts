@@ -8,12 +8,17 @@ import { createClient, type Xapi } from 'xen-api';
 import { poolError } from './errors.js';
 import { openTransfer, type TransferTicket } from './transfer-ticket.js';
 import { type Lookup, type Raw, str, type VmInfo, vmInfo } from './records.js';
-import type { CredentialSource, PoolTarget, TlsPolicy } from './target.js';
+import { VmbackupError } from '../errors.js';
+import { fingerprintOfPem } from './fingerprint.js';
+import type { CredentialSource, PoolTarget } from './target.js';
+import { installCheckedConnectors } from './client-internals.js';
+import { hostPortOfSocket } from './tls-connect.js';
+import type { TrustPolicy } from './trust-policy.js';
 
 export interface ConnectOptions {
   target: PoolTarget;
   credentials: CredentialSource;
-  tls: TlsPolicy;
+  tls: TrustPolicy;
   transport?: 'auto' | 'json-rpc' | 'xml-rpc';
   /** Per-call limit; long operations run as tasks and are not bound by it. */
   callTimeoutMs?: number;
@@ -30,8 +35,32 @@ export class PoolConnection {
     readonly xapi: Xapi,
     /** The URL of the pool master we talk to (after a HOST_IS_SLAVE redirect, the master's). */
     readonly url: string,
-    private readonly tls: TlsPolicy,
+    private readonly tls: TrustPolicy,
+    private readonly agents: { close(): Promise<void> },
   ) {}
+
+  /**
+   * Exports of disks on a member's local storage are redirected (302) to that member, which
+   * serves its own certificate. The master, whose certificate we checked, tells us each member's
+   * (host.get_server_certificate); those are accepted at the members' addresses for this run.
+   */
+  private async acceptMemberCertificates(): Promise<void> {
+    const base = new URL(this.url);
+    if (base.protocol !== 'https:' || this.tls.insecure) return;
+    const port = Number(base.port) || 443;
+    const failed: string[] = [];
+    for (const host of this.recordsOf('host')) {
+      const address = str(host.address);
+      if (!address) continue;
+      try {
+        const pem = await this.xapi.call<string>('host.get_server_certificate', host.$ref);
+        this.tls.accept(hostPortOfSocket(address, port), fingerprintOfPem(pem));
+      } catch (err) {
+        failed.push(`${str(host.name_label) || address} (${poolError(err, 'host.get_server_certificate').message})`);
+      }
+    }
+    if (failed.length > 0) this.notice(`could not read the certificates of ${failed.join(', ')}: an export redirected to such a member is refused unless its fingerprint is pinned or given with --trust`);
+  }
 
   /**
    * Things the client recovered from on its own that a sysadmin should still read in the log
@@ -55,7 +84,8 @@ export class PoolConnection {
     const xapi = createClient({
       url: options.target.url,
       auth: { user, password },
-      allowUnauthorized: options.tls.allowUnauthorized,
+      // Our connectors (tls-connect.ts) check every certificate; the client's own check is off.
+      allowUnauthorized: true,
       transport: options.transport ?? 'auto',
       callTimeout: options.callTimeoutMs ?? 5 * 60_000,
       // Recover from a transient event error in seconds, not the default minute.
@@ -64,11 +94,15 @@ export class PoolConnection {
       httpInactivityTimeout: 15 * 60_000,
       watchEvents: WATCHED,
     });
+    const agents = installCheckedConnectors(xapi, options.tls, options.target.url);
     try {
       await xapi.connect();
       await xapi.objectsFetched;
     } catch (err) {
       await xapi.disconnect().catch(() => undefined);
+      await agents.close();
+      // A refused certificate is ours already, with its own fix; everything else gets context.
+      if (err instanceof VmbackupError) throw err;
       throw poolError(err, `logging in to ${options.target.url} as ${user}`);
     }
     // The client follows HOST_IS_SLAVE by itself and keeps the master's address only in a
@@ -77,7 +111,8 @@ export class PoolConnection {
     const actual = (xapi as unknown as { _url?: { hostname?: string } })._url?.hostname;
     const url = new URL(options.target.url);
     if (actual && actual !== given.hostname) url.hostname = actual;
-    const conn = new PoolConnection(xapi, url.origin, options.tls);
+    const conn = new PoolConnection(xapi, url.origin, options.tls, agents);
+    await conn.acceptMemberCertificates();
     if (url.hostname !== given.hostname) {
       conn.notice(`${given.hostname} is a pool member, not the master (HOST_IS_SLAVE): connected to the master ${url.hostname}; set #vmbackup: pool=${url.origin} to skip the detour`);
     }
@@ -167,12 +202,14 @@ export class PoolConnection {
    * made by whoever takes the ticket, often another thread.
    */
   transfer(doing: string, path: string, query: Record<string, string>, signal?: AbortSignal): Promise<TransferTicket> {
-    return openTransfer(this.xapi, { base: this.url, allowUnauthorized: this.tls.allowUnauthorized }, doing, path, query, signal);
+    return openTransfer(this.xapi, { base: this.url, trust: this.tls.snapshot() }, doing, path, query, signal);
   }
 
   async close(): Promise<void> {
     // disconnect() sends session.logout without waiting; the pending request keeps the process
     // alive until it is answered, so returning normally (no process.exit) completes the logout.
     await this.xapi.disconnect().catch(() => undefined);
+    // Not awaited: a graceful close waits for the logout, which need not hold up the caller.
+    this.agents.close().catch(() => undefined);
   }
 }

@@ -7,13 +7,9 @@
 import { X509Certificate } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
 
-export type Fingerprint = `SHA256:${string}`;
+import type { Fingerprint } from '../util/fingerprint.js';
 
-/** Normalises a pasted fingerprint; null when it is not one. */
-export function parseFingerprint(text: string): Fingerprint | null {
-  const body = text.trim().replace(/^sha-?256(?: fingerprint)?[:=]/i, '').replace(/[:\s]/g, '');
-  return /^[0-9a-f]{64}$/i.test(body) ? `SHA256:${body.toLowerCase()}` : null;
-}
+export { type Fingerprint, parseFingerprint } from '../util/fingerprint.js';
 
 export function fingerprintOfPem(pem: string): Fingerprint {
   return fromColonHex(new X509Certificate(pem).fingerprint256);

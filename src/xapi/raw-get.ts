@@ -13,12 +13,14 @@
  * The consumer gets views into that buffer, valid until its returned promise settles (the
  * socket stays paused meanwhile): it must copy what it keeps.
  */
-import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { connect as netConnect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { checkRawPeer, rawTlsOptions } from './tls-connect.js';
+import type { TrustRules } from './tls-trust.js';
 
 export interface RawGetOptions {
-  /** Accept a certificate no CA vouches for (the TLS policy of the connection). */
-  allowUnauthorized: boolean;
+  /** Which certificates to accept (tls-trust.ts); checked before the request is written. */
+  trust: TrustRules;
   signal?: AbortSignal | undefined;
   /** No byte for this long (XAPI sends keep-alive chunks every few seconds) ends the transfer. */
   idleTimeoutMs?: number;
@@ -59,8 +61,10 @@ function parseHead(head: string): Omit<RawResponse, 'body'> {
     const colon = line.indexOf(':');
     if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  if (/chunked/i.test(headers['transfer-encoding'] ?? '')) throw fail('BAD_RESPONSE', 'chunked transfer encoding, which XAPI does not send');
-  return { status: Number(m[1]), statusText: m[2] ?? '', headers };
+  const status = Number(m[1]);
+  // A redirect's body is dropped unread, however it is framed.
+  if (!REDIRECTS.has(status) && /chunked/i.test(headers['transfer-encoding'] ?? '')) throw fail('BAD_RESPONSE', 'chunked transfer encoding, which XAPI does not send');
+  return { status, statusText: m[2] ?? '', headers };
 }
 
 /** One request on one connection. */
@@ -169,10 +173,15 @@ function getOnce(url: URL, opts: RawGetOptions): Promise<RawResponse> {
     const port = Number(url.port) || (tls ? 443 : 80);
     const socket: Socket = tls
       ? // Node's TLS sockets take onread too (tls.connect docs); @types/node does not list it.
-        tlsConnect({ host, port, rejectUnauthorized: !opts.allowUnauthorized, onread, ...(isIP(host) ? {} : { servername: host }) } as ConnectionOptions)
+        tlsConnect(rawTlsOptions(opts.trust, host, port, { onread } as ConnectionOptions))
       : netConnect({ host, port, onread });
     const request = `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: vmbackup\r\nConnection: close\r\n\r\n`;
-    socket.once(tls ? 'secureConnect' : 'connect', () => socket.write(request));
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
+      // The request carries the session id: it goes only to a certificate the rules accept.
+      const refused = tls ? checkRawPeer(opts.trust, socket as TLSSocket, host, port) : null;
+      if (refused) socket.destroy(refused);
+      else socket.write(request);
+    });
     const idle = opts.idleTimeoutMs ?? 15 * 60_000;
     socket.setTimeout(idle, () => socket.destroy(fail('ETIMEDOUT', `no data from ${url.host} for ${idle / 1000} s`)));
     const onAbort = () => socket.destroy(fail('ABORT_ERR', 'the transfer was cancelled'));

@@ -1,7 +1,7 @@
 /**
- * The seam between "which pool, as whom" and "how we prove it". The credentials issue plugs the
- * keychain, systemd credentials, the TTY prompt and certificate pinning in here; until then a
- * password file, an env var or the legacy argv password feed it.
+ * The seam between "which pool, as whom" and "how we prove it": a function that yields the
+ * password (cli/credentials.ts: password file, systemd credentials, keychain, env, prompt) and a
+ * trust policy for the certificate (cli/pool-access.ts builds it from settings and flags).
  */
 export interface PoolTarget {
   /** https://host[:port] (or http://) of the pool master. */
@@ -17,10 +17,5 @@ export interface Credentials {
 /** Yields the password for a target, from wherever this run gets it. Never logs it. */
 export type CredentialSource = (target: PoolTarget) => Promise<Credentials>;
 
-export interface TlsPolicy {
-  /**
-   * Accept a certificate no CA vouches for. XenServer ships self-signed certificates; until
-   * pinning lands (credentials issue), runs accept them as the old script's http:// did.
-   */
-  allowUnauthorized: boolean;
-}
+/** Which certificates the connection accepts, and who to ask about a new one: trust-policy.ts. */
+export type { TrustPolicy } from './trust-policy.js';

@@ -8,11 +8,13 @@
 import type { Xapi } from 'xen-api';
 import type { VmbackupError } from '../errors.js';
 import { poolError } from './errors.js';
+import type { TrustRules } from './tls-trust.js';
 
 export interface TransferTicket {
   /** The resource's URL, session_id and task_id included. */
   url: string;
-  allowUnauthorized: boolean;
+  /** The certificate rules for the GET (and its redirects), as plain data for a thread. */
+  trust: TrustRules;
   taskRef: string;
   /** Resolves when the pool says the transfer completed, rejects (with our error) otherwise. */
   result: Promise<unknown>;
@@ -29,7 +31,7 @@ const TASK_ERROR_WAIT_MS = 5_000;
 
 export async function openTransfer(
   xapi: Xapi,
-  where: { base: string; allowUnauthorized: boolean },
+  where: { base: string; trust: TrustRules },
   doing: string,
   path: string,
   query: Record<string, string>,
@@ -52,7 +54,7 @@ export async function openTransfer(
   for (const [k, v] of Object.entries({ ...query, session_id: xapi.sessionId, task_id: taskRef })) url.searchParams.set(k, v);
   return {
     url: url.toString(),
-    allowUnauthorized: where.allowUnauthorized,
+    trust: where.trust,
     taskRef,
     result,
     async explain(err) {

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { trustSim } from '../helpers/trust.js';
 import type { ProgressEvent } from '../../src/backup/events.js';
 import { runBackup } from '../../src/backup/run.js';
 import { effectiveSettings, parseConfig } from '../../src/config/index.js';
@@ -24,7 +25,7 @@ async function setup(lines: string[]) {
   const conn = await PoolConnection.open({
     target: { url: sim.url, user: sim.user },
     credentials: async (t) => ({ user: t.user, password: sim.password }),
-    tls: { allowUnauthorized: true },
+    tls: trustSim(sim),
   });
   connections.push(conn);
   const dir = join(tempDir(), 'backups');

@@ -12,7 +12,7 @@ export interface CliResult {
 
 /** Runs the real executable (built dist/) in `cwd`, as a user would. */
 export function vmbackup(args: string[], cwd: string, input?: string): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', input, env: { ...process.env, TZ: 'UTC' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', input, env: { ...process.env, TZ: 'UTC', VMBACKUP_SETTINGS_DIR: tempDirForTest('settings') } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,7 +35,8 @@ export interface RunningCli {
  * answer it, and a test can signal it mid-run.
  */
 export function startVmbackup(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, TZ: 'UTC', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Settings (pins, known pools) go to a scratch folder unless the test gives one: never the user's.
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, TZ: 'UTC', VMBACKUP_SETTINGS_DIR: tempDirForTest('settings'), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters = new Set<() => void>();

@@ -50,7 +50,7 @@ export async function e2eEnv(opts: SimulatorOptions = {}): Promise<E2eEnv> {
     backupDir,
     statusLog,
     cfg(name, lines, otherBackupDir) {
-      writeFileSync(join(dir, name), [`#vmbackup: pool=${sim.url}`, `backup_dir=${otherBackupDir ?? backupDir}`, `status_log=${statusLog}`, ...lines, ''].join('\n'));
+      writeFileSync(join(dir, name), [`#vmbackup: pool=${sim.url}`, ...(sim.fingerprint ? [`#vmbackup: fingerprint=${sim.fingerprint}`] : []), `backup_dir=${otherBackupDir ?? backupDir}`, `status_log=${statusLog}`, ...lines, ''].join('\n'));
       return name;
     },
     run: (cfg, extra = [], env = {}) => vmbackupAsync(['--config', cfg, '--password-file', 'pw.b64', ...extra], dir, env),

@@ -3,6 +3,7 @@
  * as ours with their code, and the normalisers on the values each transport really sends.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { trustSim } from '../helpers/trust.js';
 import { PoolConnection } from '../../src/xapi/connection.js';
 import { XapiCallError } from '../../src/xapi/errors.js';
 import { bool, date, num } from '../../src/xapi/records.js';
@@ -19,7 +20,7 @@ async function connect(transport: 'json-rpc' | 'xml-rpc', existing?: Awaited<Ret
   const conn = await PoolConnection.open({
     target: { url: sim.url, user: sim.user },
     credentials: async (t) => ({ user: t.user, password: sim.password }),
-    tls: { allowUnauthorized: true },
+    tls: trustSim(sim),
     transport,
   });
   open.push(conn);
@@ -56,7 +57,7 @@ describe('PoolConnection', () => {
     const err = await PoolConnection.open({
       target: { url: sim.url, user: sim.user },
       credentials: async (t) => ({ user: t.user, password: 'wrong' }),
-      tls: { allowUnauthorized: true },
+      tls: trustSim(sim),
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SESSION_AUTHENTICATION_FAILED', message: expect.stringMatching(/^logging in to https:\/\/127\.0\.0\.1:\d+ as root failed/) });
     expect(sim.state.sessions.size).toBe(0);

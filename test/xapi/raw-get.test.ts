@@ -8,7 +8,9 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer } from 'node:tls';
 import selfsigned from 'selfsigned';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintOfPem, parseFingerprint } from '../../src/xapi/fingerprint.js';
 import { type BodyConsumer, rawGet } from '../../src/xapi/raw-get.js';
+import { emptyRules } from '../../src/xapi/tls-trust.js';
 import { pattern } from '../formats/helpers.js';
 
 const servers: Server[] = [];
@@ -31,6 +33,9 @@ beforeAll(async () => {
 type Handler = (socket: Socket, request: string) => void;
 
 /** A server that reads the request head and lets `handle` write the raw answer. */
+const strict = emptyRules();
+const insecure = { ...emptyRules(), insecure: true };
+
 async function serve(handle: Handler, tls = false): Promise<URL> {
   const onSocket = (socket: Socket) => {
     let head = '';
@@ -100,7 +105,7 @@ describe('rawGet', () => {
   it.each([false, true])('gets a close-delimited body byte for byte (TLS: %s), with a consumer that pauses', async (tls) => {
     const body = pattern(9, 6 * 2 ** 20 + 123);
     const url = await serve(xapiAnswer(body), tls);
-    const res = await rawGet(url, { session_id: 'OpaqueRef:s', ref: 'OpaqueRef:v' }, { allowUnauthorized: true, readBufferBytes: 256 * 1024 });
+    const res = await rawGet(url, { session_id: 'OpaqueRef:s', ref: 'OpaqueRef:v' }, { trust: insecure, readBufferBytes: 256 * 1024 });
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-cache, no-store');
     const h = slowHasher();
@@ -120,7 +125,7 @@ describe('rawGet', () => {
       const path = request.split(' ')[1]!;
       socket.end(`HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:${target.port}${path}\r\nConnection: close\r\n\r\n`);
     });
-    const res = await rawGet(front, { session_id: 'OpaqueRef:s', task_id: 'OpaqueRef:t' }, { allowUnauthorized: false });
+    const res = await rawGet(front, { session_id: 'OpaqueRef:s', task_id: 'OpaqueRef:t' }, { trust: strict });
     const got: Buffer[] = [];
     await res.body.pump((c) => void got.push(Buffer.from(c)));
     expect(Buffer.concat(got).equals(body)).toBe(true);
@@ -130,7 +135,7 @@ describe('rawGet', () => {
   it('gets a body that came with the head, before pump() was called', async () => {
     const body = pattern(3, 700);
     const url = await serve((socket) => socket.end(Buffer.concat([Buffer.from('HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n'), body])));
-    const res = await rawGet(url, {}, { allowUnauthorized: false });
+    const res = await rawGet(url, {}, { trust: strict });
     await new Promise((r) => setTimeout(r, 50));
     const got: Buffer[] = [];
     await res.body.pump((c) => void got.push(Buffer.from(c)));
@@ -139,22 +144,33 @@ describe('rawGet', () => {
 
   it('returns an error status as is (the caller reads the task)', async () => {
     const url = await serve((socket) => socket.end('HTTP/1.1 500 Internal Error\r\nConnection: close\r\n\r\n<html>HTTP 500</html>'));
-    const res = await rawGet(url, {}, { allowUnauthorized: false });
+    const res = await rawGet(url, {}, { trust: strict });
     expect([res.status, res.statusText]).toEqual([500, 'Internal Error']);
     res.body.destroy();
   });
 
   it('fails a body shorter than its Content-Length, and refuses chunked encoding', async () => {
     const short = await serve((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this'));
-    const res = await rawGet(short, {}, { allowUnauthorized: false });
+    const res = await rawGet(short, {}, { trust: strict });
     await expect(res.body.pump(() => undefined)).rejects.toThrow(/91 bytes short of its Content-Length/);
     const chunked = await serve((socket) => socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'));
-    await expect(rawGet(chunked, {}, { allowUnauthorized: false })).rejects.toThrow(/chunked transfer encoding/);
+    await expect(rawGet(chunked, {}, { trust: strict })).rejects.toThrow(/chunked transfer encoding/);
   });
 
-  it('checks the certificate unless told not to', async () => {
-    const url = await serve(xapiAnswer(Buffer.from('x')), true);
-    await expect(rawGet(url, {}, { allowUnauthorized: false })).rejects.toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+  it('sends nothing to a certificate the rules do not accept, and gets the body from a pinned one', async () => {
+    let requests = 0;
+    const url = await serve((socket, request) => {
+      requests++;
+      xapiAnswer(Buffer.from('x'))(socket, request);
+    }, true);
+    await expect(rawGet(url, { session_id: 'OpaqueRef:secret' }, { trust: strict })).rejects.toMatchObject({ code: 'CERT_UNKNOWN', message: expect.stringContaining(fingerprintOfPem(tlsCert)) });
+    const other = { ...strict, pinned: { [`127.0.0.1:${url.port}`]: parseFingerprint('ab'.repeat(32))! } };
+    await expect(rawGet(url, {}, { trust: other })).rejects.toMatchObject({ code: 'CERT_CHANGED' });
+    expect(requests).toBe(0);
+    const pinned = { ...strict, pinned: { [`127.0.0.1:${url.port}`]: fingerprintOfPem(tlsCert) } };
+    const res = await rawGet(url, {}, { trust: pinned });
+    await res.body.pump(() => undefined);
+    expect([res.status, requests]).toEqual([200, 1]);
   });
 
   it('an abort mid-body rejects the pump and closes the connection', async () => {
@@ -166,7 +182,7 @@ describe('rawGet', () => {
       const timer = setInterval(() => socket.write(pattern(1, 65536)), 5);
       socket.on('close', () => clearInterval(timer));
     });
-    const res = await rawGet(url, {}, { allowUnauthorized: false, signal: controller.signal });
+    const res = await rawGet(url, {}, { trust: strict, signal: controller.signal });
     let bytes = 0;
     const pumping = res.body.pump((c) => {
       bytes += c.length;

@@ -22,7 +22,7 @@ const OPTIONS = {
   pool: { type: 'string' },
   user: { type: 'string' },
   'password-stdin': { type: 'boolean' },
-  trust: { type: 'string' },
+  trust: { type: 'string', multiple: true },
   ca: { type: 'string' },
   insecure: { type: 'boolean' },
   verbose: { type: 'boolean' },

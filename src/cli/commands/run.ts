@@ -17,10 +17,13 @@ const OPTIONS = {
   user: { type: 'string' },
   'password-file': { type: 'string' },
   verbose: { type: 'boolean' },
+  trust: { type: 'string', multiple: true },
+  ca: { type: 'string' },
+  insecure: { type: 'boolean' },
   ...OVERRIDE_OPTIONS,
 } as const;
 
-const USAGE = 'vmbackup --config FILE.cfg [--preview] [--json[=FILE]] [--concurrency N] [--pool URL] [--user NAME] [--password-file FILE] [--verbose]';
+const USAGE = 'vmbackup --config FILE.cfg [--preview] [--json[=FILE]] [--concurrency N] [--pool URL] [--user NAME] [--password-file FILE] [--verbose] [--trust SHA256:…] [--ca FILE] [--insecure]';
 
 function readConcurrency(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -63,6 +66,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       passwordFile: values['password-file'],
       // Read by credentialSourceFor (PasswordFlags), to which connect() hands the invocation.
       ...({ verbose: values.verbose } satisfies PasswordFlags),
+      trust: { trust: values.trust, ca: values.ca, insecure: values.insecure },
     },
     io,
   );

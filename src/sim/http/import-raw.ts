@@ -11,13 +11,25 @@ import type { Row } from '../db/store.js';
 import { BLOCK_SIZE, StoredContent } from '../disks/content.js';
 import type { SimState } from '../state.js';
 import { isProbe, readBody } from './import-common.js';
+import { redirectForStorage } from './redirect.js';
 import { beginTransfer, failBeforeHeaders, finishTransfer, sendHeaders } from './transfer.js';
 
 function findVdi(sim: SimState, id: string): Row {
   return sim.store.byUuid('VDI', id) ?? sim.store.expect('VDI', id);
 }
 
+function srOfRequest(sim: SimState, req: IncomingMessage): string | undefined {
+  try {
+    return findVdi(sim, new URL(req.url ?? '/', 'http://sim').searchParams.get('vdi') ?? '').record.SR as string;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function handleImportRaw(sim: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Like exports, an import into storage this host cannot see is sent to the host that can.
+  const sr = srOfRequest(sim, req);
+  if (sr !== undefined && redirectForStorage(sim, req, res, [sr])) return;
   const probe = isProbe(req);
   const t = beginTransfer(sim, req, res, 'VDI import', { task: !probe });
   if (!t) return;

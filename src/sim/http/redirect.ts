@@ -31,7 +31,7 @@ export function redirectForStorage(sim: SimState, req: IncomingMessage, res: Ser
   const address = String(there.record.address);
   const scheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http';
   const host = address.includes(':') ? `[${address}]` : address;
-  res.writeHead(302, { Location: `${scheme}://${host}:${req.socket.localPort}${req.url ?? '/'}`, Connection: 'close' });
+  res.writeHead(302, { Location: `${scheme}://${host}:${req.socket.localPort}${req.url ?? '/'}`, 'Content-Length': '0', Connection: 'close' });
   res.end();
   return true;
 }
