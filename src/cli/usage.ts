@@ -38,6 +38,10 @@ Commands:
                                or .../vmbackup), the keychain (login), $VMBACKUP_PASSWORD, a
                                prompt on a terminal
         --verbose              name every password source tried, and why it gave nothing
+        --trust SHA256:...     trust this certificate fingerprint (first contact, or a renewed
+                               certificate) and pin it for later runs; may be repeated
+        --ca FILE              trust certificates signed by these CAs (PEM), for this host name
+        --insecure             check no certificate (warned on every run; never the default)
         --compress none|gzip|zstd, --pre-clean, --ignore-extra-keys   as the legacy options
   login [--pool URL] [--user NAME] [--password-stdin] [--trust SHA256:...] [--ca FILE] [--insecure]
       Ask for the pool password (or read one line from stdin), log in to check it, then store it

@@ -46,7 +46,7 @@ describe('#vmbackup: directives', () => {
 
   it('the README and `vmbackup config` document every key', () => {
     expect(DIRECTIVE_ORDER.map((p) => DIRECTIVES[p].key)).toEqual([
-      'pool', 'user', 'compress', 'concurrency', 'pre_clean', 'ignore_extra_keys', 'folder_names', 'mail_to', 'mail_from', 'mail_when',
+      'pool', 'user', 'fingerprint', 'ca_file', 'compress', 'concurrency', 'pre_clean', 'ignore_extra_keys', 'folder_names', 'mail_to', 'mail_from', 'mail_when',
       'smtp_server', 'smtp_starttls', 'smtp_user', 'smtp_password_file', 'smtp_ca_file',
     ]);
   });
@@ -68,12 +68,21 @@ describe('#vmbackup: directives', () => {
     ['#vmbackup: smtp_password_file=smtp.pass', /not an absolute path/, /smtp_password_file=\/etc\//],
     ['#vmbackup: smtp_ca_file=certs/ca.pem', /not an absolute path/, /smtp_ca_file=\/etc\//],
     ['#vmbackup: smtp_user=', /smtp_user= is empty/, /smtp_user=vmbackup/],
+    ['#vmbackup: fingerprint=SHA256:abc', /not a SHA-256 fingerprint/, /openssl x509 -noout -fingerprint -sha256/],
+    ['#vmbackup: ca_file=ca.pem', /not an absolute path/, /ca_file=\/etc\//],
     ['#vmbackup: compress', /must be key=value/, /compress=zstd/],
     ['#vmbackup: user=a\n#vmbackup: user=b', /set twice \(lines 1 and 2\)/, /keep one/],
   ])('%j', (cfg, message, hint) => {
     const [error] = parse(cfg).errors;
     expect(error?.message).toMatch(message);
     expect(error?.hint).toMatch(hint);
+  });
+
+  it('fingerprint= takes what openssl prints (upper case, colons, no prefix) and keeps the normal form', () => {
+    const hex = 'AB'.repeat(32);
+    const r = parse(`#vmbackup: fingerprint=${hex.match(/../g)!.join(':')}\n`);
+    expect(r.errors).toEqual([]);
+    expect(r.model.directives.fingerprint).toBe(`SHA256:${hex.toLowerCase()}`);
   });
 
   it('the original script reads directive lines as comments: they never change legacy settings', () => {
