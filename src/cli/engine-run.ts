@@ -9,7 +9,7 @@ import type { CommandLineOverrides, EffectiveSettings } from '../config/index.js
 import { effectiveSettings } from '../config/index.js';
 import { VmbackupError } from '../errors.js';
 import type { PoolConnection } from '../xapi/connection.js';
-import { credentialSourceFor } from './credentials.js';
+import { credentialsAccepted, credentialSourceFor } from './credentials.js';
 import { openPool, type TrustFlags } from './pool-access.js';
 import type { PoolTarget } from '../xapi/target.js';
 import type { CliIo } from './io.js';
@@ -34,6 +34,8 @@ export interface EngineInvocation {
   givenPassword?: string | undefined;
   /** --trust / --ca / --insecure. */
   trust?: TrustFlags | undefined;
+  /** --verbose: name every password source tried. */
+  verbose?: boolean | undefined;
 }
 
 /** Without #vmbackup: pool=, vmbackup runs where VmBackup.py ran: on the pool master. */
@@ -43,11 +45,14 @@ export function poolTargetOf(settings: EffectiveSettings, inv: Pick<EngineInvoca
   return { url: inv.poolUrl ?? settings.pool ?? DEFAULT_POOL_URL, user: inv.user ?? settings.user };
 }
 
-export async function connect(io: CliIo, target: PoolTarget, inv: Pick<EngineInvocation, 'passwordFile' | 'givenPassword' | 'trust'>, settings?: Pick<EffectiveSettings, 'fingerprint' | 'caFile'>): Promise<PoolConnection> {
+export async function connect(io: CliIo, target: PoolTarget, inv: Pick<EngineInvocation, 'passwordFile' | 'givenPassword' | 'trust' | 'verbose'>, settings?: Pick<EffectiveSettings, 'fingerprint' | 'caFile'>): Promise<PoolConnection> {
   // The cfg's directives let the legacy command form pin a pool too; --ca wins over ca_file=.
   const flags = inv.trust ?? {};
   const trust = { ...flags, cfgFingerprint: settings?.fingerprint ?? undefined, ca: flags.ca ?? settings?.caFile ?? undefined };
-  return openPool(io, target, credentialSourceFor(io, inv), trust);
+  const conn = await openPool(io, target, credentialSourceFor(io, inv), trust);
+  // A password typed at the prompt is remembered only now that the pool accepted it.
+  await credentialsAccepted(io);
+  return conn;
 }
 
 export async function runEngine(inv: EngineInvocation, io: CliIo): Promise<number> {

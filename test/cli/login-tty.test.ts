@@ -84,4 +84,16 @@ describe.skipIf(!keyringTests())('on a terminal with gnome-keyring', () => {
     expect(r.status).toBe(0);
     expect(await new Keychain({ env: { ...process.env, ...bus.env } }).get(t.account)).toBeNull();
   });
+
+  it('"yes" stores the prompted password once the pool accepted it; a wrong one is never stored', async () => {
+    const t = await loginEnv(bus, { pinned: true });
+    const keychain = new Keychain({ env: { ...process.env, ...bus.env } });
+    const env = { ...NO_BUS, ...bus.env, VMBACKUP_SETTINGS_DIR: t.settingsDir };
+    const wrong = await onTerminal(['--config', t.cfg('tty.cfg')], [[`Password for ${t.account}: `, 'not-it\r'], ['Remember it in the keychain? [y/N] ', 'y\r']], t.dir, env);
+    expect(wrong.status).toBe(2);
+    expect(await keychain.get(t.account)).toBeNull();
+    const r = await onTerminal(['--config', t.cfg('tty.cfg')], [[`Password for ${t.account}: `, `${t.sim.password}\r`], ['Remember it in the keychain? [y/N] ', 'y\r']], t.dir, env);
+    expect(r.status).toBe(0);
+    expect(await keychain.get(t.account)).toBe(t.sim.password);
+  });
 });

@@ -4,7 +4,6 @@
  */
 import { parseArgs } from 'node:util';
 import { VmbackupError } from '../../errors.js';
-import type { PasswordFlags } from '../credentials.js';
 import { runEngine, takeJsonFlag } from '../engine-run.js';
 import type { CliIo } from '../io.js';
 import { OVERRIDE_OPTIONS, overridesFrom } from '../override-flags.js';
@@ -64,8 +63,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       poolUrl: readPoolUrl(values.pool),
       user: values.user,
       passwordFile: values['password-file'],
-      // Read by credentialSourceFor (PasswordFlags), to which connect() hands the invocation.
-      ...({ verbose: values.verbose } satisfies PasswordFlags),
+      verbose: values.verbose,
       trust: { trust: values.trust, ca: values.ca, insecure: values.insecure },
     },
     io,
