@@ -9,10 +9,10 @@ import type { CommandLineOverrides, EffectiveSettings } from '../config/index.js
 import { effectiveSettings } from '../config/index.js';
 import { VmbackupError } from '../errors.js';
 import type { PoolConnection } from '../xapi/connection.js';
-import { credentialsAccepted, credentialSourceFor } from './credentials.js';
-import { openPool, type TrustFlags } from './pool-access.js';
+import { credentialsAccepted, credentialSourceFor } from '../access/credentials.js';
+import { openPool, type TrustFlags } from '../access/pool-access.js';
 import type { PoolTarget } from '../xapi/target.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from '../access/io.js';
 import { loadTarget, type Target } from './load-target.js';
 import { reportIssues } from './print-issues.js';
 import { previewAgainstPool } from './engine-preview.js';

@@ -1,6 +1,6 @@
 /** `vmbackup help`, `config`, `example` (and --help): the texts of usage.ts. */
 import { EXIT } from './exit-codes.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from '../access/io.js';
 import type { InfoWord } from './legacy-args.js';
 import { CONFIG_HELP, EXAMPLES, HELP } from './usage.js';
 

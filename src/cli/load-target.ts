@@ -1,6 +1,6 @@
 /** Turns "a cfg file" or "a selector on the command line" into a model plus its problems. */
 import { type ConfigIssue, type CfgModel, parseConfig, parseSelectorArgument } from '../config/index.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from '../access/io.js';
 import { readInputFile } from './read-input.js';
 
 export type Target = { kind: 'config'; path: string } | { kind: 'selector'; text: string };

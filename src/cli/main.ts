@@ -8,7 +8,7 @@ import { ConfigError, formatIssue } from '../config/index.js';
 import { VmbackupError } from '../errors.js';
 import { printInfo } from './info.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
-import { type CliIo, processIo } from './io.js';
+import { type CliIo, processIo } from '../access/io.js';
 import { INFO_WORDS, type InfoWord } from './legacy-args.js';
 import { BASIC_USAGE } from './usage.js';
 

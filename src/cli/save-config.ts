@@ -16,7 +16,7 @@ import { VmbackupError } from '../errors.js';
 import type { Scope, ScopeEntry } from '../selection/index.js';
 import { legacyTimestamp } from '../report/legacy-console.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import type { CliIo } from './io.js';
+import type { CliIo } from '../access/io.js';
 
 export interface ResolvedInput {
   source: string;

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testEmailCommand } from '../../src/cli/commands/test-email.js';
-import type { CliIo } from '../../src/cli/io.js';
+import type { CliIo } from '../../src/access/io.js';
 import { type ReceivedMail, relayFiles, type RelayFiles, SMTP_PASSWORD, SMTP_USER, startRelay } from '../helpers/smtp.js';
 import { tempDirForFile } from '../helpers/temp.js';
 

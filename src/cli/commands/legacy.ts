@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { VmbackupError } from '../../errors.js';
 import { readPasswordFile, writePasswordFile } from '../../secrets/password-file.js';
 import { EXIT } from '../exit-codes.js';
-import type { CliIo } from '../io.js';
+import type { CliIo } from '../../access/io.js';
 import { parseLegacyArgs, type PasswordSource } from '../legacy-args.js';
 import { runEngine } from '../engine-run.js';
 import { printInfo } from '../info.js';

@@ -10,12 +10,12 @@ import { VmbackupError } from '../../errors.js';
 import { type Keychain, keychainAccount, KeychainUnavailableError } from '../../secrets/keychain.js';
 import { SettingsStore } from '../../settings/store.js';
 import type { PoolTarget } from '../../xapi/target.js';
-import { keychainFor } from '../credentials.js';
+import { keychainFor } from '../../access/credentials.js';
 import { DEFAULT_POOL_URL } from '../engine-run.js';
 import { EXIT } from '../exit-codes.js';
-import type { CliIo } from '../io.js';
-import { openPool } from '../pool-access.js';
-import { readStdinLine } from '../tty-prompt.js';
+import type { CliIo } from '../../access/io.js';
+import { openPool } from '../../access/pool-access.js';
+import { readStdinLine } from '../../access/tty-prompt.js';
 import { readPoolUrl } from './run.js';
 
 const OPTIONS = {

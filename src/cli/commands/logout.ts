@@ -6,9 +6,9 @@
 import { parseArgs } from 'node:util';
 import { keychainAccount } from '../../secrets/keychain.js';
 import { SettingsStore } from '../../settings/store.js';
-import { keychainFor } from '../credentials.js';
+import { keychainFor } from '../../access/credentials.js';
 import { EXIT } from '../exit-codes.js';
-import type { CliIo } from '../io.js';
+import type { CliIo } from '../../access/io.js';
 import { accountTarget, usageError } from './login.js';
 
 const OPTIONS = {

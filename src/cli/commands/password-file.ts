@@ -8,8 +8,8 @@ import { parseArgs } from 'node:util';
 import { VmbackupError } from '../../errors.js';
 import { writePasswordFile } from '../../secrets/password-file.js';
 import { EXIT } from '../exit-codes.js';
-import type { CliIo } from '../io.js';
-import { readStdinLine } from '../tty-prompt.js';
+import type { CliIo } from '../../access/io.js';
+import { readStdinLine } from '../../access/tty-prompt.js';
 
 const USAGE = 'vmbackup password-file FILE [--password-stdin]';
 

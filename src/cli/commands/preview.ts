@@ -11,7 +11,7 @@ import { VmbackupError } from '../../errors.js';
 import { previewIsValid, previewJson, previewText } from '../../report/preview.js';
 import { parseVmNamesList, resolveScope } from '../../selection/index.js';
 import { EXIT } from '../exit-codes.js';
-import type { CliIo } from '../io.js';
+import type { CliIo } from '../../access/io.js';
 import { loadTarget, type Target } from '../load-target.js';
 import { readInputFile } from '../read-input.js';
 import { OVERRIDE_OPTIONS, overridesFrom } from '../override-flags.js';

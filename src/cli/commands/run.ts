@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { VmbackupError } from '../../errors.js';
 import { runEngine, takeJsonFlag } from '../engine-run.js';
-import type { CliIo } from '../io.js';
+import type { CliIo } from '../../access/io.js';
 import { OVERRIDE_OPTIONS, overridesFrom } from '../override-flags.js';
 
 const OPTIONS = {

@@ -13,7 +13,7 @@ import { checkFixture } from '../../sim/pool/fixture.js';
 import { generatePool } from '../../sim/pool/generate.js';
 import { loadXmlDb } from '../../sim/xmldb/read.js';
 import { EXIT } from '../exit-codes.js';
-import type { CliIo } from '../io.js';
+import type { CliIo } from '../../access/io.js';
 
 export const SIM_USAGE = `vmbackup sim [--port N] [--http] [--pool FILE | --vms N] [--user U] [--password P] [--json]
            [--address IP] [--checksum xxhash|sha1] [--tls-cert FILE --tls-key FILE] [--fault SPEC]...

@@ -10,7 +10,7 @@ import { VmbackupError } from '../../errors.js';
 import { testMailContent } from '../../report/mail-content.js';
 import { type MailDelivery, relayOf, sendMail, smtpPasswordFor } from '../../report/mail-send.js';
 import { EXIT } from '../exit-codes.js';
-import type { CliIo } from '../io.js';
+import type { CliIo } from '../../access/io.js';
 import { loadTarget } from '../load-target.js';
 import { reportIssues } from '../print-issues.js';
 
