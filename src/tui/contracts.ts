@@ -1,0 +1,44 @@
+/**
+ * What the TUI's parts hand each other. The select screen turns the user's choices into a
+ * CfgModel (the same model the cfg parser produces and the writer saves), so a backup started
+ * in the TUI, a saved cfg and a headless run of that cfg all resolve the same VM scope. The run
+ * and preview screens take that model and call the engine (backup/run.ts, backup/preview.ts).
+ */
+import type { CfgModel } from '../config/index.js';
+import type { PoolConnection } from '../xapi/connection.js';
+
+/** Per-VM mode in the list: vm-export, or vdi-export of the boot disk in a file format. */
+export type TuiMode = 'xva' | 'vdi-raw' | 'vdi-vhd';
+
+/** One row of the select screen (templates, snapshots and dom0 are never rows). */
+export interface VmRow {
+  uuid: string;
+  name: string;
+  powerState: string;
+  diskCount: number;
+  /** Sum of the virtual sizes of its disks, bytes. */
+  diskBytes: number;
+  /** The newest successful backup folder's time in backup_dir, or null ("never"). */
+  lastBackup: Date | null;
+}
+
+/** Where the app is; the shell (app.tsx) switches screens on these. */
+export type Screen =
+  | { name: 'connect' }
+  | { name: 'select' }
+  | { name: 'preview'; model: CfgModel }
+  | { name: 'save'; model: CfgModel }
+  | { name: 'run'; model: CfgModel }
+  | { name: 'quit' };
+
+/** What every screen after "connect" may use. */
+export interface Session {
+  conn: PoolConnection;
+  /** https://host[:port] of the master and the user, for directives and commands shown. */
+  poolUrl: string;
+  user: string;
+  /** Where backups go (from settings, the demo, or the user); written as backup_dir=. */
+  backupDir: string;
+  /** Where the status log goes; written as status_log=. */
+  statusLog: string;
+}
