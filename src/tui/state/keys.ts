@@ -1,0 +1,65 @@
+/**
+ * The select screen's keys, as a pure table from Ink's (input, key) to what they do, so the
+ * bindings are tested without a terminal and the help screen and bar list the same keys.
+ */
+import type { Key } from 'ink';
+import type { SelectAction } from './selection.js';
+
+export type SelectCommand = SelectAction | { type: 'open-filter' } | { type: 'preview' } | { type: 'save' } | { type: 'run' } | { type: 'help' } | { type: 'quit' };
+
+export function commandForKey(input: string, key: Partial<Key>): SelectCommand | null {
+  if (key.upArrow || input === 'k') return { type: 'move', move: 'up' };
+  if (key.downArrow || input === 'j') return { type: 'move', move: 'down' };
+  if (key.pageUp) return { type: 'move', move: 'page-up' };
+  if (key.pageDown) return { type: 'move', move: 'page-down' };
+  if (key.home || input === 'g') return { type: 'move', move: 'home' };
+  if (key.end || input === 'G') return { type: 'move', move: 'end' };
+  if (key.return) return { type: 'run' };
+  if (key.ctrl || key.meta) return null;
+  switch (input) {
+    case ' ':
+      return { type: 'toggle' };
+    case 'a':
+      return { type: 'toggle-all' };
+    case '/':
+      return { type: 'open-filter' };
+    case 'm':
+      return { type: 'cycle-mode' };
+    case '+':
+    case '=':
+      return { type: 'keep', delta: 1 };
+    case '-':
+    case '_':
+      return { type: 'keep', delta: -1 };
+    case 'x':
+      return { type: 'exclude' };
+    case 'p':
+      return { type: 'preview' };
+    case 's':
+      return { type: 'save' };
+    case '?':
+      return { type: 'help' };
+    case 'q':
+      return { type: 'quit' };
+    default:
+      return null;
+  }
+}
+
+/** [keys, what] for the help screen; the bar shows a short form of the same. */
+export const KEY_HELP: readonly (readonly [string, string])[] = [
+  ['↑ ↓  j k', 'move'],
+  ['PgUp PgDn', 'move a page'],
+  ['Home End  g G', 'first / last VM'],
+  ['space', 'select / unselect the VM'],
+  ['a', 'select / unselect every VM shown'],
+  ['/', 'filter: a cfg selector (exact simple name, or Python re.match regex); enter keeps it, esc clears'],
+  ['m', 'mode: XVA (vm-export) → VDI raw → VDI vhd (vdi-export of the boot disk)'],
+  ['+ -', 'keep N backups of this VM (:N); back at the global max_backups means no :N'],
+  ['x', 'exclude the VM (an exclude= line; excludes always win)'],
+  ['p', 'preview the plan: sizes, free space, what retention deletes'],
+  ['s', 'save the selection as a cfg for headless runs'],
+  ['enter', 'back up the selection now'],
+  ['?', 'this help'],
+  ['q', 'quit'],
+];

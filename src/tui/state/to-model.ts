@@ -1,0 +1,152 @@
+/**
+ * The user's choices as a CfgModel: what the run and preview screens hand the engine and what
+ * the save screen writes, so the TUI, a saved cfg and a headless run of it resolve one scope.
+ *
+ * Two shapes:
+ * - names: one line per chosen VM (vdi-export lines first, the order 3.1 needed), `:N` where the
+ *   keep was changed, one `exclude=` line per excluded VM;
+ * - filter: when the choice is exactly "every VM the filter shows, less the excluded ones", the
+ *   filter itself becomes the selector, so VMs created later that match are backed up too. VMs
+ *   whose mode or keep differs from the filter line's get a name line after it: vdi-export beats
+ *   vm-export, and the last line decides `:N` (the filter line has none, so nothing is replaced).
+ *
+ * vdi_export_format is one global setting in the legacy format: a choice that mixes VDI raw and
+ * VDI vhd cannot be written (nor run as one cfg) and is refused with the VMs named.
+ */
+import { type CfgModel, ConfigError, type Directives, formatConfig, type LegacySettings, type SelectionLine } from '../../config/index.js';
+import type { TuiMode, VmRow } from '../contracts.js';
+import type { SelectState, VmChoice } from './selection.js';
+
+/** What the model takes from the session (and settings) rather than from the list. */
+export interface ModelBase {
+  poolUrl: string;
+  user: string;
+  backupDir: string;
+  statusLog: string;
+  /** The global max_backups; written as max_backups= (default 4). */
+  maxBackups?: number;
+  /** Further directives to keep (compress, fingerprint...); pool and user are set from above. */
+  directives?: Directives;
+}
+
+export type ModelResult = { ok: true; model: CfgModel; vms: number } | { ok: false; message: string };
+
+interface Chosen {
+  row: VmRow;
+  choice: VmChoice;
+}
+
+const actionOf = (mode: TuiMode) => (mode === 'xva' ? 'vm-export' : 'vdi-export');
+
+function chosen(state: SelectState): Chosen[] {
+  const out: Chosen[] = [];
+  state.choices.forEach((choice, i) => {
+    if (choice.selected && !choice.excluded) out.push({ row: state.rows[i]!, choice });
+  });
+  return out;
+}
+
+function names(list: readonly Chosen[], max = 4): string {
+  const shown = list.slice(0, max).map((c) => c.row.name);
+  return list.length > max ? `${shown.join(', ')} and ${list.length - max} more` : shown.join(', ');
+}
+
+/** Why the choice cannot be one cfg, or null. */
+export function mixedFormats(state: SelectState): string | null {
+  const picked = chosen(state);
+  const raw = picked.filter((c) => c.choice.mode === 'vdi-raw');
+  const vhd = picked.filter((c) => c.choice.mode === 'vdi-vhd');
+  if (raw.length === 0 || vhd.length === 0) return null;
+  return `VDI raw (${names(raw)}) and VDI vhd (${names(vhd)}) cannot be mixed: vdi_export_format is one setting for the whole cfg. Press m on one side to make them the same.`;
+}
+
+/**
+ * True when the filter can stand for the choice: a regex or an empty filter (not a single exact
+ * name), every visible VM chosen or excluded, nothing chosen outside it, at least one chosen.
+ */
+export function filterStandsForChoice(state: SelectState): boolean {
+  if (state.filterError !== null || state.filter.kind === 'name' || state.selectedCount === 0) return false;
+  if (!patternWritable(filterPattern(state))) return false;
+  const visible = new Set(state.visible);
+  for (let i = 0; i < state.choices.length; i++) {
+    const c = state.choices[i]!;
+    const on = c.selected && !c.excluded;
+    if (visible.has(i) ? !on && !c.excluded : on) return false;
+  }
+  return true;
+}
+
+/** The filter as a selector pattern; an empty filter is written `.*` (a bare `vdi-export=` is ignored by the original). */
+function filterPattern(state: SelectState): string {
+  return state.filter.selector === '' ? '.*' : state.filter.selector;
+}
+
+/** A ":" (the :N separator), "=" or a line break cannot stand in a selector line: the writer refuses them. */
+function patternWritable(pattern: string): boolean {
+  try {
+    formatConfig({ settings: {}, directives: {}, selections: [{ action: 'vm-export', selector: { kind: 'pattern', pattern } }] });
+    return true;
+  } catch (err) {
+    if (err instanceof ConfigError) return false;
+    throw err;
+  }
+}
+
+function nameLine(action: SelectionLine['action'], name: string, keep: number | null): SelectionLine {
+  const line: SelectionLine = { action, selector: { kind: 'name', name } };
+  if (keep !== null) line.maxBackups = keep;
+  return line;
+}
+
+function settingsOf(base: ModelBase, picked: readonly Chosen[]): Partial<LegacySettings> {
+  return {
+    maxBackups: base.maxBackups ?? 4,
+    backupDir: base.backupDir,
+    statusLog: base.statusLog,
+    vdiExportFormat: picked.some((c) => c.choice.mode === 'vdi-vhd') ? 'vhd' : 'raw',
+  };
+}
+
+function excludeLines(state: SelectState): SelectionLine[] {
+  const seen = new Set<string>();
+  const out: SelectionLine[] = [];
+  state.choices.forEach((c, i) => {
+    const name = state.rows[i]!.name;
+    // Two matching exclude lines crash VmBackup 3.2-3.22: one line per name.
+    if (c.excluded && !seen.has(name)) {
+      seen.add(name);
+      out.push({ action: 'exclude', selector: { kind: 'name', name } });
+    }
+  });
+  return out;
+}
+
+export function modelFromSelection(state: SelectState, base: ModelBase, shape: 'names' | 'filter' = 'names'): ModelResult {
+  const picked = chosen(state);
+  if (picked.length === 0) return { ok: false, message: 'No VM is selected: press space on a VM, or a for every VM shown.' };
+  const mixed = mixedFormats(state);
+  if (mixed !== null) return { ok: false, message: mixed };
+  if (shape === 'filter' && !filterStandsForChoice(state)) {
+    return { ok: false, message: 'The selection is not exactly the VMs the filter shows; it is saved as names.' };
+  }
+
+  let selections: SelectionLine[];
+  if (shape === 'names') {
+    const vdi = picked.filter((c) => c.choice.mode !== 'xva');
+    const vm = picked.filter((c) => c.choice.mode === 'xva');
+    selections = [...vdi, ...vm].map((c) => nameLine(actionOf(c.choice.mode), c.row.name, c.choice.keep));
+  } else {
+    // vm-export on the filter line unless every VM is vdi-export: a vm-export name line cannot
+    // beat a vdi-export filter line, the other way round works.
+    const action = picked.every((c) => c.choice.mode !== 'xva') ? 'vdi-export' : 'vm-export';
+    const filterLine: SelectionLine = { action, selector: { kind: 'pattern', pattern: filterPattern(state) } };
+    const overrides = picked.filter((c) => actionOf(c.choice.mode) !== action || c.choice.keep !== null);
+    selections = [filterLine, ...overrides.map((c) => nameLine(actionOf(c.choice.mode), c.row.name, c.choice.keep))];
+  }
+  const directives: Directives = { ...base.directives, pool: base.poolUrl, user: base.user };
+  return {
+    ok: true,
+    model: { settings: settingsOf(base, picked), directives, selections: [...selections, ...excludeLines(state)] },
+    vms: picked.length,
+  };
+}
