@@ -1,0 +1,192 @@
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventSink, PlannedVm, ProgressEvent, RunSummary, VmResult } from '../../src/backup/events.js';
+import { summarize } from '../../src/backup/run.js';
+import { RunTracker } from '../../src/tui/run-progress.js';
+import { RunScreen } from '../../src/tui/screens/run.js';
+import { KEYS, press, waitForFrame } from '../helpers/ink-wait.js';
+
+const MiB = 2 ** 20;
+const vm = (name: string, estimate: number, mode: PlannedVm['mode'] = 'vm-export'): PlannedVm => ({ name, uuid: `uuid-${name}`, mode, maxBackups: 3, estimate });
+const result = (p: PlannedVm, status: VmResult['status'], bytes: number, extra: Partial<VmResult> = {}): VmResult => ({
+  name: p.name,
+  uuid: p.uuid,
+  mode: p.mode,
+  format: p.mode === 'vm-export' ? 'xva' : 'raw',
+  status,
+  folder: status === 'success' ? `${p.name}/backup-2026-01-01-(10:00:00)` : null,
+  files: [],
+  bytes,
+  elapsedMs: 2000,
+  rateMBps: bytes / 1e6 / 2,
+  warnings: [],
+  deleted: [],
+  ...extra,
+});
+const summaryOf = (vms: VmResult[], interrupted = false): RunSummary =>
+  summarize({ startedAt: '2026-01-01T10:00:00.000Z', host: 'backup1', pool: { name: 'demo', url: 'https://sim' }, backupDir: '/b', vms, poolDb: null, problems: [], interrupted }, new Date('2026-01-01T10:00:05Z'));
+const runStart = (vms: PlannedVm[]): ProgressEvent => ({ type: 'run-start', at: new Date(), vms, scope: { entries: [], errors: [], warnings: [] } as never, poolDb: false });
+
+/** A run the test moves step by step: each `step()` emits the next batch of events. */
+function scriptedRun(batches: ProgressEvent[][], final: () => RunSummary) {
+  let emit: EventSink = () => undefined;
+  let release: (() => void) | null = null;
+  let signal: AbortSignal | null = null;
+  let index = 0;
+  const start = async (e: EventSink, s: AbortSignal) => {
+    emit = e;
+    signal = s;
+    while (index < batches.length) {
+      for (const event of batches[index++]!) emit(event);
+      if (index < batches.length) {
+        await new Promise<void>((r) => {
+          release = r;
+          s.addEventListener('abort', () => r(), { once: true });
+        });
+        if (s.aborted) break;
+      }
+    }
+    const summary = final();
+    emit({ type: 'run-done', summary });
+    return summary;
+  };
+  return { start, step: () => release?.(), aborted: () => signal?.aborted ?? false };
+}
+
+let unmount: (() => void) | null = null;
+afterEach(() => {
+  unmount?.();
+  unmount = null;
+});
+
+describe('RunTracker', () => {
+  const a = vm('alpha', 100 * MiB);
+  const b = vm('beta', 300 * MiB, 'vdi-export');
+
+  it('maps phases to row states and bytes to fractions, never 100% before the VM is done', () => {
+    const t = new RunTracker();
+    t.apply(runStart([a, b]));
+    expect(t.view().vms.map((v) => v.state)).toEqual(['waiting', 'waiting']);
+    t.apply({ type: 'vm-start', vm: a, index: 0 });
+    t.apply({ type: 'phase', vm: 'alpha', phase: 'sweep' });
+    expect(t.view().vms[0]!.state).toBe('snapshot');
+    t.apply({ type: 'phase', vm: 'alpha', phase: 'export' });
+    t.apply({ type: 'bytes', vm: 'alpha', done: 25 * MiB, estimate: 100 * MiB, rate: 50e6 });
+    let v = t.view().vms[0]!;
+    expect(v.state).toBe('export');
+    expect(v.fraction).toBeCloseTo(0.25);
+    // 75 MiB left at 50 MB/s.
+    expect(v.etaSeconds).toBeCloseTo((75 * MiB) / 50e6);
+    t.apply({ type: 'bytes', vm: 'alpha', done: 120 * MiB, estimate: 100 * MiB, rate: 50e6 });
+    expect(t.view().vms[0]!.fraction).toBe(0.99);
+    // The pool's task progress wins over bytes / estimate (compressed and sparse exports).
+    t.apply({ type: 'task-progress', vm: 'alpha', progress: 0.5 });
+    expect(t.view().vms[0]!.fraction).toBe(0.5);
+    t.apply({ type: 'phase', vm: 'alpha', phase: 'metadata' });
+    expect(t.view().vms[0]!.state).toBe('verify');
+    t.apply({ type: 'phase', vm: 'alpha', phase: 'retention' });
+    expect(t.view().vms[0]!.state).toBe('cleanup');
+    t.apply({ type: 'vm-done', result: result(a, 'success', 120 * MiB) });
+    v = t.view().vms[0]!;
+    expect([v.state, v.fraction, v.done]).toEqual(['done', 1, 120 * MiB]);
+    // alpha done (weight 100), beta not started (weight 300).
+    expect(t.view().overall).toBeCloseTo(0.25);
+    t.apply({ type: 'vm-start', vm: b, index: 1 });
+    t.apply({ type: 'vm-done', result: result(b, 'failed', 0, { error: { code: 'SR_FULL', message: 'the SR is full' } }) });
+    v = t.view().vms[1]!;
+    expect([v.state, v.error?.code]).toEqual(['failed', 'SR_FULL']);
+  });
+
+  it('keeps the last log lines, in the words of the headless console log', () => {
+    const t = new RunTracker({ keepLines: 3, now: () => new Date(2026, 0, 1, 10, 0, 0) });
+    t.apply(runStart([a]));
+    t.apply({ type: 'vm-start', vm: a, index: 0 });
+    t.apply({ type: 'vm-done', result: result(a, 'success', 100 * MiB) });
+    t.apply({ type: 'run-done', summary: summaryOf([result(a, 'success', 100 * MiB)]) });
+    const log = t.view().log;
+    expect(log).toHaveLength(3);
+    expect(log[0]).toBe('2026-01-01-(10:00:00) - VmBackup vm-export alpha - ***Success*** t:0 (100 MiB at 52.4 MB/s)');
+    expect(log[2]).toBe('2026-01-01-(10:00:00) - VmBackup ended - Success - S:1 W:0 E:0');
+  });
+
+  it('counts every event in its version, so a burst between two frames costs one redraw', () => {
+    const t = new RunTracker();
+    t.apply(runStart([a]));
+    const before = t.version;
+    for (let i = 1; i <= 10_000; i++) t.apply({ type: 'bytes', vm: 'alpha', done: i * 1024, estimate: 100 * MiB, rate: 1e9 });
+    expect(t.version - before).toBe(10_000);
+    expect(t.view().vms[0]!.done).toBe(10_000 * 1024);
+  });
+});
+
+describe('RunScreen fed with engine events', () => {
+  const a = vm('web 01', 100 * MiB);
+  const b = vm('db.example.com', 50 * MiB, 'vdi-export');
+
+  it('shows each VM state, bar, bytes, MB/s and ETA, then 100% and the summary on enter', async () => {
+    const run = scriptedRun(
+      [
+        [runStart([a, b]), { type: 'vm-start', vm: a, index: 0 }, { type: 'phase', vm: a.name, phase: 'snapshot' }],
+        [{ type: 'phase', vm: a.name, phase: 'export' }, { type: 'bytes', vm: a.name, done: 50 * MiB, estimate: 100 * MiB, rate: 26.2e6 }],
+        [
+          { type: 'phase', vm: a.name, phase: 'verify' },
+          { type: 'vm-done', result: result(a, 'success', 100 * MiB) },
+          { type: 'vm-start', vm: b, index: 1 },
+          { type: 'phase', vm: b.name, phase: 'export' },
+          { type: 'bytes', vm: b.name, done: 10 * MiB, estimate: 50 * MiB, rate: 5e6 },
+        ],
+        [{ type: 'vm-done', result: result(b, 'success', 50 * MiB) }],
+      ],
+      () => summaryOf([result(a, 'success', 100 * MiB), result(b, 'success', 50 * MiB)]),
+    );
+    let finished: RunSummary | null = null;
+    const ui = render(<RunScreen start={run.start} title="Backup of demo" onFinished={(s) => (finished = s)} />);
+    unmount = ui.unmount;
+    let frame = await waitForFrame(ui.lastFrame, (f) => /snapshot\s+web 01/.test(f));
+    expect(frame).toMatch(/waiting\s+db\.example\.com/);
+    expect(frame).toContain('c: cancel the run');
+
+    run.step();
+    frame = await waitForFrame(ui.lastFrame, (f) => /export\s+web 01/.test(f));
+    const row = frame.split('\n').find((l) => l.includes('web 01'))!;
+    expect(row).toMatch(/ 50%\s+50\.0 MiB\s+26\.2 MB\/s\s+0:02/);
+    expect(row).toContain('█'.repeat(5));
+
+    run.step();
+    frame = await waitForFrame(ui.lastFrame, (f) => /export\s+db\.example\.com/.test(f));
+    expect(frame).toMatch(/done\s+web 01\s+█+\s+100%\s+100 MiB/);
+    expect(frame).toMatch(/db\.example\.com\s+█*░+\s+20%/);
+    // The log shows the console log's line for the finished VM.
+    expect(frame).toContain('VmBackup vm-export web 01 - ***Success***');
+
+    run.step();
+    frame = await waitForFrame(ui.lastFrame, (f) => f.includes('finished: SUCCESS'));
+    expect(frame).toMatch(/overall\s+█+\s+100%/);
+    expect(frame).toMatch(/done\s+db\.example\.com\s+█+\s+100%/);
+    expect(finished).toBeNull();
+    await press(ui.stdin, KEYS.enter);
+    expect(finished).not.toBeNull();
+    expect(finished!.counts).toEqual({ success: 2, warning: 0, error: 0 });
+  });
+
+  it('cancels only after the confirm, and shows the cancelled run', async () => {
+    const run = scriptedRun(
+      [[runStart([a, b]), { type: 'vm-start', vm: a, index: 0 }, { type: 'phase', vm: a.name, phase: 'export' }], []],
+      () => summaryOf([result(a, 'cancelled', 0, { error: { code: 'INTERRUPTED', message: 'the run was interrupted' } }), result(b, 'cancelled', 0)], true),
+    );
+    const ui = render(<RunScreen start={run.start} title="t" onFinished={() => undefined} />);
+    unmount = ui.unmount;
+    await waitForFrame(ui.lastFrame, (f) => /export\s+web 01/.test(f));
+    await press(ui.stdin, 'c');
+    let frame = await waitForFrame(ui.lastFrame, (f) => f.includes('Cancel the run?'));
+    // "No" is first: enter keeps the run going.
+    await press(ui.stdin, KEYS.enter);
+    frame = await waitForFrame(ui.lastFrame, (f) => f.includes('c: cancel the run'));
+    expect(run.aborted()).toBe(false);
+    await press(ui.stdin, 'c', KEYS.down, KEYS.enter);
+    frame = await waitForFrame(ui.lastFrame, (f) => f.includes('cancelled: ERROR'));
+    expect(run.aborted()).toBe(true);
+    expect(frame).toMatch(/cancelled\s+web 01/);
+    expect(frame).toContain('VmBackup interrupted');
+  });
+});
