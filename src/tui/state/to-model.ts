@@ -150,3 +150,9 @@ export function modelFromSelection(state: SelectState, base: ModelBase, shape: '
     vms: picked.length,
   };
 }
+
+/** The filter as a selector, offered by the save screen when it stands for the choice. */
+export interface SavedFilter {
+  pattern: string;
+  model: CfgModel;
+}
