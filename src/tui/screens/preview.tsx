@@ -1,0 +1,124 @@
+/**
+ * Preview: the engine's plan for the model, as `vmbackup --config X --preview` computes it
+ * (backup/preview.ts): VMs and modes in backup order, estimated bytes, free space in backup_dir,
+ * the folders retention would delete, and the scope's warnings and errors. Reads only.
+ */
+import { Box, Text, useInput, useStdout } from 'ink';
+import SelectInput from 'ink-select-input';
+import { useEffect, useState } from 'react';
+import { humanBytes } from '../../backup/free-space.js';
+import { type PoolPreview, previewRun } from '../../backup/preview.js';
+import { type CfgModel, effectiveSettings, formatIssue } from '../../config/index.js';
+import type { PoolConnection } from '../../xapi/connection.js';
+import { fit } from '../components/vm-columns.js';
+
+export interface PreviewScreenProps {
+  conn: PoolConnection;
+  model: CfgModel;
+  onRun(model: CfgModel): void;
+  onBack(): void;
+  now?: () => Date;
+  size?: { columns: number; rows: number };
+}
+
+type Loaded = { state: 'loading' } | { state: 'failed'; message: string } | { state: 'ready'; preview: PoolPreview };
+
+const SOURCE = 'the TUI selection';
+
+/** At most `max` lines; the rest counted on a last line. */
+function capped(lines: string[], max: number, what: string): string[] {
+  if (lines.length <= max) return lines;
+  const keep = Math.max(0, max - 1);
+  return [...lines.slice(0, keep), `... and ${lines.length - keep} more ${what}`];
+}
+
+export function PreviewScreen(props: PreviewScreenProps) {
+  const { stdout } = useStdout();
+  const size = props.size ?? { columns: stdout.columns || 80, rows: stdout.rows || 24 };
+  const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
+  const settings = effectiveSettings(props.model);
+
+  useEffect(() => {
+    let live = true;
+    previewRun(props.conn, props.model, settings, SOURCE, (props.now ?? (() => new Date()))()).then(
+      (preview) => live && setLoaded({ state: 'ready', preview }),
+      (err: Error) => live && setLoaded({ state: 'failed', message: err.message }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [props.conn, props.model]);
+
+  useInput(
+    (_input, key) => {
+      if (key.escape || loaded.state === 'failed') props.onBack();
+    },
+    { isActive: loaded.state !== 'loading' },
+  );
+
+  if (loaded.state === 'loading') return <Text>Planning the run against the pool...</Text>;
+  if (loaded.state === 'failed') {
+    return (
+      <Box flexDirection="column">
+        <Text color="red">The preview failed: {loaded.message}</Text>
+        <Text dimColor>Any key goes back to the list.</Text>
+      </Box>
+    );
+  }
+
+  const { preview } = loaded;
+  const issues = preview.plan.issues;
+  const errors = issues.filter((i) => i.severity === 'error').length + (preview.notWritable ? 1 : 0) + (preview.vms.length === 0 ? 1 : 0);
+  const short = preview.free !== null && preview.free < preview.totalEstimate;
+  const width = size.columns - 1;
+  const modeText = (mode: string) => (mode === 'vm-export' ? 'XVA' : `VDI ${settings.vdiExportFormat}`);
+  const vmLines = preview.vms.map((vm) => `${modeText(vm.mode).padEnd(8)}${fit(vm.name, Math.max(10, width - 36))} keep ${String(vm.maxBackups).padEnd(4)} ~${humanBytes(vm.estimate).padStart(10)}`);
+  const deletions = preview.vms.flatMap((vm) => vm.wouldDelete);
+  const issueLines = capped(issues.map((i) => formatIssue(i).replace(`${SOURCE}: `, '')), 4, 'problems');
+  const deleteLines = capped(deletions.map((f) => `  ${f}`), 3, 'folders');
+  // What is left of the screen goes to the VM list.
+  const room = Math.max(3, size.rows - 9 - issueLines.length - (deletions.length > 0 ? deleteLines.length + 1 : 0));
+
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate">
+        Plan: {preview.vms.length} VM{preview.vms.length === 1 ? '' : 's'}, ~{humanBytes(preview.totalEstimate)} (estimate), in backup order
+      </Text>
+      {capped(vmLines, room, 'VMs').map((line, i) => (
+        <Text key={i} wrap="truncate">
+          {'  '}
+          {line}
+        </Text>
+      ))}
+      {preview.notWritable ? (
+        <Text color="red" wrap="truncate">
+          backup_dir: {preview.notWritable}
+        </Text>
+      ) : (
+        <Text color={short ? 'yellow' : undefined} wrap="truncate">
+          backup_dir {preview.backupDir}: {humanBytes(preview.free ?? 0)} free{short ? ' - not all of this run fits; VMs that do not fit are refused' : ''}
+        </Text>
+      )}
+      {deletions.length > 0 ? <Text wrap="truncate">After the next successful backups, retention deletes {deletions.length} folder{deletions.length === 1 ? '' : 's'}:</Text> : <Text>Retention deletes nothing after this run.</Text>}
+      {deletions.length > 0
+        ? deleteLines.map((line, i) => (
+            <Text key={i} dimColor wrap="truncate">
+              {line}
+            </Text>
+          ))
+        : null}
+      {issueLines.map((line, i) => (
+        <Text key={i} color={line.includes(': error: ') ? 'red' : 'yellow'} wrap="truncate">
+          {line}
+        </Text>
+      ))}
+      <SelectInput
+        items={[
+          ...(errors === 0 ? [{ label: 'Run this backup now', value: 'run' }] : []),
+          { label: 'Back to the list', value: 'back' },
+        ]}
+        onSelect={(item) => (item.value === 'run' ? props.onRun(props.model) : props.onBack())}
+      />
+    </Box>
+  );
+}
