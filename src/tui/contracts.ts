@@ -22,12 +22,21 @@ export interface VmRow {
   lastBackup: Date | null;
 }
 
+/**
+ * The filter as a cfg selector, offered by the save screen when the choice is exactly the VMs
+ * the filter shows (less the excluded): `model` then holds the filter line instead of names.
+ */
+export interface SavedFilter {
+  pattern: string;
+  model: CfgModel;
+}
+
 /** Where the app is; the shell (app.tsx) switches screens on these. */
 export type Screen =
   | { name: 'connect' }
   | { name: 'select' }
   | { name: 'preview'; model: CfgModel }
-  | { name: 'save'; model: CfgModel }
+  | { name: 'save'; model: CfgModel; filter?: SavedFilter }
   | { name: 'run'; model: CfgModel }
   | { name: 'quit' };
 

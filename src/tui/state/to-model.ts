@@ -14,7 +14,9 @@
  * VDI vhd cannot be written (nor run as one cfg) and is refused with the VMs named.
  */
 import { type CfgModel, ConfigError, type Directives, formatConfig, type LegacySettings, type SelectionLine } from '../../config/index.js';
-import type { TuiMode, VmRow } from '../contracts.js';
+import type { SavedFilter, TuiMode, VmRow } from '../contracts.js';
+
+export type { SavedFilter };
 import type { SelectState, VmChoice } from './selection.js';
 
 /** What the model takes from the session (and settings) rather than from the list. */
@@ -149,10 +151,4 @@ export function modelFromSelection(state: SelectState, base: ModelBase, shape: '
     model: { settings: settingsOf(base, picked), directives, selections: [...selections, ...excludeLines(state)] },
     vms: picked.length,
   };
-}
-
-/** The filter as a selector, offered by the save screen when it stands for the choice. */
-export interface SavedFilter {
-  pattern: string;
-  model: CfgModel;
 }
