@@ -47,9 +47,9 @@ function leadingSpaces(text: string): number {
   return n;
 }
 
-/** The byte-string form of each name, computed once per pool. */
+/** The byte-string form of each name, computed once per pool. ASCII names are their own byte form. */
 export function byteNames(names: readonly string[]): string[] {
-  return names.map(toByteString);
+  return names.map((n) => (/^[\x00-\x7f]*$/.test(n) ? n : toByteString(n)));
 }
 
 /** Indices of the rows the filter shows, in row order. O(n) tests of a compiled RegExp. */
