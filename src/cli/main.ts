@@ -10,14 +10,17 @@ import { printInfo } from './info.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { type CliIo, processIo } from '../access/io.js';
 import { INFO_WORDS, type InfoWord } from './legacy-args.js';
-import { BASIC_USAGE } from './usage.js';
 
 async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const first = argv[0];
   if (first === undefined) {
-    io.stderr(BASIC_USAGE);
+    // On a terminal, no arguments open the TUI; cron (no terminal) gets one line about --config.
+    const { hasTerminal, NO_TERMINAL, tuiCommand } = await import('./commands/tui.js');
+    if (hasTerminal()) return tuiCommand([], io);
+    io.stderr(NO_TERMINAL);
     return EXIT.INVALID;
   }
+  if (first === 'tui') return (await import('./commands/tui.js')).tuiCommand(argv.slice(1), io);
   if (first === '--help' || first === '-h') return printInfo(io, ['help']);
   if (first === '--version') {
     io.stdout(`vmbackup ${VERSION}\n`);

@@ -154,7 +154,8 @@ export class RunTracker {
     row.rate = 0;
     row.etaSeconds = null;
     row.done = result.bytes;
-    row.fraction = row.state === 'done' || row.state === 'warning' ? 1 : row.fraction;
+    // A cancelled task reports progress 1 on its way out: a VM without a backup shows what it kept.
+    row.fraction = row.state === 'done' || row.state === 'warning' ? 1 : row.estimate > 0 ? Math.min(0.99, result.bytes / row.estimate) : 0;
     if (result.error) row.error = { code: result.error.code, message: result.error.message };
   }
 

@@ -53,10 +53,11 @@ describe('help', () => {
     expect(vmbackup(['secret', 'help'], dir).stdout).toMatch(/^vmbackup: backups of/);
   });
 
-  it('no arguments: the short usage on stderr, exit 2', () => {
+  it('no arguments and no terminal (cron): one line pointing to --config, exit 2', () => {
     const r = vmbackup([], dir);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^Usage:/);
+    expect(r.stderr).toMatch(/^vmbackup: no terminal for the interactive interface; .*vmbackup --config FILE\.cfg/);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
   it('--version matches package.json', () => {

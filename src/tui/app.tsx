@@ -1,0 +1,174 @@
+/**
+ * The TUI shell: connect, then the VM list, and from it the preview, save and run screens, each
+ * handed the CfgModel the list produced. It owns the session (the pool connection and where
+ * backups go), keeps the list's state while another screen is shown, and ends the app with the
+ * exit code of the last run (as a headless run of the same cfg would have ended).
+ */
+import { Box, Text, useInput } from 'ink';
+import { useEffect, useRef, useState } from 'react';
+import type { PasswordFlags } from '../access/credentials.js';
+import type { CliIo } from '../access/io.js';
+import type { TrustFlags } from '../access/pool-access.js';
+import type { RunSummary } from '../backup/events.js';
+import { type CfgModel, effectiveSettings, emptyModel } from '../config/index.js';
+import type { SettingsStore } from '../settings/store.js';
+import { parseFingerprint } from '../xapi/fingerprint.js';
+import type { PoolConnection } from '../xapi/connection.js';
+import type { PoolTarget } from '../xapi/target.js';
+import type { Screen, Session, VmRow } from './contracts.js';
+import { loadRows } from './load-rows.js';
+import { ConnectScreen } from './screens/connect.js';
+import { RunScreen } from './screens/run.js';
+import { SelectScreen } from './screens/select.js';
+import { SummaryScreen } from './screens/summary.js';
+import { engineRun, exitCodeOfSummary } from './start-run.js';
+import type { SelectState } from './state/selection.js';
+import type { ModelBase, SavedFilter } from './state/to-model.js';
+
+export interface AppProps {
+  io: CliIo;
+  /** --pool/--user: connect at once. */
+  target?: PoolTarget | undefined;
+  trust: TrustFlags;
+  passwords: PasswordFlags;
+  /** Where backups go and the status log: from the command line or the demo, else settings, else the cfg defaults. */
+  backupDir?: string | undefined;
+  statusLog?: string | undefined;
+  /** Opened lazily: a damaged settings file must not stop the TUI from starting. */
+  settings?: () => SettingsStore;
+  /** Called once, when the app should end. */
+  onExit(code: number): void;
+  /** SIGINT/SIGTERM from outside: cancels a run, else quits. */
+  interrupt?: ((handler: () => void) => () => void) | undefined;
+}
+
+type View = Screen | { name: 'loading' } | { name: 'summary'; summary: RunSummary; exitCode: number };
+
+function sessionOf(conn: PoolConnection, target: PoolTarget, props: AppProps): Session {
+  const defaults = effectiveSettings(emptyModel());
+  let lastDir: string | undefined;
+  try {
+    lastDir = props.settings?.().lastBackupDir;
+  } catch {
+    lastDir = undefined;
+  }
+  return { conn, poolUrl: target.url, user: target.user, backupDir: props.backupDir ?? lastDir ?? defaults.backupDir, statusLog: props.statusLog ?? defaults.statusLog };
+}
+
+/** The model's fixed part: a saved cfg names the pool, and the certificate given with --trust, so it runs headless as it ran here. */
+function baseOf(session: Session, trust: TrustFlags): ModelBase {
+  const given = (trust.trust ?? []).map((t) => parseFingerprint(t)).filter((f) => f !== null);
+  return { poolUrl: session.poolUrl, user: session.user, backupDir: session.backupDir, statusLog: session.statusLog, ...(given.length === 1 ? { directives: { fingerprint: given[0]! } } : {}) };
+}
+
+export function App(props: AppProps) {
+  const [view, setView] = useState<View>({ name: 'connect' });
+  const [session, setSession] = useState<Session | null>(null);
+  const [rows, setRows] = useState<VmRow[] | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const selectState = useRef<SelectState | undefined>(undefined);
+  const lastExit = useRef(0);
+  const viewRef = useRef(view);
+  viewRef.current = view;
+  const ended = useRef(false);
+
+  const quit = () => {
+    if (ended.current) return;
+    ended.current = true;
+    const conn = session?.conn;
+    setView({ name: 'quit' });
+    void (conn ? conn.close().catch(() => undefined) : Promise.resolve()).then(() => props.onExit(lastExit.current));
+  };
+
+  useEffect(() => {
+    if (!props.interrupt) return undefined;
+    // The run screen takes its own interrupts (cancel); anywhere else they end the app.
+    return props.interrupt(() => {
+      if (viewRef.current.name !== 'run') quit();
+    });
+  });
+
+  useInput((input, key) => {
+    if (key.ctrl && input === 'c' && view.name !== 'run' && view.name !== 'connect') quit();
+  });
+
+  const connected = (conn: PoolConnection, target: PoolTarget) => {
+    const s = sessionOf(conn, target, props);
+    setSession(s);
+    setView({ name: 'loading' });
+    loadRows(conn.vms(), s.backupDir)
+      .then((r) => {
+        setRows(r);
+        setView({ name: 'select' });
+      })
+      .catch((err: unknown) => setProblem(`could not read the VMs: ${(err as Error).message}`));
+  };
+
+  const toRun = (model: CfgModel) => setView({ name: 'run', model });
+
+  switch (view.name) {
+    case 'connect':
+      return <ConnectScreen io={props.io} initial={props.target} trust={props.trust} passwords={props.passwords} onConnected={connected} onQuit={quit} />;
+    case 'loading':
+      return <Text>{problem ?? `Reading the VMs of ${session?.poolUrl ?? 'the pool'}...`}</Text>;
+    case 'select':
+      return (
+        <SelectScreen
+          rows={rows ?? []}
+          base={baseOf(session!, props.trust)}
+          {...(selectState.current ? { initial: selectState.current } : {})}
+          onChange={(s) => (selectState.current = s)}
+          onRun={toRun}
+          onPreview={(model) => setView({ name: 'preview', model })}
+          onSave={(model, filter) => setView({ name: 'save', model, ...(filter ? { filter } : {}) } as Screen)}
+          onQuit={quit}
+        />
+      );
+    case 'preview':
+    case 'save':
+      return <NotYet what={view.name} onBack={() => setView({ name: 'select' })} />;
+    case 'run': {
+      const s = session!;
+      return (
+        <RunScreen
+          start={engineRun(s, view.model, props.io.cwd, () => props.io.now())}
+          title={`Backup: ${s.conn.poolName()} (${s.poolUrl}) -> ${s.backupDir}`}
+          settings={effectiveSettings(view.model)}
+          interrupt={props.interrupt}
+          onFinished={(summary) => {
+            const exitCode = exitCodeOfSummary(summary);
+            lastExit.current = exitCode;
+            // The rows' "last backup" ages changed: read them again for the next visit.
+            void loadRows(s.conn.vms(), s.backupDir).then((fresh) => {
+              const kept = selectState.current;
+              // The list keeps the user's choices; it takes the new ages when the VMs are the same.
+              if (kept && (kept.rows.length !== fresh.length || kept.rows.some((r, i) => r.uuid !== fresh[i]!.uuid || r.name !== fresh[i]!.name))) return;
+              if (kept) selectState.current = { ...kept, rows: fresh };
+              setRows(fresh);
+            }, () => undefined);
+            setView({ name: 'summary', summary, exitCode });
+          }}
+        />
+      );
+    }
+    case 'summary':
+      return <SummaryScreen summary={view.summary} exitCode={view.exitCode} onBack={() => setView({ name: 'select' })} onQuit={quit} />;
+    case 'quit':
+      return <Text>Closing the connection...</Text>;
+  }
+}
+
+/** Stands in for a screen that is not built yet. */
+function NotYet({ what, onBack }: { what: string; onBack(): void }) {
+  useInput((_input, key) => {
+    if (key.escape || key.return) onBack();
+  });
+  return (
+    <Box flexDirection="column">
+      <Text>The {what} screen is not available yet.</Text>
+      <Text dimColor>esc: back to the VM list</Text>
+    </Box>
+  );
+}
+
+export type { SavedFilter };

@@ -1,0 +1,58 @@
+/**
+ * Renders a pending question of the connect screen: a text field (masked for passwords), a
+ * yes/no menu, or the first-contact certificate with its once / always / cancel menu.
+ */
+import { Box, Text } from 'ink';
+import SelectInput from 'ink-select-input';
+import TextInput from 'ink-text-input';
+import { useState } from 'react';
+import { describePeer } from '../../xapi/tls-trust.js';
+import type { Verdict } from '../../xapi/trust-policy.js';
+import type { Question } from '../hooks/use-questions.js';
+
+function TextQuestion({ question, masked, onAnswer }: { question: string; masked: boolean; onAnswer(text: string): void }) {
+  const [value, setValue] = useState('');
+  return (
+    <Box>
+      <Text>{question} </Text>
+      <TextInput value={value} onChange={setValue} onSubmit={onAnswer} {...(masked ? { mask: '*' } : {})} />
+    </Box>
+  );
+}
+
+const TRUST_ITEMS: { label: string; value: Verdict }[] = [
+  { label: 'Trust it once (ask again next time)', value: 'once' },
+  { label: 'Always trust it (pin it in the settings)', value: 'always' },
+  { label: 'Cancel (send nothing)', value: 'cancel' },
+];
+
+export function QuestionView({ question }: { question: Question }) {
+  switch (question.kind) {
+    case 'text':
+      return <TextQuestion key={question.question} question={question.question} masked={question.masked} onAnswer={question.answer} />;
+    case 'yes-no':
+      return (
+        <Box flexDirection="column">
+          <Text>{question.question}</Text>
+          <SelectInput
+            items={[
+              { label: 'No', value: false },
+              { label: 'Yes', value: true },
+            ]}
+            onSelect={(item) => question.answer(item.value)}
+          />
+        </Box>
+      );
+    case 'trust':
+      return (
+        <Box flexDirection="column">
+          <Text color="yellow">First contact with {question.peer.hostPort}: its certificate is not signed by a CA this machine trusts.</Text>
+          <Text>{describePeer(question.peer)}</Text>
+          <Text dimColor wrap="wrap">
+            Compare the fingerprint with the host's own (in its console: openssl x509 -in /etc/xensource/xapi-ssl.pem -noout -fingerprint -sha256).
+          </Text>
+          <SelectInput items={TRUST_ITEMS} onSelect={(item) => question.answer(item.value)} />
+        </Box>
+      );
+  }
+}

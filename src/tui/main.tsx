@@ -1,0 +1,51 @@
+/**
+ * Starts the TUI on the process's terminal and resolves with its exit code. cli/ imports this
+ * module only when the TUI is wanted, so headless runs never load React or Ink.
+ */
+import { render } from 'ink';
+import type { PasswordFlags } from '../access/credentials.js';
+import type { CliIo } from '../access/io.js';
+import type { TrustFlags } from '../access/pool-access.js';
+import { SettingsStore } from '../settings/store.js';
+import type { PoolTarget } from '../xapi/target.js';
+import { App } from './app.js';
+import { asciiOnly, TerminalContext } from './hooks/use-terminal.js';
+
+export interface TuiOptions {
+  io: CliIo;
+  target?: PoolTarget | undefined;
+  trust: TrustFlags;
+  passwords: PasswordFlags;
+  backupDir?: string | undefined;
+  statusLog?: string | undefined;
+  /** Called with the time of the first frame and of each later one (VMBACKUP_TUI_STATS). */
+  onRender?: ((renderTimeMs: number) => void) | undefined;
+}
+
+export async function startTui(options: TuiOptions): Promise<number> {
+  const { io } = options;
+  return new Promise<number>((resolve) => {
+    let code = 0;
+    const instance = render(
+      <TerminalContext.Provider value={{ ascii: asciiOnly(io.env) }}>
+        <App
+          io={io}
+          target={options.target}
+          trust={options.trust}
+          passwords={options.passwords}
+          backupDir={options.backupDir}
+          statusLog={options.statusLog}
+          settings={() => SettingsStore.open(io.env)}
+          interrupt={io.onInterrupt}
+          onExit={(c) => {
+            code = c;
+            instance.unmount();
+          }}
+        />
+      </TerminalContext.Provider>,
+      // Ctrl-C is ours: during a run it cancels, and the engine must clean up before we exit.
+      { exitOnCtrlC: false, ...(options.onRender ? { onRender: (m: { renderTime: number }) => options.onRender!(m.renderTime) } : {}) },
+    );
+    void instance.waitUntilExit().then(() => resolve(code), () => resolve(code || 70));
+  });
+}
