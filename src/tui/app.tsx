@@ -4,7 +4,8 @@
  * backups go), keeps the list's state while another screen is shown, and ends the app with the
  * exit code of the last run (as a headless run of the same cfg would have ended).
  */
-import { Box, Text, useInput } from 'ink';
+import { Text, useInput } from 'ink';
+import { resolve } from 'node:path';
 import { useEffect, useRef, useState } from 'react';
 import type { PasswordFlags } from '../access/credentials.js';
 import type { CliIo } from '../access/io.js';
@@ -18,12 +19,14 @@ import type { PoolTarget } from '../xapi/target.js';
 import type { Screen, Session, VmRow } from './contracts.js';
 import { loadRows } from './load-rows.js';
 import { ConnectScreen } from './screens/connect.js';
+import { PreviewScreen } from './screens/preview.js';
 import { RunScreen } from './screens/run.js';
+import { SaveScreen } from './screens/save.js';
 import { SelectScreen } from './screens/select.js';
 import { SummaryScreen } from './screens/summary.js';
 import { engineRun, exitCodeOfSummary } from './start-run.js';
 import type { SelectState } from './state/selection.js';
-import type { ModelBase, SavedFilter } from './state/to-model.js';
+import type { ModelBase } from './state/to-model.js';
 
 export interface AppProps {
   io: CliIo;
@@ -44,14 +47,18 @@ export interface AppProps {
 
 type View = Screen | { name: 'loading' } | { name: 'summary'; summary: RunSummary; exitCode: number };
 
+function openSettings(props: AppProps): SettingsStore | null {
+  try {
+    return props.settings?.() ?? null;
+  } catch {
+    // A damaged settings file costs the remembered paths, not the TUI.
+    return null;
+  }
+}
+
 function sessionOf(conn: PoolConnection, target: PoolTarget, props: AppProps): Session {
   const defaults = effectiveSettings(emptyModel());
-  let lastDir: string | undefined;
-  try {
-    lastDir = props.settings?.().lastBackupDir;
-  } catch {
-    lastDir = undefined;
-  }
+  const lastDir = openSettings(props)?.lastBackupDir;
   return { conn, poolUrl: target.url, user: target.user, backupDir: props.backupDir ?? lastDir ?? defaults.backupDir, statusLog: props.statusLog ?? defaults.statusLog };
 }
 
@@ -120,13 +127,33 @@ export function App(props: AppProps) {
           onChange={(s) => (selectState.current = s)}
           onRun={toRun}
           onPreview={(model) => setView({ name: 'preview', model })}
-          onSave={(model, filter) => setView({ name: 'save', model, ...(filter ? { filter } : {}) } as Screen)}
+          onSave={(model, filter) => setView({ name: 'save', model, ...(filter ? { filter } : {}) })}
           onQuit={quit}
         />
       );
     case 'preview':
-    case 'save':
-      return <NotYet what={view.name} onBack={() => setView({ name: 'select' })} />;
+      return <PreviewScreen conn={session!.conn} model={view.model} onRun={toRun} onBack={() => setView({ name: 'select' })} />;
+    case 'save': {
+      // The settings of this session (the demo's are temporary), not necessarily the user's.
+      const store = openSettings(props);
+      return (
+        <SaveScreen
+          model={view.model}
+          filter={view.filter ?? null}
+          defaultPath={store?.lastConfigPath ?? resolve(props.io.cwd, 'vmbackup.cfg')}
+          rememberPath={(path) => {
+            try {
+              store?.setLastConfigPath(path);
+            } catch {
+              // Only the remembered path is lost.
+            }
+          }}
+          cwd={props.io.cwd}
+          now={() => props.io.now()}
+          onDone={() => setView({ name: 'select' })}
+        />
+      );
+    }
     case 'run': {
       const s = session!;
       return (
@@ -158,17 +185,3 @@ export function App(props: AppProps) {
   }
 }
 
-/** Stands in for a screen that is not built yet. */
-function NotYet({ what, onBack }: { what: string; onBack(): void }) {
-  useInput((_input, key) => {
-    if (key.escape || key.return) onBack();
-  });
-  return (
-    <Box flexDirection="column">
-      <Text>The {what} screen is not available yet.</Text>
-      <Text dimColor>esc: back to the VM list</Text>
-    </Box>
-  );
-}
-
-export type { SavedFilter };

@@ -11,7 +11,12 @@ export async function waitForFrame(lastFrame: () => string | undefined, test: (f
   const until = Date.now() + timeoutMs;
   for (;;) {
     const frame = lastFrame() ?? '';
-    if (test(frame)) return frame;
+    if (test(frame)) {
+      // Ink subscribes a newly shown input's key handler just after the frame is written: a key
+      // sent at once would be lost (a person is never that fast).
+      await tick(50);
+      return frame;
+    }
     if (Date.now() > until) throw new Error(`no matching frame within ${timeoutMs} ms; the last one:\n${frame}`);
     await tick(20);
   }
