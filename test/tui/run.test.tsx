@@ -1,5 +1,15 @@
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
+import { jsonReport } from '../../src/report/json-report.js';
+import { engineRun, exitCodeOfSummary } from '../../src/tui/start-run.js';
+import { PoolConnection } from '../../src/xapi/connection.js';
+import { E2E_POOL, leftovers } from '../helpers/e2e.js';
+import { tempDir } from '../helpers/cli.js';
+import { stopAll, testSimulator } from '../helpers/sim.js';
+import { trustSim } from '../helpers/trust.js';
 import type { EventSink, PlannedVm, ProgressEvent, RunSummary, VmResult } from '../../src/backup/events.js';
 import { summarize } from '../../src/backup/run.js';
 import { RunTracker } from '../../src/tui/run-progress.js';
@@ -54,9 +64,12 @@ function scriptedRun(batches: ProgressEvent[][], final: () => RunSummary) {
 }
 
 let unmount: (() => void) | null = null;
-afterEach(() => {
+const conns: PoolConnection[] = [];
+afterEach(async () => {
   unmount?.();
   unmount = null;
+  for (const conn of conns.splice(0)) await conn.close();
+  await stopAll();
 });
 
 describe('RunTracker', () => {
@@ -188,5 +201,39 @@ describe('RunScreen fed with engine events', () => {
     expect(run.aborted()).toBe(true);
     expect(frame).toMatch(/cancelled\s+web 01/);
     expect(frame).toContain('VmBackup interrupted');
+  });
+});
+
+describe('RunScreen on a real run', () => {
+  it('backs up against the simulator: rows reach 100%, the files are on disk, the summary is the JSON report', async () => {
+    const sim = await testSimulator({ pool: E2E_POOL });
+    const conn = await PoolConnection.open({ target: { url: sim.url, user: sim.user }, credentials: async (t) => ({ user: t.user, password: sim.password }), tls: trustSim(sim), callTimeoutMs: 10_000 });
+    conns.push(conn);
+    const dir = tempDir();
+    const backupDir = join(dir, 'backups');
+    mkdirSync(backupDir);
+    const parsed = parseConfig([`backup_dir=${backupDir}`, `status_log=${join(dir, 'status.log')}`, 'vm-export=db.example.com', 'vdi-export=scratch', ''].join('\n'), { file: 'tui.cfg' });
+    expect(parsed.errors).toEqual([]);
+    const session = { conn, poolUrl: sim.url, user: sim.user, backupDir, statusLog: join(dir, 'status.log') };
+    let finished: RunSummary | null = null;
+    const ui = render(<RunScreen start={engineRun(session, parsed.model, dir)} title="real run" onFinished={(s) => (finished = s)} />);
+    unmount = ui.unmount;
+    const frame = await waitForFrame(ui.lastFrame, (f) => f.includes('finished: SUCCESS'), 30_000);
+    expect(frame).toMatch(/done\s+scratch\s+█+\s+100%/);
+    expect(frame).toMatch(/done\s+db\.example\.com\s+█+\s+100%/);
+    expect(frame).toMatch(/overall\s+█+\s+100%/);
+    await press(ui.stdin, KEYS.enter);
+    const summary = finished! as RunSummary;
+    expect(summary.counts).toEqual({ success: 2, warning: 0, error: 0 });
+    const report = jsonReport(summary, exitCodeOfSummary(summary));
+    expect(report.exitCode).toBe(0);
+    for (const vm of report.vms) {
+      expect(vm.files.length).toBeGreaterThan(0);
+      for (const file of vm.files) expect(statSync(join(backupDir, file)).size, file).toBeGreaterThan(0);
+    }
+    expect(readdirSync(backupDir).sort()).toEqual(expect.arrayContaining(['db.example.com', 'scratch']));
+    // The status log was written as a headless cfg run writes it.
+    expect(existsSync(join(dir, 'status.log'))).toBe(true);
+    expect(leftovers(sim)).toEqual([]);
   });
 });
