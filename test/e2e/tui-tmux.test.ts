@@ -1,0 +1,122 @@
+/**
+ * The TUI on a real terminal (tmux, 80×24) against the simulator, as a person would use it:
+ * connect, filter, pick two VMs, switch one to vdi-export, save the cfg, run and watch the bars
+ * reach 100%; then the files are on disk, and the saved cfg run headless (`--config`) backs up
+ * the same VMs in the same modes.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, tempDir, vmbackupAsync } from '../helpers/cli.js';
+import { backupFolders, E2E_POOL, leftovers } from '../helpers/e2e.js';
+import { stopAll, testSimulator } from '../helpers/sim.js';
+import { hasTmux, startPane, type TmuxPane } from '../helpers/tmux.js';
+
+const panes: TmuxPane[] = [];
+afterEach(async () => {
+  for (const pane of panes.splice(0)) pane.kill();
+  await stopAll();
+});
+
+// CI installs tmux (.ci/run); elsewhere a missing tmux skips with the reason.
+const run = hasTmux() || process.env.CI === 'true';
+if (!run) console.warn('tui-tmux tests skipped: tmux is not installed (apt-get install tmux)');
+
+describe.runIf(run)('the TUI in tmux', () => {
+  it('connect, filter, pick two, one as vdi-export, save, run to 100%; the saved cfg runs headless with the same scope', { timeout: 120_000 }, async () => {
+    const sim = await testSimulator({ pool: E2E_POOL });
+    const dir = tempDir();
+    const backupDir = join(dir, 'backups');
+    mkdirSync(backupDir);
+    const env = {
+      TZ: 'UTC',
+      LANG: 'C.UTF-8',
+      TERM: 'xterm-256color',
+      VMBACKUP_SETTINGS_DIR: join(dir, 'settings'),
+      VMBACKUP_PASSWORD: sim.password,
+      // No keychain on this terminal: the password comes from the environment.
+      DBUS_SESSION_BUS_ADDRESS: '',
+      CREDENTIALS_DIRECTORY: '',
+    };
+    const pane = startPane(`${process.execPath} ${BIN} tui --pool ${sim.url} --trust ${sim.fingerprint} --backup-dir ${backupDir} --status-log ${join(dir, 'status.log')}`, { cwd: dir, env });
+    panes.push(pane);
+
+    // 1. connect: straight to the list.
+    let screen = await pane.waitFor(/4 of 4 VMs shown/);
+    expect(screen).toContain(`vmbackup ${sim.url} as root`);
+    expect(screen).not.toContain('Debian 12 template');
+
+    // 2. filter: a cfg selector regex.
+    await pane.keys('/');
+    await pane.waitFor(/filter \//);
+    await pane.type('(db|scr)');
+    screen = await pane.waitFor(/2 match/);
+    await pane.keys('Enter');
+    screen = await pane.waitFor(/2 of 4 VMs shown/);
+    expect(screen).not.toContain('web 01');
+
+    // 3. select two; 4. the second as vdi-export.
+    await pane.keys('Space', 'j', 'Space', 'm');
+    screen = await pane.waitFor(/2 selected/);
+    expect(screen).toMatch(/\[x\] db\.example\.com\s+halted\s+XVA/);
+    expect(screen).toMatch(/\[x\] scratch\s+halted\s+VDI raw/);
+
+    // 5. save: the choice is what the filter shows, so the filter is offered; then the path.
+    await pane.keys('s');
+    await pane.waitFor(/The VM names: exactly these VMs/);
+    await pane.keys('Enter');
+    await pane.waitFor(/File: /);
+    await pane.keys('Enter');
+    screen = await pane.waitFor(/Run it headless:/);
+    const cfgPath = join(dir, 'vmbackup.cfg');
+    expect(screen).toContain(`Saved ${cfgPath}`);
+    await pane.keys('Escape');
+    await pane.waitFor(/2 selected/);
+
+    // 6. run, and the bars reach 100%.
+    await pane.keys('Enter');
+    screen = await pane.waitFor(/finished: SUCCESS/, 60_000);
+    expect(screen).toMatch(/overall\s+█+\s+100%/);
+    expect(screen).toMatch(/done\s+db\.example\.com\s+█+\s+100%/);
+    expect(screen).toMatch(/done\s+scratch\s+█+\s+100%/);
+    await pane.keys('Enter');
+    screen = await pane.waitFor(/Run finished: SUCCESS/);
+    expect(screen).toMatch(/S:2 W:0 E:0\s+exit code 0/);
+    await pane.keys('q');
+    await pane.waitFor(/EXIT=0/);
+
+    // 7. the files are on disk.
+    const [dbFolder] = backupFolders(backupDir, 'db.example.com');
+    const [scratchFolder] = backupFolders(backupDir, 'scratch');
+    expect(readdirSync(join(backupDir, 'db.example.com', dbFolder!))).toEqual(expect.arrayContaining(['db.example.com.xva', 'success']));
+    expect(readdirSync(join(backupDir, 'scratch', scratchFolder!))).toEqual(expect.arrayContaining(['scratch.raw', 'success']));
+    // The raw image is the whole 2 MiB disk.
+    expect(statSync(join(backupDir, 'scratch', scratchFolder!, 'scratch.raw')).size).toBe(2 * 2 ** 20);
+    expect(leftovers(sim)).toEqual([]);
+
+    // 8. the saved cfg, headless: the same VMs in the same modes.
+    const cfg = readFileSync(cfgPath, 'utf8');
+    expect(cfg).toContain(`#vmbackup: pool=${sim.url}`);
+    expect(cfg).toMatch(/vm-export=\(db\|scr\)/);
+    // Not spawnSync: the simulator lives in this process and must answer meanwhile.
+    const headless = await vmbackupAsync(['--config', cfgPath, '--json'], dir, env);
+    expect(headless.status, headless.stderr).toBe(0);
+    const report = JSON.parse(headless.stdout) as { vms: { name: string; mode: string; status: string }[] };
+    expect(report.vms.map((v) => [v.name, v.mode, v.status]).sort()).toEqual([
+      ['db.example.com', 'vm-export', 'success'],
+      ['scratch', 'vdi-export', 'success'],
+    ]);
+    expect(backupFolders(backupDir, 'scratch')).toHaveLength(2);
+    expect(existsSync(join(dir, 'status.log'))).toBe(true);
+  });
+
+  it('without a terminal, `vmbackup` alone and `vmbackup tui` print one line about --config and exit 2', () => {
+    for (const args of [[], ['tui']]) {
+      const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^vmbackup: no terminal for the interactive interface; .*--config/);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+  });
+});
