@@ -168,7 +168,9 @@ export class RunTracker {
     const task = this.#taskProgress.get(row.name) ?? 0;
     const byBytes = row.estimate > 0 ? row.done / row.estimate : 0;
     row.fraction = Math.min(0.99, clamp01(task > 0 ? task : byBytes));
-    row.etaSeconds = row.rate > 0 && row.fraction > 0 ? (row.done * (1 - row.fraction)) / row.fraction / row.rate : null;
+    // The estimate is an upper bound (virtual sizes; holes and compression shrink exports), so
+    // an ETA from it alone would only ever be too long: shown only while the pool reports.
+    row.etaSeconds = task > 0 && row.rate > 0 ? (row.done * (1 - row.fraction)) / row.fraction / row.rate : null;
   }
 
   view(): RunView {

@@ -88,11 +88,16 @@ describe('RunTracker', () => {
     let v = t.view().vms[0]!;
     expect(v.state).toBe('export');
     expect(v.fraction).toBeCloseTo(0.25);
-    // 75 MiB left at 50 MB/s.
-    expect(v.etaSeconds).toBeCloseTo((75 * MiB) / 50e6);
+    // Bytes against an upper-bound estimate give no ETA; the pool's own progress does.
+    expect(v.etaSeconds).toBeNull();
     t.apply({ type: 'bytes', vm: 'alpha', done: 120 * MiB, estimate: 100 * MiB, rate: 50e6 });
     expect(t.view().vms[0]!.fraction).toBe(0.99);
     // The pool's task progress wins over bytes / estimate (compressed and sparse exports).
+    t.apply({ type: 'task-progress', vm: 'alpha', progress: 0.25 });
+    t.apply({ type: 'bytes', vm: 'alpha', done: 25 * MiB, estimate: 100 * MiB, rate: 50e6 });
+    expect(t.view().vms[0]!.fraction).toBe(0.25);
+    // 75 MiB left at 50 MB/s.
+    expect(t.view().vms[0]!.etaSeconds).toBeCloseTo((75 * MiB) / 50e6);
     t.apply({ type: 'task-progress', vm: 'alpha', progress: 0.5 });
     expect(t.view().vms[0]!.fraction).toBe(0.5);
     t.apply({ type: 'phase', vm: 'alpha', phase: 'metadata' });
@@ -140,7 +145,7 @@ describe('RunScreen fed with engine events', () => {
     const run = scriptedRun(
       [
         [runStart([a, b]), { type: 'vm-start', vm: a, index: 0 }, { type: 'phase', vm: a.name, phase: 'snapshot' }],
-        [{ type: 'phase', vm: a.name, phase: 'export' }, { type: 'bytes', vm: a.name, done: 50 * MiB, estimate: 100 * MiB, rate: 26.2e6 }],
+        [{ type: 'phase', vm: a.name, phase: 'export' }, { type: 'task-progress', vm: a.name, progress: 0.5 }, { type: 'bytes', vm: a.name, done: 50 * MiB, estimate: 100 * MiB, rate: 26.2e6 }],
         [
           { type: 'phase', vm: a.name, phase: 'verify' },
           { type: 'vm-done', result: result(a, 'success', 100 * MiB) },
