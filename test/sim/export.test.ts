@@ -150,3 +150,23 @@ describe('GET /export_raw_vdi with base= (a differencing VHD)', () => {
     expect((await blocksOf(`vdi=${a!.ref}`)).diskType).toBe(3);
   });
 });
+
+describe('export progress', () => {
+  it('counts the share of the disks read, empty chunks included, not the bytes sent', async () => {
+    sim = await testSimulator({ http: true, pool: { vms: [{ name: 'sparse', power: 'Halted', disks: [{ size: '64MiB', density: 0.1 }] }] } });
+    const seen: number[] = [];
+    const tasks = sim.state.tasks;
+    const original = tasks.progress.bind(tasks);
+    tasks.progress = (ref: string, value: number, force?: boolean) => {
+      seen.push(value);
+      return original(ref, value, force);
+    };
+    const session = await login(sim);
+    const task = await createTask(session);
+    const xva = await raw(sim, 'GET', `/export?session_id=${session}&task_id=${task}&ref=${encodeURIComponent(vmRef(sim, 'sparse'))}`);
+    expect(xva.status).toBe(200);
+    // The tar carries about a tenth of the disk; the progress before the end still reaches its end.
+    expect(xva.body.length).toBeLessThan(0.3 * 64 * 2 ** 20);
+    expect(Math.max(...seen.filter((v) => v < 1))).toBeGreaterThan(0.9);
+  });
+});

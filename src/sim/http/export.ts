@@ -10,6 +10,7 @@ import { createGzip } from 'node:zlib';
 import { xvaStream } from '../../formats/xva-writer.js';
 import { zstdCompressStream } from '../../formats/index.js';
 import { asFailure, XapiFailure } from '../errors.js';
+import { CHUNK_SIZE } from '../disks/content.js';
 import type { Row } from '../db/store.js';
 import type { SimState } from '../state.js';
 import type { Value } from '../schema/types.js';
@@ -35,7 +36,7 @@ export function compressed(source: AsyncIterable<Buffer>, kind: Exclude<Compress
   return compressor;
 }
 
-/** Counts the bytes a source yields (before compression), for progress. */
+/** Counts the bytes a source yields (before compression); each piece is a moment to report progress. */
 async function* counted(source: AsyncIterable<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
   let total = 0;
   for await (const chunk of source) {
@@ -92,16 +93,27 @@ export async function handleExport(sim: SimState, req: IncomingMessage, res: Ser
 
   const { xml, disks } = buildOvaXml(sim.store, vm.ref, { preservePowerState: t.query.get('preserve_power_state') === 'true' });
   const totalBytes = Math.max(1, disks.reduce((sum, d) => sum + d.virtualSize, 0));
+  // Progress is the share of the disks read, empty chunks included, as XAPI's
+  // Stream_vdi.made_progress counts it: not the bytes sent, which sparse disks keep tiny.
+  const read = new Map<string, number>();
+  const readSoFar = () => Math.min(totalBytes, [...read.values()].reduce((sum, n) => sum + n, 0));
   const source = xvaStream({
     ovaXml: xml,
     checksum: sim.options.xvaChecksum,
     disks: disks.map((d) => {
       const content = sim.disks.contentOf(d.vdiRef);
       const kind = sim.options.xvaChecksum;
-      return { id: d.id, virtualSize: d.virtualSize, chunk: (i: number) => (content.pieces ? content.pieces(i, kind) : content.chunk(i)) };
+      return {
+        id: d.id,
+        virtualSize: d.virtualSize,
+        chunk: (i: number) => {
+          read.set(d.id, Math.min(d.virtualSize, (i + 1) * CHUNK_SIZE));
+          return content.pieces ? content.pieces(i, kind) : content.chunk(i);
+        },
+      };
     }),
   });
-  const progress = counted(source, (n) => sim.tasks.progress(t.taskRef, Math.min(0.99, n / totalBytes)));
+  const progress = counted(source, () => sim.tasks.progress(t.taskRef, Math.min(0.99, readSoFar() / totalBytes)));
   const compression = compressionOf(t.query.get('use_compression'));
   const body = compression === 'none' ? progress : compressed(progress, compression);
 
