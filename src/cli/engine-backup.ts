@@ -14,17 +14,10 @@ import { VmbackupError } from '../errors.js';
 import { consoleLogger } from '../report/console-log.js';
 import { jsonReport, type MailReport } from '../report/json-report.js';
 import { legacyLine } from '../report/legacy-console.js';
+import { runExitCode } from '../report/run-exit-code.js';
 import { statusLogWriter } from '../report/status-log.js';
 import type { PoolConnection } from '../xapi/connection.js';
 import { connect, type EngineContext } from './engine-run.js';
-import { EXIT } from './exit-codes.js';
-
-function exitCodeOf(summary: RunSummary, extraWarnings: boolean): number {
-  if (summary.interrupted) return EXIT.INTERRUPTED;
-  if (summary.counts.error > 0) return EXIT.FAILED;
-  if (summary.counts.warning > 0 || extraWarnings) return EXIT.WARNINGS;
-  return EXIT.OK;
-}
 
 export async function backupAgainstPool(ctx: EngineContext): Promise<number> {
   const { io, inv, loaded, settings } = ctx;
@@ -112,7 +105,7 @@ export async function backupAgainstPool(ctx: EngineContext): Promise<number> {
   const mail = await mailReport(summary, ctx, smtpPassword, mailSetupError, line);
   if (mail && !mail.sent && mail.error) sideWarnings = true;
 
-  const code = exitCodeOf(summary, sideWarnings);
+  const code = runExitCode(summary, sideWarnings);
   if (inv.json) {
     const text = JSON.stringify(jsonReport(summary, code, mail), null, 2) + '\n';
     if (inv.json.to === 'stdout') io.stdout(text);

@@ -6,14 +6,16 @@
  *   130  interrupted (SIGINT/SIGTERM); everything started was cleaned up
  */
 import { VmbackupError } from '../errors.js';
+import { RUN_EXIT } from '../report/run-exit-code.js';
 
 export const EXIT = {
-  OK: 0,
-  WARNINGS: 1,
-  FAILED: 2,
+  // A run's own codes come from report/run-exit-code.ts, shared with the TUI.
+  OK: RUN_EXIT.OK,
+  WARNINGS: RUN_EXIT.WARNINGS,
+  FAILED: RUN_EXIT.FAILED,
   /** The command line, a cfg or an input file is invalid; nothing was backed up. */
   INVALID: 2,
-  INTERRUPTED: 130,
+  INTERRUPTED: RUN_EXIT.INTERRUPTED,
   /** A bug: an error we did not expect. */
   INTERNAL: 70,
 } as const;

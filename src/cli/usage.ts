@@ -5,6 +5,7 @@
 import { DIRECTIVE_ORDER, DIRECTIVES, LEGACY_DEFAULTS } from '../config/index.js';
 
 export const BASIC_USAGE = `Usage:
+  vmbackup                                      on a terminal: the interactive interface (TUI)
   vmbackup --config FILE.cfg [--preview]        back up what FILE.cfg selects (or show the plan)
   vmbackup preview --config FILE.cfg --vm-names NAMES.txt [--json]
                                                 check a cfg offline against a list of VM names
@@ -43,6 +44,12 @@ Commands:
         --ca FILE              trust certificates signed by these CAs (PEM), for this host name
         --insecure             check no certificate (warned on every run; never the default)
         --compress none|gzip|zstd, --pre-clean, --ignore-extra-keys   as the legacy options
+  tui [--pool URL] [--user NAME] [--password-file FILE] [--trust SHA256:...] [--ca FILE] [--insecure]
+      [--backup-dir DIR] [--status-log FILE] [--demo]
+      The interactive interface (also: vmbackup alone on a terminal): connect, pick VMs with a
+      cfg-selector filter, choose vm-export or vdi-export, preview, run with progress bars, save
+      the choice as a cfg that VmBackup.py still reads. --demo (npm run demo) serves a simulated
+      15-VM pool in this process and backs up to ./demo-backups.
   login [--pool URL] [--user NAME] [--password-stdin] [--trust SHA256:...] [--ca FILE] [--insecure]
       Ask for the pool password (or read one line from stdin), log in to check it, then store it
       in the OS keychain (Secret Service on Linux) as NAME@HOST[:PORT]. Defaults: the pool and

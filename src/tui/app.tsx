@@ -24,7 +24,8 @@ import { RunScreen } from './screens/run.js';
 import { SaveScreen } from './screens/save.js';
 import { SelectScreen } from './screens/select.js';
 import { SummaryScreen } from './screens/summary.js';
-import { engineRun, exitCodeOfSummary } from './start-run.js';
+import { runExitCode } from '../report/run-exit-code.js';
+import { engineRun } from './start-run.js';
 import type { SelectState } from './state/selection.js';
 import type { ModelBase } from './state/to-model.js';
 
@@ -163,7 +164,7 @@ export function App(props: AppProps) {
           settings={effectiveSettings(view.model)}
           interrupt={props.interrupt}
           onFinished={(summary) => {
-            const exitCode = exitCodeOfSummary(summary);
+            const exitCode = runExitCode(summary);
             lastExit.current = exitCode;
             // The rows' "last backup" ages changed: read them again for the next visit.
             void loadRows(s.conn.vms(), s.backupDir).then((fresh) => {

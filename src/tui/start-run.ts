@@ -18,17 +18,6 @@ import type { StartRun } from './hooks/use-backup-run.js';
 /** Named in the engine's messages ("the TUI selection selects no VM of this pool"). */
 export const TUI_SOURCE = 'the TUI selection';
 
-/**
- * The exit code a headless run with this summary ends with (cli/exit-codes.ts: 0 ok, 1
- * warnings, 2 failed, 130 interrupted); the TUI exits with its last run's.
- */
-export function exitCodeOfSummary(summary: RunSummary): number {
-  if (summary.interrupted) return 130;
-  if (summary.counts.error > 0) return 2;
-  if (summary.counts.warning > 0) return 1;
-  return 0;
-}
-
 export function engineRun(session: Session, model: CfgModel, cwd: string, now: () => Date = () => new Date()): StartRun {
   return async (emit, signal) => {
     const settings = effectiveSettings(model);

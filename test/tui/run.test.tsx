@@ -4,7 +4,8 @@ import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { jsonReport } from '../../src/report/json-report.js';
-import { engineRun, exitCodeOfSummary } from '../../src/tui/start-run.js';
+import { runExitCode } from '../../src/report/run-exit-code.js';
+import { engineRun } from '../../src/tui/start-run.js';
 import { PoolConnection } from '../../src/xapi/connection.js';
 import { E2E_POOL, leftovers } from '../helpers/e2e.js';
 import { tempDir } from '../helpers/cli.js';
@@ -230,7 +231,7 @@ describe('RunScreen on a real run', () => {
     await press(ui.stdin, KEYS.enter);
     const summary = finished! as RunSummary;
     expect(summary.counts).toEqual({ success: 2, warning: 0, error: 0 });
-    const report = jsonReport(summary, exitCodeOfSummary(summary));
+    const report = jsonReport(summary, runExitCode(summary));
     expect(report.exitCode).toBe(0);
     for (const vm of report.vms) {
       expect(vm.files.length).toBeGreaterThan(0);
