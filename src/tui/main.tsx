@@ -3,24 +3,15 @@
  * module only when the TUI is wanted, so headless runs never load React or Ink.
  */
 import { render } from 'ink';
-import type { PasswordFlags } from '../access/credentials.js';
-import type { CliIo } from '../access/io.js';
-import type { TrustFlags } from '../access/pool-access.js';
 import { SettingsStore } from '../settings/store.js';
-import type { PoolTarget } from '../xapi/target.js';
-import { App } from './app.js';
+import { App, type AppProps } from './app.js';
 import { asciiOnly, TerminalContext } from './hooks/use-terminal.js';
 
-export interface TuiOptions {
-  io: CliIo;
-  target?: PoolTarget | undefined;
-  trust: TrustFlags;
-  passwords: PasswordFlags;
-  backupDir?: string | undefined;
-  statusLog?: string | undefined;
+/** What the command line gives the app; the rest of AppProps is wired here. */
+export type TuiOptions = Pick<AppProps, 'io' | 'target' | 'trust' | 'passwords' | 'backupDir' | 'statusLog'> & {
   /** Called with the time of the first frame and of each later one (VMBACKUP_TUI_STATS). */
   onRender?: ((renderTimeMs: number) => void) | undefined;
-}
+};
 
 export async function startTui(options: TuiOptions): Promise<number> {
   const { io } = options;

@@ -3,7 +3,7 @@
  * sent one `send-keys` at a time (Ink drops keys that arrive in one chunk), and the screen read
  * back with `capture-pane -p`.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 
 export function hasTmux(): boolean {
   return spawnSync('sh', ['-c', 'command -v tmux']).status === 0;
@@ -36,6 +36,8 @@ export function startPane(command: string, options: { columns?: number; rows?: n
   // The pane stays after the command ends, so its last screen and exit code can be read.
   tmux(['new-session', '-d', '-s', name, '-x', String(options.columns ?? 80), '-y', String(options.rows ?? 24), '-c', options.cwd, `env ${env} ${command}; echo "EXIT=$?"; sleep 600`]);
   const screen = () => tmux(['capture-pane', '-p', '-t', name]);
+  const screenAsync = () =>
+    new Promise<string>((resolve, reject) => execFile('tmux', ['capture-pane', '-p', '-t', name], { encoding: 'utf8' }, (err, out) => (err ? reject(err) : resolve(out))));
   return {
     name,
     screen,
@@ -43,7 +45,8 @@ export function startPane(command: string, options: { columns?: number; rows?: n
       const test = typeof pattern === 'function' ? pattern : (s: string) => pattern.test(s);
       const until = Date.now() + timeoutMs;
       for (;;) {
-        const s = screen();
+        // Asynchronously: the simulator answering the TUI runs in this process's event loop.
+        const s = await screenAsync();
         if (test(s)) {
           // Let Ink subscribe the key handlers of what it just drew.
           await tick(80);
