@@ -24,6 +24,9 @@ export interface ConnectOptions {
   callTimeoutMs?: number;
 }
 
+/** How long close() waits for the logout to be answered. */
+const CLOSE_WAIT_MS = 2_000;
+
 /** Classes the engine reads; fewer than everything keeps the first fetch small on big pools. */
 const WATCHED = ['pool', 'host', 'VM', 'VBD', 'VDI', 'VIF', 'network', 'SR', 'task', 'VM_guest_metrics'];
 
@@ -206,10 +209,13 @@ export class PoolConnection {
   }
 
   async close(): Promise<void> {
-    // disconnect() sends session.logout without waiting; the pending request keeps the process
-    // alive until it is answered, so returning normally (no process.exit) completes the logout.
+    // disconnect() sends session.logout without waiting for it (XAPI caps sessions at 500 per
+    // user, so it must arrive). Our dispatcher's graceful close waits for what is in flight: the
+    // logout, and the pending event.from it ends. Bounded, in case a pool keeps that call open.
     await this.xapi.disconnect().catch(() => undefined);
-    // Not awaited: a graceful close waits for the logout, which need not hold up the caller.
-    this.agents.close().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.agents.close().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
   }
+
 }
