@@ -43,9 +43,7 @@ describe.runIf(run)('the TUI in tmux', () => {
     panes.push(pane);
 
     // 1. connect: straight to the list.
-    // Start-up (node, Ink, login, the pool's objects) is about 1.5 s here, but the whole suite on
-    // two cores has slowed it past 20 s once: wait longer for the first screen only.
-    let screen = await pane.waitFor(/4 of 4 VMs shown/, 60_000);
+    let screen = await pane.waitFor(/4 of 4 VMs shown/);
     expect(screen).toContain(`vmbackup ${sim.url} as root`);
     expect(screen).not.toContain('Debian 12 template');
 

@@ -49,7 +49,7 @@ export async function tuiCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (values.demo) return demo(io);
   const poolUrl = readPoolUrl(values.pool);
-  const { startTui } = await import('../../tui/main.js');
+  const { startTui } = await loadTui();
   return startTui({
     io,
     target: poolUrl === undefined ? undefined : { url: poolUrl, user: values.user ?? 'root' },
@@ -60,8 +60,25 @@ export async function tuiCommand(args: string[], io: CliIo): Promise<number> {
   });
 }
 
+/**
+ * Loads the TUI (and with it Ink). Ink draws only the last frame when the environment says CI
+ * (CI or CONTINUOUS_INTEGRATION set, read once when Ink loads): right for a log, wrong on the
+ * terminal the TUI only ever runs on, as in a CI job driving it through tmux. The variables are
+ * hidden while Ink loads and then put back, so nothing else sees a change.
+ */
+async function loadTui(): Promise<typeof import('../../tui/main.js')> {
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    return await import('../../tui/main.js');
+  } finally {
+    for (const [key, value] of Object.entries(saved)) if (value !== undefined) process.env[key] = value;
+  }
+}
+
 async function demo(io: CliIo): Promise<number> {
-  const [{ startSimulator }, { DEMO_POOL }, { startTui }] = await Promise.all([import('../../sim/index.js'), import('../../sim/pool/demo.js'), import('../../tui/main.js')]);
+  const [{ startSimulator }, { DEMO_POOL }, { startTui }] = await Promise.all([import('../../sim/index.js'), import('../../sim/pool/demo.js'), loadTui()]);
   // Exports at a visible pace: the bars are the point of the demo.
   const sim = await startSimulator({ pool: DEMO_POOL, port: 0, address: '127.0.0.1', progressIntervalMs: 250, loginFailureDelayMs: 0 });
   sim.faults.throttle(80 * 2 ** 20);
