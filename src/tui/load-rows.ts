@@ -3,6 +3,7 @@
  * (templates, snapshots and dom0 are never rows, as selection/ never picks them), with their
  * disks and the newest successful backup found in backup_dir.
  */
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backupFolderSortKey, vmFolderName } from '../backup/layout.js';
 import { readListing } from '../backup/retention.js';
@@ -69,13 +70,22 @@ export async function lastBackupOf(backupDir: string, vmName: string): Promise<D
 export async function loadRows(vms: readonly VmInfo[], backupDir: string | null): Promise<VmRow[]> {
   const rows = vmRows(vms);
   if (backupDir === null) return rows;
+  // One listing of backup_dir first: only VMs with a folder there need a readdir of their own.
+  const present = new Set(await readdir(backupDir).catch(() => [] as string[]));
+  const backedUp = rows.filter((row) => {
+    try {
+      return present.has(vmFolderName(row.name));
+    } catch {
+      return false;
+    }
+  });
   let next = 0;
   const worker = async () => {
-    while (next < rows.length) {
-      const row = rows[next++]!;
+    while (next < backedUp.length) {
+      const row = backedUp[next++]!;
       row.lastBackup = await lastBackupOf(backupDir, row.name);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(16, rows.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(16, backedUp.length) }, worker));
   return rows;
 }
