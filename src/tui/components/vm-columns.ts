@@ -3,6 +3,7 @@
  * one string and the list draws one <Text> per visible row (cheap on every keystroke).
  * Plain ASCII marks ([x], [-], >) so the list reads the same on any TERM.
  */
+import stringWidth from 'string-width';
 import { humanBytes } from '../../backup/free-space.js';
 import type { TuiMode, VmRow } from '../contracts.js';
 import type { VmChoice } from '../state/selection.js';
@@ -17,12 +18,27 @@ export function nameWidth(columns: number): number {
   return Math.max(10, columns - FIXED - 1);
 }
 
-/** Cut to `width` characters with "~", padded to exactly `width`. */
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * Cut to `width` terminal columns with "~", padded to exactly `width` columns. Columns, not
+ * characters: a CJK character or an emoji takes two, a combining accent none (string-width,
+ * the measure Ink itself lays out with).
+ */
 export function fit(text: string, width: number): string {
   // Control characters (a name may hold "\n") would break the line: show them as "?".
-  const chars = [...text.replace(/[\u0000-\u001f\u007f]/g, '?')];
-  if (chars.length <= width) return chars.join('') + ' '.repeat(width - chars.length);
-  return chars.slice(0, Math.max(0, width - 1)).join('') + '~';
+  const clean = text.replace(/[\u0000-\u001f\u007f]/g, '?');
+  const total = stringWidth(clean);
+  if (total <= width) return clean + ' '.repeat(width - total);
+  let out = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(clean)) {
+    const w = stringWidth(segment);
+    if (used + w > width - 1) break;
+    out += segment;
+    used += w;
+  }
+  return out + '~' + ' '.repeat(Math.max(0, width - 1 - used));
 }
 
 export function powerText(state: string): string {
