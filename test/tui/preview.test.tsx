@@ -86,3 +86,23 @@ it('a plan with errors offers no run: a VM name the pool does not have', async (
   for (let i = 0; i < 50 && back === 0; i++) await tick();
   expect(back).toBe(1);
 }, 60_000);
+
+it('a plan longer than the screen scrolls with PgUp/PgDn, saying which VMs are shown', async () => {
+  const sim = await testSimulator({ pool: E2E_POOL });
+  const conn = await PoolConnection.open({ target: { url: sim.url, user: sim.user }, credentials: async (t) => ({ user: t.user, password: sim.password }), tls: trustSim(sim) });
+  connections.push(conn);
+  const model: CfgModel = { settings: { backupDir: tempDir() }, directives: {}, selections: [{ action: 'vm-export', selector: { kind: 'pattern', pattern: '.*' } }] };
+  // 12 rows leave room for 3 lines of VMs: two VMs and the line that says so.
+  app = render(<PreviewScreen conn={conn} model={model} onRun={() => undefined} onBack={() => undefined} size={{ columns: 80, rows: 12 }} />);
+  const frame = () => app!.lastFrame() ?? '';
+  await until(frame, 'Plan: 4 VMs');
+  expect(frame()).toContain('VMs 1-2 of 4 (PgUp/PgDn)');
+  const firstPage = frame();
+  await tick();
+  app.stdin.write('\u001b[6~'); // PgDn
+  await until(frame, 'VMs 3-4 of 4');
+  expect(frame()).not.toBe(firstPage);
+  app.stdin.write('\u001b[5~'); // PgUp
+  await until(frame, 'VMs 1-2 of 4');
+  expect(frame()).toBe(firstPage);
+}, 60_000);

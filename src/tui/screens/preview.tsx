@@ -5,7 +5,7 @@
  */
 import { Box, Text, useInput, useStdout } from 'ink';
 import SelectInput from 'ink-select-input';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { humanBytes } from '../../backup/free-space.js';
 import { type PoolPreview, previewRun } from '../../backup/preview.js';
 import { type CfgModel, effectiveSettings, formatIssue } from '../../config/index.js';
@@ -32,10 +32,30 @@ function capped(lines: string[], max: number, what: string): string[] {
   return [...lines.slice(0, keep), `... and ${lines.length - keep} more ${what}`];
 }
 
+/**
+ * The VM lines from `offset` that fit in `room` lines; when they do not all fit, the last line
+ * says which are shown and how to scroll. `page` remembers the sizes for the key handler.
+ */
+function windowed(lines: string[], room: number, offset: number, page: { current: { room: number; total: number } }): string[] {
+  if (lines.length <= room) {
+    page.current = { room, total: lines.length };
+    return lines;
+  }
+  const shown = Math.max(1, room - 1);
+  page.current = { room: shown, total: lines.length };
+  const from = Math.min(offset, Math.max(0, lines.length - shown));
+  const to = Math.min(lines.length, from + shown);
+  return [...lines.slice(from, to), `VMs ${from + 1}-${to} of ${lines.length} (PgUp/PgDn)`];
+}
+
 export function PreviewScreen(props: PreviewScreenProps) {
   const { stdout } = useStdout();
   const size = props.size ?? { columns: stdout.columns || 80, rows: stdout.rows || 24 };
   const [loaded, setLoaded] = useState<Loaded>({ state: 'loading' });
+  // First VM line shown: a plan longer than the screen scrolls with PgUp/PgDn (the arrows
+  // belong to the Run/Back menu).
+  const [offset, setOffset] = useState(0);
+  const page = useRef({ room: 1, total: 0 });
   const settings = effectiveSettings(props.model);
 
   useEffect(() => {
@@ -51,7 +71,11 @@ export function PreviewScreen(props: PreviewScreenProps) {
 
   useInput(
     (_input, key) => {
-      if (key.escape || loaded.state === 'failed') props.onBack();
+      if (key.escape || loaded.state === 'failed') return props.onBack();
+      const { room, total } = page.current;
+      const last = Math.max(0, total - room);
+      if (key.pageDown) setOffset((o) => Math.min(last, o + room));
+      if (key.pageUp) setOffset((o) => Math.max(0, o - room));
     },
     { isActive: loaded.state !== 'loading' },
   );
@@ -84,7 +108,7 @@ export function PreviewScreen(props: PreviewScreenProps) {
       <Text bold wrap="truncate">
         Plan: {preview.vms.length} VM{preview.vms.length === 1 ? '' : 's'}, ~{humanBytes(preview.totalEstimate)} (estimate), in backup order
       </Text>
-      {capped(vmLines, room, 'VMs').map((line, i) => (
+      {windowed(vmLines, room, offset, page).map((line, i) => (
         <Text key={i} wrap="truncate">
           {'  '}
           {line}
