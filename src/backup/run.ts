@@ -49,6 +49,14 @@ function cancelled(vm: PlannedVm): VmResult {
   return { name: vm.name, uuid: vm.uuid, mode: vm.mode, format: 'xva', status: 'cancelled', folder: null, files: [], bytes: 0, elapsedMs: 0, rateMBps: 0, warnings: [], deleted: [], error: { code: 'INTERRUPTED', message: 'not started: the run was interrupted' } };
 }
 
+/**
+ * A run that failed before its first VM (lock held, no pool, backup_dir missing): summarised as
+ * a run with this one problem, so every report shows it as E:1.
+ */
+export function failedBeforeStart(base: Pick<RunSummary, 'startedAt' | 'host' | 'pool' | 'backupDir' | 'interrupted'>, err: VmbackupError, finishedAt: Date): RunSummary {
+  return summarize({ ...base, vms: [], poolDb: null, problems: [{ code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }] }, finishedAt);
+}
+
 export function summarize(base: Omit<RunSummary, 'counts' | 'status' | 'finishedAt'>, finishedAt: Date): RunSummary {
   const counts = { success: 0, warning: 0, error: 0 };
   for (const vm of base.vms) {

@@ -5,17 +5,16 @@
  * the lock) still ends as a report with E:1, so cron mail, the status log and monitoring all see
  * it; the old script only printed a traceback.
  */
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { ProgressEvent, RunSummary } from '../backup/events.js';
-import { runBackup, summarize } from '../backup/run.js';
+import { failedBeforeStart, runBackup } from '../backup/run.js';
 import { VmbackupError } from '../errors.js';
 import { consoleLogger } from '../report/console-log.js';
 import { jsonReport, type MailReport } from '../report/json-report.js';
 import { legacyLine } from '../report/legacy-console.js';
 import { runExitCode } from '../report/run-exit-code.js';
-import { statusLogWriter } from '../report/status-log.js';
+import { openStatusLog, type StatusLogWriter } from '../report/status-log.js';
 import type { PoolConnection } from '../xapi/connection.js';
 import { connect, type EngineContext } from './engine-run.js';
 
@@ -32,16 +31,12 @@ export async function backupAgainstPool(ctx: EngineContext): Promise<number> {
 
   const sinks: ((e: ProgressEvent) => void)[] = [consoleLogger((l) => out(l + '\n'), () => io.now(), settings)];
   // Selector runs write no status log, as in the old script (nau-spec §1.1).
-  let status: ReturnType<typeof statusLogWriter> | null = null;
+  let status: StatusLogWriter | null = null;
   if (inv.target.kind === 'config') {
-    const path = resolve(io.cwd, settings.statusLog);
-    if (existsSync(dirname(path))) {
-      status = statusLogWriter(path, shortHost, () => io.now());
-      sinks.push(status.onEvent);
-    } else {
-      // The old script crashed at its first status write; losing the status log is better than losing the backup.
-      warnLine(`status_log ${settings.statusLog}: folder ${dirname(path)} does not exist, no status records this run (fix: create it or change status_log=)`);
-    }
+    const opened = openStatusLog(settings.statusLog, resolve(io.cwd, settings.statusLog), shortHost, () => io.now());
+    status = opened.writer;
+    if (status) sinks.push(status.onEvent);
+    if (opened.warning) warnLine(opened.warning);
   }
   const emit = (e: ProgressEvent) => sinks.forEach((sink) => sink(e));
 
@@ -80,19 +75,8 @@ export async function backupAgainstPool(ctx: EngineContext): Promise<number> {
     summary = await runBackup({ conn, model: loaded.model, settings, source: loaded.source, emit, signal: controller.signal, now: () => io.now() });
   } catch (err) {
     if (!(err instanceof VmbackupError)) throw err;
-    summary = summarize(
-      {
-        startedAt: startedAt.toISOString(),
-        host: shortHost,
-        pool: { name: conn?.poolName() ?? '', url: ctx.target.url },
-        backupDir: resolve(io.cwd, settings.backupDir),
-        vms: [],
-        poolDb: null,
-        problems: [{ code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }],
-        interrupted: controller.signal.aborted,
-      },
-      io.now(),
-    );
+    const base = { startedAt: startedAt.toISOString(), host: shortHost, pool: { name: conn?.poolName() ?? '', url: ctx.target.url }, backupDir: resolve(io.cwd, settings.backupDir), interrupted: controller.signal.aborted };
+    summary = failedBeforeStart(base, err, io.now());
     emit({ type: 'run-done', summary });
   } finally {
     await conn?.close();

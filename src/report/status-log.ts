@@ -10,6 +10,8 @@
  * VDI-SNAPSHOT-FAIL, VDI-EXPORT-FAIL); other failures are "ERROR <code> <vm>".
  */
 import { appendFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ProgressEvent, VmResult } from '../backup/events.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -76,4 +78,15 @@ export function statusLogWriter(path: string, host: string, now: () => Date = ()
       if (failure) throw failure;
     },
   };
+}
+
+export type StatusLogWriter = ReturnType<typeof statusLogWriter>;
+
+/**
+ * The status log of a run, if its folder exists; else the warning to show. The old script crashed
+ * at its first status write; losing the status log is better than losing the backup.
+ */
+export function openStatusLog(configured: string, path: string, host: string, now: () => Date): { writer: StatusLogWriter | null; warning: string | null } {
+  if (existsSync(dirname(path))) return { writer: statusLogWriter(path, host, now), warning: null };
+  return { writer: null, warning: `status_log ${configured}: folder ${dirname(path)} does not exist, no status records this run (fix: create it or change status_log=)` };
 }
