@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { VmbackupError } from '../errors.js';
 import { SettingsStore } from '../settings/store.js';
 import { PoolConnection } from '../xapi/connection.js';
-import { type Fingerprint, parseFingerprint } from '../xapi/fingerprint.js';
+import { type Fingerprint, HOST_FINGERPRINT_COMMAND, parseFingerprint } from '../xapi/fingerprint.js';
 import type { CredentialSource, PoolTarget } from '../xapi/target.js';
 import { describePeer, emptyRules, type Peer, type TrustRules } from '../xapi/tls-trust.js';
 import { TrustPolicy, type Verdict } from '../xapi/trust-policy.js';
@@ -66,7 +66,7 @@ function terminalAsk(io: CliIo): ((peer: Peer) => Promise<Verdict>) | undefined 
   const tty = io.tty;
   if (!tty) return undefined;
   return async (peer) => {
-    io.stderr(`vmbackup: first contact with ${peer.hostPort}; its certificate is not signed by a CA this machine trusts:\n${describePeer(peer)}\nCompare the fingerprint with the host's own (in its console: openssl x509 -in /etc/xensource/xapi-ssl.pem -noout -fingerprint -sha256).\n`);
+    io.stderr(`vmbackup: first contact with ${peer.hostPort}; its certificate is not signed by a CA this machine trusts:\n${describePeer(peer)}\nCompare the fingerprint with the host's own (in its console: ${HOST_FINGERPRINT_COMMAND}).\n`);
     for (;;) {
       const answer = (await tty.ask('Trust it? [o]nce / [a]lways (pin it) / [c]ancel: ')).trim().toLowerCase();
       const verdict = VERDICTS[answer];

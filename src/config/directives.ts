@@ -5,7 +5,7 @@
  * the typed values.
  */
 import type { Compression, Directives, FolderNames, MailWhen, SmtpStartTls } from './model.js';
-import { parseFingerprint } from '../util/fingerprint.js';
+import { HOST_FINGERPRINT_COMMAND, parseFingerprint } from '../util/fingerprint.js';
 import { parsePythonInt } from './python-text.js';
 
 export const DIRECTIVE_PREFIX = '#vmbackup:';
@@ -108,7 +108,7 @@ export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } 
     doc: "the pool certificate's SHA-256 fingerprint, trusted without a prompt (as --trust): SHA256:ab12... (colons allowed)",
     read: (value) => {
       const fp = parseFingerprint(value);
-      return fp ? ok(fp) : bad(`fingerprint=${value} is not a SHA-256 fingerprint`, 'write SHA256: and 64 hex digits, as `openssl x509 -noout -fingerprint -sha256 -in /etc/xensource/xapi-ssl.pem` prints them on the host');
+      return fp ? ok(fp) : bad(`fingerprint=${value} is not a SHA-256 fingerprint`, `write SHA256: and 64 hex digits, as \`${HOST_FINGERPRINT_COMMAND}\` prints them on the host`);
     },
     write: (v) => v,
   },

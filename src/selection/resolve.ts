@@ -76,7 +76,8 @@ function matcherFor(selector: Selector): (name: string) => boolean {
   return compilePythonRegex(selector.pattern).matches;
 }
 
-function isCandidate(vm: VmCandidate): boolean {
+/** A VM a selector can pick: not a template, a snapshot or a control domain (the TUI lists the same). */
+export function isBackupCandidate(vm: { isTemplate?: boolean; isSnapshot?: boolean; isControlDomain?: boolean }): boolean {
   return !vm.isTemplate && !vm.isSnapshot && !vm.isControlDomain;
 }
 
@@ -86,7 +87,7 @@ function describe(vm: VmCandidate): string {
 
 export function resolveScope(model: CfgModel, vms: VmCandidate[], options: ResolveOptions): Scope {
   const issues = new IssueList(options.file);
-  const candidates = vms.filter(isCandidate);
+  const candidates = vms.filter(isBackupCandidate);
   const excluded = new Map<VmCandidate, ExcludedVm>();
   const lists = { 'vm-export': new Map<VmCandidate, Pick>(), 'vdi-export': new Map<VmCandidate, Pick>() };
 

@@ -6,8 +6,9 @@
  *   sim.url; sim.fingerprint; sim.faults.dropExportAfter(1 << 20); sim.calls.named('VM.snapshot');
  *   await sim.close();
  */
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import selfsigned from 'selfsigned';
+import { fingerprintOfPem } from '../util/fingerprint.js';
 import { addCoreMethods } from './api/core-methods.js';
 import { addEventMethods } from './api/events.js';
 import { addHostMethods } from './api/hosts.js';
@@ -69,10 +70,6 @@ export interface Simulator {
   /** The fingerprint of each host's own certificate, in the order of hostAddresses. */
   hostFingerprints: string[];
   close(): Promise<void>;
-}
-
-export function fingerprintOf(certPem: string): string {
-  return `SHA256:${new X509Certificate(certPem).fingerprint256.replace(/:/g, '').toLowerCase()}`;
 }
 
 async function selfSigned(hostname: string, addresses: string[]): Promise<Tls> {
@@ -151,14 +148,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const host = master.includes(':') ? `[${master}]` : master;
   return {
     url: `${tls ? 'https' : 'http'}://${host}:${server.port}`,
-    fingerprint: tls ? fingerprintOf(tls.cert) : null,
+    fingerprint: tls ? fingerprintOfPem(tls.cert) : null,
     user: options.user,
     password: options.password,
     faults: sim.faults,
     calls: sim.calls,
     state: sim,
     hostAddresses: bound,
-    hostFingerprints: bound.map((a) => (own.has(a) ? fingerprintOf(own.get(a)!.cert) : '')),
+    hostFingerprints: bound.map((a) => (own.has(a) ? fingerprintOfPem(own.get(a)!.cert) : '')),
     close: async () => {
       // Answer pending event.from calls first, so clients shut down promptly (xapi-notes §1.12).
       sessions.invalidateAll();

@@ -7,13 +7,10 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backupFolderSortKey, vmFolderName } from '../backup/layout.js';
 import { readListing } from '../backup/retention.js';
+import { isBackupCandidate } from '../selection/index.js';
 import type { VmInfo } from '../xapi/records.js';
 import type { VmRow } from './contracts.js';
 
-/** Real VMs only. */
-export function isBackupCandidate(vm: VmInfo): boolean {
-  return !vm.isTemplate && !vm.isSnapshot && !vm.isControlDomain;
-}
 
 /** Disks are VBDs of type Disk with a VDI (CD drives and empty drives are not backed up). */
 function disksOf(vm: VmInfo): { count: number; bytes: number } {

@@ -9,10 +9,9 @@ import { poolError } from './errors.js';
 import { openTransfer, type TransferTicket } from './transfer-ticket.js';
 import { type Lookup, type Raw, str, type VmInfo, vmInfo } from './records.js';
 import { VmbackupError } from '../errors.js';
-import { fingerprintOfPem } from './fingerprint.js';
+import { fingerprintOfPem, hostPort } from './fingerprint.js';
 import type { CredentialSource, PoolTarget } from './target.js';
 import { installCheckedConnectors } from './client-internals.js';
-import { hostPortOfSocket } from './tls-connect.js';
 import type { TrustPolicy } from './trust-policy.js';
 
 export interface ConnectOptions {
@@ -52,16 +51,19 @@ export class PoolConnection {
     if (base.protocol !== 'https:' || this.tls.insecure) return;
     const port = Number(base.port) || 443;
     const failed: string[] = [];
-    for (const host of this.recordsOf('host')) {
-      const address = str(host.address);
-      if (!address) continue;
-      try {
-        const pem = await this.xapi.call<string>('host.get_server_certificate', host.$ref);
-        this.tls.accept(hostPortOfSocket(address, port), fingerprintOfPem(pem));
-      } catch (err) {
-        failed.push(`${str(host.name_label) || address} (${poolError(err, 'host.get_server_certificate').message})`);
-      }
-    }
+    // One call per member, all at once: start-up should not grow with the pool's size.
+    await Promise.all(
+      this.recordsOf('host').map(async (host) => {
+        const address = str(host.address);
+        if (!address) return;
+        try {
+          const pem = await this.xapi.call<string>('host.get_server_certificate', host.$ref);
+          this.tls.accept(hostPort(address, port), fingerprintOfPem(pem));
+        } catch (err) {
+          failed.push(`${str(host.name_label) || address} (${poolError(err, 'host.get_server_certificate').message})`);
+        }
+      }),
+    );
     if (failed.length > 0) this.notice(`could not read the certificates of ${failed.join(', ')}: an export redirected to such a member is refused unless its fingerprint is pinned or given with --trust`);
   }
 

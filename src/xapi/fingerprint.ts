@@ -1,32 +1,25 @@
 /**
- * Certificate fingerprints as vmbackup writes and reads them: "SHA256:" and the 64 hex digits of
- * the SHA-256 of the certificate's DER bytes, lower case, no colons. Input is forgiving, because
- * users paste what they have: `openssl x509 -fingerprint -sha256` prints upper-case hex with
- * colons, the host console shows it with or without the "SHA256:" prefix.
+ * Fingerprints and host:port keys at the connection side: the text form lives in
+ * util/fingerprint.ts (the cfg parser needs it too); here, a TLS peer's fingerprint and the
+ * "host:port" key pins are stored under.
  */
-import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { PeerCertificate } from 'node:tls';
+import { type Fingerprint, fingerprintOfColonHex } from '../util/fingerprint.js';
 
-import type { Fingerprint } from '../util/fingerprint.js';
-
-export { type Fingerprint, parseFingerprint } from '../util/fingerprint.js';
-
-export function fingerprintOfPem(pem: string): Fingerprint {
-  return fromColonHex(new X509Certificate(pem).fingerprint256);
-}
+export { type Fingerprint, fingerprintOfPem, HOST_FINGERPRINT_COMMAND, parseFingerprint } from '../util/fingerprint.js';
 
 /** Of the certificate a TLS peer presented (tls.TLSSocket#getPeerCertificate()). */
 export function fingerprintOfPeer(cert: Pick<PeerCertificate, 'fingerprint256'>): Fingerprint {
-  return fromColonHex(cert.fingerprint256);
-}
-
-function fromColonHex(hex: string): Fingerprint {
-  return `SHA256:${hex.replace(/:/g, '').toLowerCase()}`;
+  return fingerprintOfColonHex(cert.fingerprint256);
 }
 
 /** "host:port" as pins are keyed: the port always written, IPv6 in brackets. */
+export function hostPort(host: string, port: number): string {
+  return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+}
+
 export function hostPortOf(url: string | URL): string {
   const u = typeof url === 'string' ? new URL(url) : url;
-  const port = u.port || (u.protocol === 'http:' ? '80' : '443');
-  return `${u.hostname}:${port}`;
+  return hostPort(u.hostname.replace(/^\[(.*)\]$/, '$1'), Number(u.port) || (u.protocol === 'http:' ? 80 : 443));
 }

@@ -16,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, rootCertificates, type TLSSocket } from 'node:tls';
 import { Agent as UndiciAgent } from 'undici';
+import { hostPort } from './fingerprint.js';
 import { judge, peerOf, refusal, type TrustRules } from './tls-trust.js';
 import type { TrustPolicy } from './trust-policy.js';
 
@@ -24,24 +25,27 @@ const MIN_VERSION = 'TLSv1' as const;
 
 /**
  * The CA list when --ca is given. An explicit `ca` replaces Node's default store, which would drop
- * the system CAs and NODE_EXTRA_CA_CERTS; both are added back.
+ * the system CAs and NODE_EXTRA_CA_CERTS; both are added back. Built once per CA text: every
+ * socket (and every transfer thread) asks for it.
  */
+const caLists = new Map<string, string[]>();
+
 export function caList(extraPem: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] | undefined {
   if (extraPem === undefined) return undefined;
-  const list = [...rootCertificates, extraPem];
-  const extraFile = env.NODE_EXTRA_CA_CERTS;
-  if (extraFile) {
-    try {
-      list.push(readFileSync(extraFile, 'utf8'));
-    } catch {
-      // Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS; so do we (by ignoring it).
+  let list = caLists.get(extraPem);
+  if (!list) {
+    list = [...rootCertificates, extraPem];
+    const extraFile = env.NODE_EXTRA_CA_CERTS;
+    if (extraFile) {
+      try {
+        list.push(readFileSync(extraFile, 'utf8'));
+      } catch {
+        // Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS; so do we (by ignoring it).
+      }
     }
+    caLists.set(extraPem, list);
   }
   return list;
-}
-
-export function hostPortOfSocket(host: string, port: number): string {
-  return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }
 
 function tlsOptions(host: string, port: number, ca: string | undefined, extra: ConnectionOptions = {}): ConnectionOptions {
@@ -64,7 +68,7 @@ export function checkedTlsSocket(policy: TrustPolicy, host: string, port: number
     const onError = (err: Error) => reject(err);
     socket.once('error', onError);
     socket.once('secureConnect', () => {
-      const peer = peerOf(hostPortOfSocket(host, port), socket.getPeerCertificate(), socket.authorized);
+      const peer = peerOf(hostPort(host, port), socket.getPeerCertificate(), socket.authorized);
       policy.check(peer).then(
         () => {
           socket.off('error', onError);
@@ -136,7 +140,7 @@ export function rawTlsOptions(rules: TrustRules, host: string, port: number, ext
 }
 
 export function checkRawPeer(rules: TrustRules, socket: TLSSocket, host: string, port: number): Error | null {
-  const peer = peerOf(hostPortOfSocket(host, port), socket.getPeerCertificate(), socket.authorized);
+  const peer = peerOf(hostPort(host, port), socket.getPeerCertificate(), socket.authorized);
   const judgement = judge(rules, peer);
   return judgement.ok ? null : refusal(peer, judgement, rules.repin);
 }

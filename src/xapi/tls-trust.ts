@@ -14,7 +14,7 @@
  */
 import type { PeerCertificate } from 'node:tls';
 import { VmbackupError } from '../errors.js';
-import { type Fingerprint, fingerprintOfPeer } from './fingerprint.js';
+import { type Fingerprint, fingerprintOfPeer, HOST_FINGERPRINT_COMMAND } from './fingerprint.js';
 
 export interface TrustRules {
   /** --insecure: no check at all. */
@@ -82,7 +82,7 @@ export function describePeer(peer: Peer): string {
   return [`  subject:     ${peer.subject}`, `  issuer:      ${peer.issuer}`, `  valid:       ${peer.validFrom} to ${peer.validTo}`, `  fingerprint: ${peer.fingerprint}`].join('\n');
 }
 
-const compare = 'compare it with the host\'s own: `openssl x509 -in /etc/xensource/xapi-ssl.pem -noout -fingerprint -sha256` in its console';
+const compare = `compare it with the host's own: \`${HOST_FINGERPRINT_COMMAND}\` in its console`;
 
 /** The refusal for a judgement that is not ok; names both fingerprints on a change. */
 export function refusal(peer: Peer, judgement: Exclude<Judgement, { ok: true }>, repinTemplate: string): VmbackupError {

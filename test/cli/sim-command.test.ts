@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterEach, expect, it } from 'vitest';
 import { createClient } from 'xen-api';
-import { fingerprintOf } from '../../src/sim/index.js';
+import { fingerprintOfPem } from '../../src/util/fingerprint.js';
 import { BIN, tempDir } from '../helpers/cli.js';
 
 let child: ChildProcess | undefined;
@@ -85,7 +85,7 @@ it('--tls-cert/--tls-key serve a given certificate, and print its fingerprint', 
   const dir = tempDir();
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=xen-test', '-keyout', 'k.pem', '-out', 'c.pem'], { cwd: dir, stdio: 'ignore' });
   const info = await start(['--vms', '1', '--tls-cert', join(dir, 'c.pem'), '--tls-key', join(dir, 'k.pem')]);
-  expect(info.fingerprint).toBe(fingerprintOf(readFileSync(join(dir, 'c.pem'), 'utf8')));
+  expect(info.fingerprint).toBe(fingerprintOfPem(readFileSync(join(dir, 'c.pem'), 'utf8')));
   expect(await peerFingerprint(info.url)).toBe(info.fingerprint);
 });
 

@@ -68,7 +68,7 @@ describe('#vmbackup: directives', () => {
     ['#vmbackup: smtp_password_file=smtp.pass', /not an absolute path/, /smtp_password_file=\/etc\//],
     ['#vmbackup: smtp_ca_file=certs/ca.pem', /not an absolute path/, /smtp_ca_file=\/etc\//],
     ['#vmbackup: smtp_user=', /smtp_user= is empty/, /smtp_user=vmbackup/],
-    ['#vmbackup: fingerprint=SHA256:abc', /not a SHA-256 fingerprint/, /openssl x509 -noout -fingerprint -sha256/],
+    ['#vmbackup: fingerprint=SHA256:abc', /not a SHA-256 fingerprint/, /openssl x509 -in \/etc\/xensource\/xapi-ssl.pem -noout -fingerprint -sha256/],
     ['#vmbackup: ca_file=ca.pem', /not an absolute path/, /ca_file=\/etc\//],
     ['#vmbackup: compress', /must be key=value/, /compress=zstd/],
     ['#vmbackup: user=a\n#vmbackup: user=b', /set twice \(lines 1 and 2\)/, /keep one/],

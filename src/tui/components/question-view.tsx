@@ -6,6 +6,7 @@ import { Box, Text } from 'ink';
 import SelectInput from 'ink-select-input';
 import TextInput from 'ink-text-input';
 import { useState } from 'react';
+import { HOST_FINGERPRINT_COMMAND } from '../../xapi/fingerprint.js';
 import { describePeer } from '../../xapi/tls-trust.js';
 import type { Verdict } from '../../xapi/trust-policy.js';
 import type { Question } from '../hooks/use-questions.js';
@@ -49,7 +50,7 @@ export function QuestionView({ question }: { question: Question }) {
           <Text color="yellow">First contact with {question.peer.hostPort}: its certificate is not signed by a CA this machine trusts.</Text>
           <Text>{describePeer(question.peer)}</Text>
           <Text dimColor wrap="wrap">
-            Compare the fingerprint with the host's own (in its console: openssl x509 -in /etc/xensource/xapi-ssl.pem -noout -fingerprint -sha256).
+            Compare the fingerprint with the host's own (in its console: {HOST_FINGERPRINT_COMMAND}).
           </Text>
           <SelectInput items={TRUST_ITEMS} onSelect={(item) => question.answer(item.value)} />
         </Box>
