@@ -4,7 +4,7 @@
  * legacy-compatible. Each key is validated here; the engine, reports and credentials code read
  * the typed values.
  */
-import type { Compression, Directives, FolderNames, MailWhen, SmtpStartTls } from './model.js';
+import type { Compression, Directives, FolderNames, MailWhen, SmtpStartTls, VdiDisks } from './model.js';
 import { HOST_FINGERPRINT_COMMAND, parseFingerprint } from '../util/fingerprint.js';
 import { parsePythonInt } from './python-text.js';
 
@@ -92,6 +92,7 @@ function readAbsolutePath(key: string, example: string): Read<string> {
 const STARTTLS_MODES: readonly SmtpStartTls[] = ['required', 'opportunistic', 'off'];
 const MAIL_WHEN: readonly MailWhen[] = ['always', 'failure', 'never'];
 const FOLDER_STYLES: readonly FolderNames[] = ['legacy', 'nas'];
+const VDI_DISKS: readonly VdiDisks[] = ['boot', 'all'];
 
 export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } = {
   pool: { key: 'pool', prop: 'pool', doc: 'pool master URL, https://host[:port]', read: readPool, write: (v) => v },
@@ -153,6 +154,20 @@ export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } 
     doc: 'dated folder names: legacy backup-2016-11-30-(14:45:18) (default) or nas backup-2016-11-30-(14-45-18), for SMB/CIFS shares that refuse ":"',
     read: readChoice('folder_names', FOLDER_STYLES, 'nas'),
     write: (v) => v,
+  },
+  vdiDisks: {
+    key: 'vdi_disks',
+    prop: 'vdiDisks',
+    doc: 'vdi-export takes the boot disk only (boot, default, as VmBackup.py) or every disk of the VM (all), each to its own file in the same folder',
+    read: readChoice('vdi_disks', VDI_DISKS, 'all'),
+    write: (v) => v,
+  },
+  stallTimeout: {
+    key: 'stall_timeout',
+    prop: 'stallTimeout',
+    doc: 'seconds without data from the pool before an export fails as STALLED and the run goes on with the next VM (default 300)',
+    read: readPositiveInt('stall_timeout', 86_400),
+    write: (v) => String(v),
   },
   mailTo: {
     key: 'mail_to',

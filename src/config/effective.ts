@@ -3,7 +3,10 @@
  * the original script's defaults.
  */
 import { LEGACY_DEFAULTS } from './legacy-keys.js';
-import type { CfgModel, Compression, FolderNames, LegacySettings, MailWhen, SmtpStartTls } from './model.js';
+import type { CfgModel, Compression, FolderNames, LegacySettings, MailWhen, SmtpStartTls, VdiDisks } from './model.js';
+
+/** A stalled export is given up after this long by default: long enough for a busy SR, short enough for a cron window. */
+export const DEFAULT_STALL_TIMEOUT_S = 300;
 
 export interface EffectiveSettings extends LegacySettings {
   compress: Compression;
@@ -15,6 +18,9 @@ export interface EffectiveSettings extends LegacySettings {
   fingerprint: string | null;
   caFile: string | null;
   folderNames: FolderNames;
+  vdiDisks: VdiDisks;
+  /** Seconds without a byte from the pool before an export fails with STALLED. */
+  stallTimeoutS: number;
   mailTo: string[];
   mailFrom: string | null;
   mailWhen: MailWhen;
@@ -46,6 +52,8 @@ export function effectiveSettings(model: CfgModel, overrides: CommandLineOverrid
     fingerprint: d.fingerprint ?? null,
     caFile: d.caFile ?? null,
     folderNames: d.folderNames ?? 'legacy',
+    vdiDisks: d.vdiDisks ?? 'boot',
+    stallTimeoutS: d.stallTimeout ?? DEFAULT_STALL_TIMEOUT_S,
     mailTo: d.mailTo ?? [],
     mailFrom: d.mailFrom ?? null,
     mailWhen: d.mailWhen ?? 'always',

@@ -48,6 +48,9 @@ export type FolderNames = 'legacy' | 'nas';
 /** When a run mails its report: failure means a WARNING or ERROR run. */
 export type MailWhen = 'always' | 'failure' | 'never';
 
+/** Which disks a vdi-export takes: the boot disk (the original's behaviour) or every disk. */
+export type VdiDisks = 'boot' | 'all';
+
 /** Settings the original does not know; they live in `#vmbackup: key=value` comment lines. */
 export interface Directives {
   pool?: string;
@@ -61,6 +64,10 @@ export interface Directives {
   preClean?: boolean;
   ignoreExtraKeys?: boolean;
   folderNames?: FolderNames;
+  /** vdi-export of the boot disk only (default, as the original) or of every disk. */
+  vdiDisks?: VdiDisks;
+  /** Seconds without a byte from the pool before an export is given up. */
+  stallTimeout?: number;
   mailTo?: string[];
   mailFrom?: string;
   mailWhen?: MailWhen;

@@ -46,7 +46,7 @@ describe('#vmbackup: directives', () => {
 
   it('the README and `vmbackup config` document every key', () => {
     expect(DIRECTIVE_ORDER.map((p) => DIRECTIVES[p].key)).toEqual([
-      'pool', 'user', 'fingerprint', 'ca_file', 'compress', 'concurrency', 'pre_clean', 'ignore_extra_keys', 'folder_names', 'mail_to', 'mail_from', 'mail_when',
+      'pool', 'user', 'fingerprint', 'ca_file', 'compress', 'concurrency', 'pre_clean', 'ignore_extra_keys', 'folder_names', 'vdi_disks', 'stall_timeout', 'mail_to', 'mail_from', 'mail_when',
       'smtp_server', 'smtp_starttls', 'smtp_user', 'smtp_password_file', 'smtp_ca_file',
     ]);
   });
@@ -65,6 +65,8 @@ describe('#vmbackup: directives', () => {
     ['#vmbackup: smtp_starttls=yes', /not required, opportunistic or off/, /smtp_starttls=required/],
     ['#vmbackup: mail_when=errors', /not always, failure or never/, /mail_when=failure/],
     ['#vmbackup: folder_names=smb', /not legacy or nas/, /folder_names=nas/],
+    ['#vmbackup: vdi_disks=some', /not boot or all/, /vdi_disks=all/],
+    ['#vmbackup: stall_timeout=0', /from 1 to 86400/, /stall_timeout=/],
     ['#vmbackup: smtp_password_file=smtp.pass', /not an absolute path/, /smtp_password_file=\/etc\//],
     ['#vmbackup: smtp_ca_file=certs/ca.pem', /not an absolute path/, /smtp_ca_file=\/etc\//],
     ['#vmbackup: smtp_user=', /smtp_user= is empty/, /smtp_user=vmbackup/],
