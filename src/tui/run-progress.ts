@@ -212,10 +212,10 @@ export class RunTracker {
   /**
    * The time so far scaled by the work left. Elapsed time, not bytes per second: it also counts
    * what the transfer rate does not see (snapshots, verify, the gaps between VMs), which the
-   * VMs still waiting will cost too.
+   * VMs still waiting will cost too. Below 1% done the guess swings by the hour: none is shown.
    */
   #overallEta(overall: number): number | null {
-    if (this.#summary || this.#startedAt === null || overall <= 0 || overall >= 1) return null;
+    if (this.#summary || this.#startedAt === null || overall < 0.01 || overall >= 1) return null;
     const elapsed = (this.#now().getTime() - this.#startedAt.getTime()) / 1000;
     return elapsed > 0 ? (elapsed * (1 - overall)) / overall : null;
   }

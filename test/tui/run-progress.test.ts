@@ -62,6 +62,10 @@ describe('RunTracker overall', () => {
     expect(t.view().etaSeconds).toBeNull();
     now = new Date('2026-01-01T10:01:00Z');
     t.apply({ type: 'vm-start', vm: a, index: 0 });
+    // Under 1% done, a guess from the time so far would be wild.
+    t.apply({ type: 'bytes', vm: 'alpha', done: MiB, estimate: 100 * MiB, rate: 1e6 });
+    expect(t.view().overall).toBeCloseTo(0.005);
+    expect(t.view().etaSeconds).toBeNull();
     t.apply({ type: 'task-progress', vm: 'alpha', progress: 0.5 });
     t.apply({ type: 'bytes', vm: 'alpha', done: 50 * MiB, estimate: 100 * MiB, rate: 1e6 });
     // A quarter of the plan in 60 s: 180 s to go.

@@ -64,7 +64,7 @@ export function RunScreen(props: RunScreenProps) {
   const logHeight = Math.max(3, rows - 5 - footerLines);
   const logCount = props.logLines ?? LOG_LINES;
   // Title, overall, blank, blank, log header, log lines, footer, spare.
-  const rowsRoom = Math.max(3, rows - (5 + logCount + footerLines));
+  const rowsRoom = Math.max(3, rows - (6 + logCount + footerLines));
 
   useInput((input, key) => {
     if (key.ctrl && input === 'c') {
