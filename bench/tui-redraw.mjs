@@ -32,7 +32,10 @@ const start = (emit, signal) =>
         events += vms.length;
       }
       if (Date.now() < until && !signal.aborted) setImmediate(burst);
-      else resolve({ startedAt: '', finishedAt: '', host: 'h', pool: { name: 'p', url: 'u' }, backupDir: '/b', vms: [], poolDb: null, problems: [], counts: { success: 0, warning: 0, error: 0 }, status: 'SUCCESS', interrupted: false });
+      else {
+        const summary = { startedAt: '', finishedAt: '', host: 'h', pool: { name: 'p', url: 'u' }, backupDir: '/b', vms: [], poolDb: null, problems: [], counts: { success: 0, warning: 0, error: 0 }, status: 'SUCCESS', interrupted: false };
+        resolve({ summary, exitCode: 0, files: { log: null, json: null, warnings: [] } });
+      }
     };
     setImmediate(burst);
   });

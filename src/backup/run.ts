@@ -45,8 +45,10 @@ export async function checkBackupDir(dir: string): Promise<void> {
   }
 }
 
-function cancelled(vm: PlannedVm): VmResult {
-  return { name: vm.name, uuid: vm.uuid, mode: vm.mode, format: 'xva', status: 'cancelled', folder: null, files: [], bytes: 0, elapsedMs: 0, rateMBps: 0, warnings: [], deleted: [], error: { code: 'INTERRUPTED', message: 'not started: the run was interrupted' } };
+/** A VM the run never started: reported in the mode and format it was planned with. */
+function cancelled(vm: PlannedVm, settings: EffectiveSettings): VmResult {
+  const format = vm.mode === 'vdi-export' ? settings.vdiExportFormat : settings.compress === 'gzip' ? 'xva.gz' : settings.compress === 'zstd' ? 'xva.zst' : 'xva';
+  return { name: vm.name, uuid: vm.uuid, mode: vm.mode, format, status: 'cancelled', folder: null, files: [], bytes: 0, elapsedMs: 0, rateMBps: 0, warnings: [], deleted: [], error: { code: 'INTERRUPTED', message: 'not started: the run was interrupted' } };
 }
 
 /**
@@ -114,7 +116,7 @@ export async function runBackup(opts: RunOptions): Promise<RunSummary> {
         const index = next++;
         const vm = plan.vms[index]!;
         if (opts.signal.aborted) {
-          results[index] = cancelled(vm);
+          results[index] = cancelled(vm, opts.settings);
           continue;
         }
         opts.emit({ type: 'vm-start', vm, index });

@@ -4,7 +4,7 @@
  * backups go), keeps the list's state while another screen is shown, and ends the app with the
  * exit code of the last run (as a headless run of the same cfg would have ended).
  */
-import { Text, useInput } from 'ink';
+import { Box, Text, useInput } from 'ink';
 import { resolve } from 'node:path';
 import { useEffect, useRef, useState } from 'react';
 import type { PasswordFlags } from '../access/credentials.js';
@@ -24,7 +24,7 @@ import { RunScreen } from './screens/run.js';
 import { SaveScreen } from './screens/save.js';
 import { SelectScreen } from './screens/select.js';
 import { SummaryScreen } from './screens/summary.js';
-import { runExitCode } from '../report/run-exit-code.js';
+import type { RunFiles } from './run-files.js';
 import { engineRun } from './start-run.js';
 import type { SelectState } from './state/selection.js';
 import type { ModelBase } from './state/to-model.js';
@@ -46,7 +46,7 @@ export interface AppProps {
   interrupt?: ((handler: () => void) => () => void) | undefined;
 }
 
-type View = Screen | { name: 'loading' } | { name: 'summary'; summary: RunSummary; exitCode: number };
+type View = Screen | { name: 'loading' } | { name: 'summary'; summary: RunSummary; exitCode: number; files: RunFiles };
 
 function openSettings(props: AppProps): SettingsStore | null {
   try {
@@ -76,6 +76,8 @@ export function App(props: AppProps) {
   const [problem, setProblem] = useState<string | null>(null);
   const selectState = useRef<SelectState | undefined>(undefined);
   const lastExit = useRef(0);
+  // Where the last run's log and report went: still on screen after the TUI closes.
+  const lastFiles = useRef<RunFiles | null>(null);
   const viewRef = useRef(view);
   viewRef.current = view;
   const ended = useRef(false);
@@ -163,9 +165,9 @@ export function App(props: AppProps) {
           title={`Backup: ${s.conn.poolName()} (${s.poolUrl}) -> ${s.backupDir}`}
           settings={effectiveSettings(view.model)}
           interrupt={props.interrupt}
-          onFinished={(summary) => {
-            const exitCode = runExitCode(summary);
+          onFinished={({ summary, exitCode, files }) => {
             lastExit.current = exitCode;
+            lastFiles.current = files;
             // The rows' "last backup" ages changed: read them again for the next visit.
             void loadRows(s.conn.vms(), s.backupDir).then((fresh) => {
               const kept = selectState.current;
@@ -174,15 +176,22 @@ export function App(props: AppProps) {
               if (kept) selectState.current = { ...kept, rows: fresh };
               setRows(fresh);
             }, () => undefined);
-            setView({ name: 'summary', summary, exitCode });
+            setView({ name: 'summary', summary, exitCode, files });
           }}
         />
       );
     }
     case 'summary':
-      return <SummaryScreen summary={view.summary} exitCode={view.exitCode} onBack={() => setView({ name: 'select' })} onQuit={quit} />;
+      return <SummaryScreen summary={view.summary} exitCode={view.exitCode} files={view.files} onBack={() => setView({ name: 'select' })} onQuit={quit} />;
     case 'quit':
-      return <Text>Closing the connection...</Text>;
+      // Ink leaves the last frame on the terminal: the paths stay readable after the TUI exits.
+      return (
+        <Box flexDirection="column">
+          <Text>Closing the connection...</Text>
+          {lastFiles.current?.log ? <Text>{`The last run's log:    ${lastFiles.current.log}`}</Text> : null}
+          {lastFiles.current?.json ? <Text>{`The last run's report: ${lastFiles.current.json}`}</Text> : null}
+        </Box>
+      );
   }
 }
 

@@ -30,12 +30,21 @@ export interface VmProgress {
 
 export interface RunView {
   vms: VmProgress[];
-  /** 0..1 over all VMs, weighted by their estimates. */
+  /**
+   * 0..1 over all VMs, weighted by their estimates: a VM backed up counts whole, one in flight
+   * or stopped (failed, cancelled) what it had reached, one never started nothing. So a
+   * cancelled or failed run never reads 100%, and a run that never began reads 0%.
+   */
   overall: number;
+  /** Seconds left for the whole run, while it runs and has made progress to judge by. */
+  etaSeconds: number | null;
+  /** Bytes received from the pool, those of stopped exports included. */
   bytes: number;
   /** Sum of the rates of the transfers in flight. */
   rate: number;
   log: string[];
+  /** Lines older than `log` that were let go (the run's log file has them). */
+  logDropped: number;
   summary: RunSummary | null;
 }
 
@@ -75,12 +84,16 @@ export class RunTracker {
   readonly #taskProgress = new Map<string, number>();
   readonly #keepLines: number;
   readonly #logger: (event: ProgressEvent) => void;
+  readonly #now: () => Date;
   #summary: RunSummary | null = null;
+  #startedAt: Date | null = null;
+  #dropped = 0;
   #version = 0;
 
   constructor(options: { keepLines?: number; now?: () => Date; settings?: EffectiveSettings } = {}) {
     this.#keepLines = options.keepLines ?? 50;
-    this.#logger = consoleLogger((line) => this.#push(line), options.now, options.settings);
+    this.#now = options.now ?? (() => new Date());
+    this.#logger = consoleLogger((line) => this.#push(line), this.#now, options.settings);
   }
 
   /** Changes with every event: the screen redraws only when it moved. */
@@ -90,7 +103,7 @@ export class RunTracker {
 
   #push(line: string): void {
     this.#log.push(line);
-    if (this.#log.length > this.#keepLines) this.#log.splice(0, this.#log.length - this.#keepLines);
+    if (this.#log.length > this.#keepLines) this.#dropped += this.#log.splice(0, this.#log.length - this.#keepLines).length;
   }
 
   #row(name: string): VmProgress | undefined {
@@ -102,6 +115,7 @@ export class RunTracker {
     this.#logger(event);
     switch (event.type) {
       case 'run-start':
+        this.#startedAt ??= event.at;
         for (const vm of event.vms) {
           if (this.#vms.has(vm.name)) continue;
           this.#order.push(vm.name);
@@ -153,9 +167,13 @@ export class RunTracker {
     row.state = endState(result);
     row.rate = 0;
     row.etaSeconds = null;
-    row.done = result.bytes;
-    // A cancelled task reports progress 1 on its way out: a VM without a backup shows what it kept.
-    row.fraction = row.state === 'done' || row.state === 'warning' ? 1 : row.estimate > 0 ? Math.min(0.99, result.bytes / row.estimate) : 0;
+    const backedUp = row.state === 'done' || row.state === 'warning';
+    // A stopped export reports 0 bytes in its result (nothing was kept), yet the bytes came over
+    // the wire: the row keeps what it had received, so the totals do not fall back to 0 B.
+    row.done = backedUp ? result.bytes : Math.max(row.done, result.bytes);
+    // A cancelled task reports progress 1 on its way out: a VM without a backup shows how far
+    // its bytes had come against the estimate, never full.
+    row.fraction = backedUp ? 1 : row.estimate > 0 ? Math.min(0.99, row.done / row.estimate) : 0;
     if (result.error) row.error = { code: result.error.code, message: result.error.message };
   }
 
@@ -183,12 +201,22 @@ export class RunTracker {
       // A VM of unknown size still counts, as one byte, so a run of such VMs moves at all.
       const w = Math.max(1, vm.estimate);
       weight += w;
-      const finished = vm.state === 'done' || vm.state === 'warning' || vm.state === 'failed' || vm.state === 'cancelled' || vm.state === 'skipped';
-      weighted += w * (finished ? 1 : vm.fraction);
+      weighted += w * (vm.state === 'done' || vm.state === 'warning' ? 1 : vm.fraction);
       bytes += vm.done;
       rate += vm.rate;
     }
-    const overall = this.#summary ? 1 : weight > 0 ? weighted / weight : 0;
-    return { vms, overall, bytes, rate, log: [...this.#log], summary: this.#summary };
+    const overall = weight > 0 ? weighted / weight : 0;
+    return { vms, overall, etaSeconds: this.#overallEta(overall), bytes, rate, log: [...this.#log], logDropped: this.#dropped, summary: this.#summary };
+  }
+
+  /**
+   * The time so far scaled by the work left. Elapsed time, not bytes per second: it also counts
+   * what the transfer rate does not see (snapshots, verify, the gaps between VMs), which the
+   * VMs still waiting will cost too. Below 1% done the guess swings by the hour: none is shown.
+   */
+  #overallEta(overall: number): number | null {
+    if (this.#summary || this.#startedAt === null || overall < 0.01 || overall >= 1) return null;
+    const elapsed = (this.#now().getTime() - this.#startedAt.getTime()) / 1000;
+    return elapsed > 0 ? (elapsed * (1 - overall)) / overall : null;
   }
 }

@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/index.js';
+import type { ProgressEvent } from '../../src/backup/events.js';
+import { effectiveSettings, parseConfig } from '../../src/config/index.js';
+import { consoleLogger } from '../../src/report/console-log.js';
 import { jsonReport } from '../../src/report/json-report.js';
 import { runExitCode } from '../../src/report/run-exit-code.js';
 import { engineRun } from '../../src/tui/start-run.js';
@@ -11,58 +13,11 @@ import { E2E_POOL, leftovers } from '../helpers/e2e.js';
 import { tempDir } from '../helpers/cli.js';
 import { stopAll, testSimulator } from '../helpers/sim.js';
 import { trustSim } from '../helpers/trust.js';
-import type { EventSink, PlannedVm, ProgressEvent, RunSummary, VmResult } from '../../src/backup/events.js';
-import { summarize } from '../../src/backup/run.js';
+import type { RunOutcome } from '../../src/tui/hooks/use-backup-run.js';
 import { RunTracker } from '../../src/tui/run-progress.js';
 import { RunScreen } from '../../src/tui/screens/run.js';
 import { KEYS, press, waitForFrame } from '../helpers/ink-wait.js';
-
-const MiB = 2 ** 20;
-const vm = (name: string, estimate: number, mode: PlannedVm['mode'] = 'vm-export'): PlannedVm => ({ name, uuid: `uuid-${name}`, mode, maxBackups: 3, estimate });
-const result = (p: PlannedVm, status: VmResult['status'], bytes: number, extra: Partial<VmResult> = {}): VmResult => ({
-  name: p.name,
-  uuid: p.uuid,
-  mode: p.mode,
-  format: p.mode === 'vm-export' ? 'xva' : 'raw',
-  status,
-  folder: status === 'success' ? `${p.name}/backup-2026-01-01-(10:00:00)` : null,
-  files: [],
-  bytes,
-  elapsedMs: 2000,
-  rateMBps: bytes / 1e6 / 2,
-  warnings: [],
-  deleted: [],
-  ...extra,
-});
-const summaryOf = (vms: VmResult[], interrupted = false): RunSummary =>
-  summarize({ startedAt: '2026-01-01T10:00:00.000Z', host: 'backup1', pool: { name: 'demo', url: 'https://sim' }, backupDir: '/b', vms, poolDb: null, problems: [], interrupted }, new Date('2026-01-01T10:00:05Z'));
-const runStart = (vms: PlannedVm[]): ProgressEvent => ({ type: 'run-start', at: new Date(), vms, scope: { entries: [], errors: [], warnings: [] } as never, poolDb: false });
-
-/** A run the test moves step by step: each `step()` emits the next batch of events. */
-function scriptedRun(batches: ProgressEvent[][], final: () => RunSummary) {
-  let emit: EventSink = () => undefined;
-  let release: (() => void) | null = null;
-  let signal: AbortSignal | null = null;
-  let index = 0;
-  const start = async (e: EventSink, s: AbortSignal) => {
-    emit = e;
-    signal = s;
-    while (index < batches.length) {
-      for (const event of batches[index++]!) emit(event);
-      if (index < batches.length) {
-        await new Promise<void>((r) => {
-          release = r;
-          s.addEventListener('abort', () => r(), { once: true });
-        });
-        if (s.aborted) break;
-      }
-    }
-    const summary = final();
-    emit({ type: 'run-done', summary });
-    return summary;
-  };
-  return { start, step: () => release?.(), aborted: () => signal?.aborted ?? false };
-}
+import { MiB, result, runStart, scriptedRun, summaryOf, vm } from '../helpers/scripted-run.js';
 
 let unmount: (() => void) | null = null;
 const conns: PoolConnection[] = [];
@@ -158,7 +113,7 @@ describe('RunScreen fed with engine events', () => {
       ],
       () => summaryOf([result(a, 'success', 100 * MiB), result(b, 'success', 50 * MiB)]),
     );
-    let finished: RunSummary | null = null;
+    let finished: RunOutcome | null = null;
     const ui = render(<RunScreen start={run.start} title="Backup of demo" onFinished={(s) => (finished = s)} />);
     unmount = ui.unmount;
     let frame = await waitForFrame(ui.lastFrame, (f) => /snapshot\s+web 01/.test(f));
@@ -185,7 +140,7 @@ describe('RunScreen fed with engine events', () => {
     expect(finished).toBeNull();
     await press(ui.stdin, KEYS.enter);
     expect(finished).not.toBeNull();
-    expect(finished!.counts).toEqual({ success: 2, warning: 0, error: 0 });
+    expect(finished!.summary.counts).toEqual({ success: 2, warning: 0, error: 0 });
   });
 
   it('cancels only after the confirm, and shows the cancelled run', async () => {
@@ -202,9 +157,16 @@ describe('RunScreen fed with engine events', () => {
     await press(ui.stdin, KEYS.enter);
     frame = await waitForFrame(ui.lastFrame, (f) => f.includes('c: cancel the run'));
     expect(run.aborted()).toBe(false);
-    await press(ui.stdin, 'c', KEYS.down, KEYS.enter);
-    frame = await waitForFrame(ui.lastFrame, (f) => f.includes('cancelled: ERROR'));
+    await press(ui.stdin, 'c');
+    await waitForFrame(ui.lastFrame, (f) => f.includes('Cancel the run?'));
+    await press(ui.stdin, KEYS.down);
+    await waitForFrame(ui.lastFrame, (f) => /❯ Yes, cancel the run/.test(f));
+    await press(ui.stdin, KEYS.enter);
+    frame = await waitForFrame(ui.lastFrame, (f) => f.includes('enter: summary'));
     expect(run.aborted()).toBe(true);
+    // A cancel reads as one, not as ERROR; the counts stay those of the status log.
+    expect(frame).toContain('cancelled: S:0 W:0 E:2 (2 cancelled)');
+    expect(frame).not.toContain('ERROR S:');
     expect(frame).toMatch(/cancelled\s+web 01/);
     expect(frame).toContain('VmBackup interrupted');
   });
@@ -221,15 +183,18 @@ describe('RunScreen on a real run', () => {
     const parsed = parseConfig([`backup_dir=${backupDir}`, `status_log=${join(dir, 'status.log')}`, 'vm-export=db.example.com', 'vdi-export=scratch', ''].join('\n'), { file: 'tui.cfg' });
     expect(parsed.errors).toEqual([]);
     const session = { conn, poolUrl: sim.url, user: sim.user, backupDir, statusLog: join(dir, 'status.log') };
-    let finished: RunSummary | null = null;
-    const ui = render(<RunScreen start={engineRun(session, parsed.model, dir)} title="real run" onFinished={(s) => (finished = s)} />);
+    let finished: RunOutcome | null = null;
+    // Every event the screen got, to replay through the headless console log below.
+    const events: ProgressEvent[] = [];
+    const start = engineRun(session, parsed.model, dir);
+    const ui = render(<RunScreen start={(emit, signal) => start((e) => (events.push(e), emit(e)), signal)} title="real run" onFinished={(s) => (finished = s)} />);
     unmount = ui.unmount;
     const frame = await waitForFrame(ui.lastFrame, (f) => f.includes('finished: SUCCESS'), 30_000);
     expect(frame).toMatch(/done\s+scratch\s+█+\s+100%/);
     expect(frame).toMatch(/done\s+db\.example\.com\s+█+\s+100%/);
     expect(frame).toMatch(/overall\s+█+\s+100%/);
     await press(ui.stdin, KEYS.enter);
-    const summary = finished! as RunSummary;
+    const summary = (finished! as RunOutcome).summary;
     expect(summary.counts).toEqual({ success: 2, warning: 0, error: 0 });
     const report = jsonReport(summary, runExitCode(summary));
     expect(report.exitCode).toBe(0);
@@ -241,5 +206,26 @@ describe('RunScreen on a real run', () => {
     // The status log was written as a headless cfg run writes it.
     expect(existsSync(join(dir, 'status.log'))).toBe(true);
     expect(leftovers(sim)).toEqual([]);
+
+    // Beside it, the console log and the JSON report of this run.
+    const { files, exitCode } = finished! as RunOutcome;
+    expect(files.warnings).toEqual([]);
+    expect(files.log).toMatch(new RegExp(`^${dir}/vmbackup-\\d{4}-\\d\\d-\\d\\d-\\d{6}\\.log$`));
+    expect(files.json).toBe(files.log!.replace(/\.log$/, '.json'));
+    // The lines a headless run prints for these events (timestamps aside; the screen alone also
+    // says where the log is).
+    const headless: string[] = [];
+    const logger = consoleLogger((l) => headless.push(l), () => new Date(), effectiveSettings(parsed.model));
+    for (const e of events) if (!(e.type === 'log' && e.message.startsWith("this run's log:"))) logger(e);
+    const stamp = /^\d{4}-\d\d-\d\d-\(\d\d:\d\d:\d\d\) - /;
+    const written = readFileSync(files.log!, 'utf8').trimEnd().split('\n');
+    for (const line of written) expect(line).toMatch(stamp);
+    expect(written.map((l) => l.replace(stamp, ''))).toEqual(headless.map((l) => l.replace(stamp, '')));
+    expect(written).toContainEqual(expect.stringMatching(/ - VmBackup vdi-export scratch - \*\*\*Success\*\*\*/));
+    expect(written.at(-1)).toMatch(/ - VmBackup ended - Success - S:2 W:0 E:0$/);
+    // The report is the object --json prints, for this run and its exit code.
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(readFileSync(files.json!, 'utf8'))).toEqual(JSON.parse(JSON.stringify(jsonReport(summary, exitCode, null))));
+    expect(events).toContainEqual({ type: 'log', message: `this run's log: ${files.log} (the JSON report follows at the end)` });
   });
 });

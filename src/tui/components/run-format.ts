@@ -1,5 +1,7 @@
 /** Numbers as the run and summary screens show them, each in a fixed width for aligned columns. */
+import type { BackupMode, RunSummary, VmResult } from '../../backup/events.js';
 import { humanBytes } from '../../backup/free-space.js';
+import { legacyTimestamp } from '../../report/legacy-console.js';
 
 export function percent(fraction: number): string {
   return `${Math.floor(Math.min(1, Math.max(0, fraction)) * 100)}%`.padStart(4);
@@ -28,4 +30,33 @@ export function fit(text: string, width: number, ascii = false): string {
   const chars = [...text];
   if (chars.length <= width) return text + ' '.repeat(width - chars.length);
   return chars.slice(0, Math.max(0, width - 1)).join('') + (ascii ? '~' : '…');
+}
+
+/** A backup's kind as the VM list names it (VDI raw, VDI vhd, XVA), with an XVA's compression. */
+export function formatLabel(mode: BackupMode, format: VmResult['format']): string {
+  if (mode === 'vdi-export') return `VDI ${format}`;
+  return format === 'xva.gz' ? 'XVA gz' : format === 'xva.zst' ? 'XVA zst' : 'XVA';
+}
+
+/** A report's ISO time on screen in local time, as the console log writes it. */
+export function localTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : legacyTimestamp(d);
+}
+
+/**
+ * How a run ended, in a few words: its status, or "cancelled" for an interrupted run (its
+ * status says ERROR because the VMs not finished count as E, which reads as if something broke).
+ * The counts stay as the status log and the JSON report have them, with what the E's are.
+ */
+export function verdict(summary: Pick<RunSummary, 'status' | 'interrupted' | 'counts' | 'vms'>): { word: string; counts: string; color: string } {
+  const c = summary.counts;
+  const counts = `S:${c.success} W:${c.warning} E:${c.error}`;
+  if (summary.interrupted) {
+    const cancelled = summary.vms.filter((v) => v.status === 'cancelled').length;
+    const other = c.error - cancelled;
+    const parts = [...(cancelled > 0 ? [`${cancelled} cancelled`] : []), ...(other > 0 ? [`${other} failed`] : [])];
+    return { word: 'cancelled', counts: parts.length > 0 ? `${counts} (${parts.join(', ')})` : counts, color: 'yellow' };
+  }
+  return { word: summary.status, counts, color: summary.status === 'SUCCESS' ? 'green' : summary.status === 'WARNING' ? 'yellow' : 'red' };
 }

@@ -7,17 +7,34 @@
 import { useEffect, useRef, useState } from 'react';
 import type { EventSink, RunSummary } from '../../backup/events.js';
 import type { EffectiveSettings } from '../../config/index.js';
+import type { RunFiles } from '../run-files.js';
 import { type RunView, RunTracker } from '../run-progress.js';
 
-/** Starts the run; must resolve with the summary (the engine's own, or one made of the failure). */
-export type StartRun = (emit: EventSink, signal: AbortSignal) => Promise<RunSummary>;
+/** How a run ended, for the summary screen: the data of `--json`, its exit code, its files. */
+export interface RunOutcome {
+  /** The engine's own summary, or one made of a failure before the first VM. */
+  summary: RunSummary;
+  /** What a headless run would exit with: warnings outside the VMs (a log not written) count. */
+  exitCode: number;
+  /** The console log and JSON report written beside the status log, or why not. */
+  files: RunFiles;
+}
+
+/** Starts the run; must resolve with its outcome, also when the run failed. */
+export type StartRun = (emit: EventSink, signal: AbortSignal) => Promise<RunOutcome>;
 
 export const FRAME_MS = 100;
+
+/**
+ * Log lines kept for scrolling back on the run screen (a few hundred bytes each); a run that
+ * logs more keeps its newest lines here and every line in its log file.
+ */
+export const LOG_KEEP = 5000;
 
 export interface BackupRunState {
   view: RunView;
   /** Set once the run resolved. */
-  summary: RunSummary | null;
+  outcome: RunOutcome | null;
   /** An error the start function threw instead of summarising (a bug: shown, never swallowed). */
   failure: Error | null;
   cancelled: boolean;
@@ -26,10 +43,10 @@ export interface BackupRunState {
 
 export function useBackupRun(start: StartRun, settings?: EffectiveSettings, onFrame?: () => void): BackupRunState {
   const tracker = useRef<RunTracker | null>(null);
-  if (tracker.current === null) tracker.current = new RunTracker({ keepLines: 50, ...(settings ? { settings } : {}) });
+  if (tracker.current === null) tracker.current = new RunTracker({ keepLines: LOG_KEEP, ...(settings ? { settings } : {}) });
   const controller = useRef(new AbortController());
   const [view, setView] = useState<RunView>(() => tracker.current!.view());
-  const [summary, setSummary] = useState<RunSummary | null>(null);
+  const [outcome, setOutcome] = useState<RunOutcome | null>(null);
   const [failure, setFailure] = useState<Error | null>(null);
   const [cancelled, setCancelled] = useState(false);
 
@@ -45,10 +62,10 @@ export function useBackupRun(start: StartRun, settings?: EffectiveSettings, onFr
     const timer = setInterval(flush, FRAME_MS);
     let live = true;
     start((event) => t.apply(event), controller.current.signal)
-      .then((s) => {
+      .then((o) => {
         if (!live) return;
         flush();
-        setSummary(s);
+        setOutcome(o);
       })
       .catch((err: unknown) => {
         if (!live) return;
@@ -67,7 +84,7 @@ export function useBackupRun(start: StartRun, settings?: EffectiveSettings, onFr
 
   return {
     view,
-    summary,
+    outcome,
     failure,
     cancelled,
     cancel: () => {

@@ -1,9 +1,11 @@
 /**
- * The run screen: the engine's progress as one row per VM plus an overall bar and the last log
- * lines (the headless log's own lines). `c` asks, then cancels: the signal aborts, and the
- * engine stops its transfers and removes its snapshots before the run resolves. Ctrl-C (or a
- * SIGTERM, through `interrupt`) cancels without asking, as in a headless run. When the run ends,
- * the final bars stay until the user moves on to the summary.
+ * The run screen: the engine's progress as one row per VM plus an overall bar (with the time
+ * left) and the last log lines (the headless log's own lines, wrapped). `l` or PgUp shows this
+ * run's whole log in place of the rows, to scroll back through. `c` asks, then cancels (Esc or
+ * `n` closes the question and the run goes on): the signal aborts, and the engine stops its
+ * transfers and removes its snapshots before the run resolves. Ctrl-C (or a SIGTERM, through
+ * `interrupt`) cancels without asking, as in a headless run. When the run ends, the final bars
+ * stay until the user moves on to the summary.
  */
 import { Box, Text, useInput } from 'ink';
 import SelectInput from 'ink-select-input';
@@ -11,9 +13,11 @@ import { useEffect, useState } from 'react';
 import type { RunSummary } from '../../backup/events.js';
 import type { EffectiveSettings } from '../../config/index.js';
 import { ProgressBar } from '../components/progress-bar.js';
-import { bytesText, fit, percent, rateText } from '../components/run-format.js';
+import { LogTail, LogView, useWrappedLog } from '../components/run-log.js';
+import { bytesText, durationText, fit, percent, rateText, verdict } from '../components/run-format.js';
+import { scrollBy } from '../components/scroll.js';
 import { VmProgressRows } from '../components/vm-progress-rows.js';
-import { type StartRun, useBackupRun } from '../hooks/use-backup-run.js';
+import { type RunOutcome, type StartRun, useBackupRun } from '../hooks/use-backup-run.js';
 import { useTerminal, useTerminalSize } from '../hooks/use-terminal.js';
 
 export interface RunScreenProps {
@@ -21,87 +25,136 @@ export interface RunScreenProps {
   /** Shown in the title: the pool and where the backups go. */
   title: string;
   settings?: EffectiveSettings;
-  onFinished(summary: RunSummary): void;
+  onFinished(outcome: RunOutcome): void;
   /** Subscribes to outside interrupts (SIGINT/SIGTERM); returns the unsubscribe. */
   interrupt?: ((handler: () => void) => () => void) | undefined;
   /** Called after every redraw of the progress (for measurements). */
   onFrame?: () => void;
-  /** How many log lines to show (default 4). */
+  /** How many log lines to show under the rows (default 4). */
   logLines?: number;
+  /** The terminal's size (tests); else the terminal's own. */
+  size?: { columns: number; rows: number };
 }
 
 const LOG_LINES = 4;
 
 export function RunScreen(props: RunScreenProps) {
   const run = useBackupRun(props.start, props.settings, props.onFrame);
-  const { columns, rows } = useTerminalSize();
+  const terminal = useTerminalSize();
+  const { columns, rows } = props.size ?? terminal;
   const { ascii } = useTerminal();
   const [confirming, setConfirming] = useState(false);
-  const finished = run.summary !== null || run.failure !== null;
+  const [showLog, setShowLog] = useState(false);
+  // First log line shown in the log view; null follows the end as lines arrive.
+  const [logTop, setLogTop] = useState<number | null>(null);
+  const summary = run.outcome?.summary ?? null;
+  const finished = run.outcome !== null || run.failure !== null;
+  const width = Math.max(40, columns);
+  const { view } = run;
+  const log = useWrappedLog(view.log, width - 1);
 
   useEffect(() => {
     if (!props.interrupt) return undefined;
     return props.interrupt(() => run.cancel());
   }, [props.interrupt]);
 
+  const footerLines = confirming ? 3 : 1;
+  // Title, overall, blank, log header, footer, and one line spare (a full screen makes Ink
+  // redraw everything each frame).
+  const logHeight = Math.max(3, rows - 5 - footerLines);
+  const logCount = props.logLines ?? LOG_LINES;
+  // Title, overall, blank, blank, log header, log lines, footer, spare.
+  const rowsRoom = Math.max(3, rows - (6 + logCount + footerLines));
+
   useInput((input, key) => {
     if (key.ctrl && input === 'c') {
       if (!finished) run.cancel();
       return;
     }
-    if (finished) {
-      if (key.return && run.summary) props.onFinished(run.summary);
+    if (confirming) {
+      // The arrows and enter belong to the menu.
+      if (key.escape || input === 'n') setConfirming(false);
+      else if (input === 'y') {
+        setConfirming(false);
+        run.cancel();
+      }
       return;
     }
-    if (!confirming && !run.cancelled && input === 'c') setConfirming(true);
+    if (input === 'l' || (showLog && key.escape)) {
+      setShowLog(!showLog);
+      setLogTop(null);
+      return;
+    }
+    const last = Math.max(0, log.length - logHeight);
+    if (!showLog && key.pageUp) {
+      setShowLog(true);
+      setLogTop(scrollBy(key, last, logHeight, log.length));
+      return;
+    }
+    if (showLog && scrollBy(key, 0, logHeight, log.length) !== null) {
+      // From the state, not this render's value: keys that arrive together each count. Back
+      // at the end, the view follows the new lines again.
+      setLogTop((top) => {
+        const next = scrollBy(key, top ?? last, logHeight, log.length)!;
+        return next >= last ? null : next;
+      });
+      return;
+    }
+    if (finished) {
+      if (key.return && run.outcome) props.onFinished(run.outcome);
+      return;
+    }
+    if (!run.cancelled && input === 'c') setConfirming(true);
   });
 
-  const logCount = props.logLines ?? LOG_LINES;
-  // Title, overall, blank, log title, log lines, blank, footer (2 with a confirm menu).
-  const chrome = 2 + 1 + 1 + logCount + 1 + (confirming ? 3 : 1);
-  const width = Math.max(40, columns);
-  const { view } = run;
-  const log = view.log.slice(-logCount);
-
+  const barColor = summary ? verdict(summary).color : finished ? 'red' : 'cyan';
   return (
     <Box flexDirection="column" width={width}>
       <Text bold>{fit(props.title, width - 1, ascii)}</Text>
       <Box>
         <Text>{fit('overall', 9)} </Text>
-        <ProgressBar fraction={view.overall} width={Math.max(10, width - 46)} color={finished ? 'green' : 'cyan'} />
+        <ProgressBar fraction={view.overall} width={Math.max(10, width - 46)} color={barColor} />
         <Text>
           {' '}
-          {percent(view.overall)} {bytesText(view.bytes)} {rateText(view.rate)}
+          {percent(view.overall)} {bytesText(view.bytes)} {rateText(view.rate)} {fit(durationText(view.etaSeconds), 8)}
         </Text>
       </Box>
       <Text> </Text>
-      <VmProgressRows vms={view.vms} width={width} maxRows={Math.max(3, rows - chrome - 1)} />
-      <Text> </Text>
-      <Text dimColor>log</Text>
-      {log.map((line, i) => (
-        <Text key={i} wrap="truncate-end">
-          {line}
-        </Text>
-      ))}
-      <Footer finished={finished} summary={run.summary} failure={run.failure} cancelled={run.cancelled} confirming={confirming} onConfirm={(yes) => {
-        setConfirming(false);
-        if (yes) run.cancel();
-      }} />
+      {showLog ? (
+        <LogView lines={log} height={logHeight} top={logTop} dropped={view.logDropped} width={width} ascii={ascii} />
+      ) : (
+        <>
+          <VmProgressRows vms={view.vms} width={width} maxRows={rowsRoom} />
+          <Text> </Text>
+          <LogTail lines={log} count={logCount} />
+        </>
+      )}
+      <Footer
+        summary={summary}
+        failure={run.failure}
+        cancelled={run.cancelled}
+        confirming={confirming}
+        showLog={showLog}
+        onConfirm={(yes) => {
+          setConfirming(false);
+          if (yes) run.cancel();
+        }}
+      />
     </Box>
   );
 }
 
-function Footer(p: { finished: boolean; summary: RunSummary | null; failure: Error | null; cancelled: boolean; confirming: boolean; onConfirm(yes: boolean): void }) {
+function Footer(p: { summary: RunSummary | null; failure: Error | null; cancelled: boolean; confirming: boolean; showLog: boolean; onConfirm(yes: boolean): void }) {
+  const logKey = p.showLog ? 'l/esc: back to the VMs' : 'l: the whole log';
   if (p.failure) return <Text color="red">internal error (please report it): {p.failure.message}</Text>;
   if (p.summary) {
-    const c = p.summary.counts;
-    const color = p.summary.status === 'SUCCESS' ? 'green' : p.summary.status === 'WARNING' ? 'yellow' : 'red';
+    const v = verdict(p.summary);
     return (
-      <Text>
-        <Text color={color} bold>
-          {p.summary.interrupted ? 'cancelled' : 'finished'}: {p.summary.status} S:{c.success} W:{c.warning} E:{c.error}
+      <Text wrap="truncate-end">
+        <Text color={v.color} bold>
+          {p.summary.interrupted ? `cancelled: ${v.counts}` : `finished: ${v.word} ${v.counts}`}
         </Text>
-        {'  enter: summary'}
+        {`  enter: summary  ${logKey}`}
       </Text>
     );
   }
@@ -109,7 +162,9 @@ function Footer(p: { finished: boolean; summary: RunSummary | null; failure: Err
   if (p.confirming) {
     return (
       <Box flexDirection="column">
-        <Text color="yellow">Cancel the run? Finished backups stay; the VMs in flight are cleaned up.</Text>
+        <Text color="yellow" wrap="truncate-end">
+          Cancel the run? Finished backups stay; VMs in flight are cleaned up. (esc: no)
+        </Text>
         <SelectInput
           items={[
             { label: 'No, keep running', value: 'no' },
@@ -120,5 +175,5 @@ function Footer(p: { finished: boolean; summary: RunSummary | null; failure: Err
       </Box>
     );
   }
-  return <Text dimColor>c: cancel the run</Text>;
+  return <Text dimColor>{`c: cancel the run   ${logKey}`}</Text>;
 }

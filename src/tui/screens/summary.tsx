@@ -1,67 +1,67 @@
 /**
  * The end of a run, from the object `--json` prints (report/json-report.ts): the TUI and a
- * headless run describe a run with the same data, field for field.
+ * headless run describe a run with the same data, field for field. Every error is shown with its
+ * fix in full, wrapped; a summary taller than the terminal scrolls (↑/↓, PgUp/PgDn, Home/End)
+ * between the title and the key bar, which stay put. Times are local, as in the log.
  */
 import { Box, Text, useInput } from 'ink';
+import { useState } from 'react';
 import type { RunSummary } from '../../backup/events.js';
-import { printable } from '../../report/printable.js';
 import { jsonReport } from '../../report/json-report.js';
-import { bytesText, durationText, fit, rateText } from '../components/run-format.js';
+import { fit, verdict } from '../components/run-format.js';
+import { ScreenLines } from '../components/screen-lines.js';
+import { positionText, scrollBy, windowAt } from '../components/scroll.js';
+import { summaryLines } from '../components/summary-lines.js';
 import { useTerminal, useTerminalSize } from '../hooks/use-terminal.js';
+import type { RunFiles } from '../run-files.js';
 
 export interface SummaryScreenProps {
   summary: RunSummary;
   exitCode: number;
+  /** The console log and JSON report this run wrote, or why not. */
+  files?: RunFiles | undefined;
   /** Back to the VM list for another run. */
   onBack(): void;
   onQuit(): void;
+  /** The terminal's size (tests); else the terminal's own. */
+  size?: { columns: number; rows: number };
 }
 
-const STATUS_COLOR: Record<string, string> = { success: 'green', warning: 'yellow', failed: 'red', cancelled: 'yellow', skipped: 'yellow' };
-
-export function SummaryScreen({ summary, exitCode, onBack, onQuit }: SummaryScreenProps) {
+export function SummaryScreen({ summary, exitCode, files, onBack, onQuit, size }: SummaryScreenProps) {
   const report = jsonReport(summary, exitCode);
-  const { columns, rows } = useTerminalSize();
+  const terminal = useTerminalSize();
+  const { columns, rows } = size ?? terminal;
   const { ascii } = useTerminal();
   const width = Math.max(40, columns);
+  const lines = summaryLines(report, { width, ascii, files });
+  // The title and the key bar; one line spare, or Ink redraws the whole screen every frame.
+  const page = Math.max(3, rows - 3);
+  const [top, setTop] = useState(0);
+  const { from, to } = windowAt(top, page, lines.length);
+
   useInput((input, key) => {
-    if (input === 'q') onQuit();
-    else if (key.return || input === 'b') onBack();
+    if (input === 'q') return onQuit();
+    if (key.return || input === 'b') return onBack();
+    // From the state, not this render's value: keys that arrive together each count.
+    setTop((t) => scrollBy(key, windowAt(t, page, lines.length).from, page, lines.length) ?? t);
   });
-  const color = report.status === 'SUCCESS' ? 'green' : report.status === 'WARNING' ? 'yellow' : 'red';
-  const nameWidth = Math.max(10, Math.min(28, width - 50));
-  // Title 3 lines, pool DB and problems, footer 2.
-  const room = Math.max(3, rows - 7 - report.problems.length * 2);
-  const vms = report.vms.slice(0, room);
+
+  const v = verdict(summary);
+  const title = `${summary.interrupted ? 'Run cancelled' : `Run finished: ${v.word}`}`;
+  const scrolls = lines.length > page;
+  const keys = `${scrolls ? `${ascii ? 'up/down' : '↑/↓'} PgUp/PgDn: ${positionText(from, to, lines.length)}   ` : ''}enter: back to the VM list   q: quit`;
   return (
     <Box flexDirection="column" width={width}>
-      <Text>
-        <Text bold color={color}>
-          {report.interrupted ? 'Run cancelled' : 'Run finished'}: {report.status}
+      <Text wrap="truncate-end">
+        <Text bold color={v.color}>
+          {title}
         </Text>
-        {`  S:${report.counts.success} W:${report.counts.warning} E:${report.counts.error}  exit code ${report.exitCode}`}
+        {fit(`  ${v.counts}  exit code ${report.exitCode}`, Math.max(0, width - 1 - title.length), ascii).trimEnd()}
       </Text>
-      <Text wrap="truncate-end">{`pool ${report.pool.name} (${report.pool.url}) -> ${report.backupDir}`}</Text>
-      <Text dimColor wrap="truncate-end">{`${report.startedAt} to ${report.finishedAt}`}</Text>
-      {vms.map((vm) => (
-        <Box key={vm.uuid} flexDirection="column">
-          <Text wrap="truncate-end">
-            <Text color={STATUS_COLOR[vm.status] ?? 'white'}>{fit(vm.status, 9)}</Text> {fit(printable(vm.name), nameWidth, ascii)} {fit(vm.format, 7)}
-            {bytesText(vm.bytes)} {fit(durationText(vm.durationMs / 1000), 7)}
-            {rateText(vm.rateMBps * 1e6)}
-          </Text>
-          {vm.error ? <Text color="red" wrap="truncate-end">{`          ${vm.error.code}: ${vm.error.message}`}</Text> : null}
-        </Box>
-      ))}
-      {report.vms.length > vms.length ? <Text dimColor>{`  ... ${report.vms.length - vms.length} more (vmbackup --json gives every one)`}</Text> : null}
-      {report.poolDb ? <Text wrap="truncate-end">{`pool database: ${report.poolDb.status}${report.poolDb.file ? ` ${report.poolDb.file}` : ''}`}</Text> : null}
-      {report.problems.map((p, i) => (
-        <Box key={i} flexDirection="column">
-          <Text color="red" wrap="truncate-end">{`${p.code}: ${p.message}`}</Text>
-          {p.hint ? <Text wrap="truncate-end">{`  fix: ${p.hint}`}</Text> : null}
-        </Box>
-      ))}
-      <Text dimColor>enter: back to the VM list   q: quit</Text>
+      <ScreenLines lines={lines.slice(from, to)} />
+      <Text dimColor wrap="truncate-end">
+        {fit(keys, width - 1, ascii).trimEnd()}
+      </Text>
     </Box>
   );
 }

@@ -1,0 +1,67 @@
+/**
+ * Word wrap measured in terminal columns, done here rather than by Ink's `wrap="wrap"` because
+ * the screens that scroll (the summary, the run log) must know how many lines a text takes
+ * before they draw it: a window of N lines is only honest if each line is one screen line.
+ */
+import stringWidth from 'string-width';
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * Control characters would move the cursor or split a line behind our back: a tab becomes a
+ * space, the others are shown escaped (`\u0007`). Newlines are kept; they end a line.
+ */
+export function screenSafe(text: string): string {
+  return text.replace(/\t/g, ' ').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * `text` as lines of at most `width` columns, broken at spaces where possible; every line after
+ * the first starts with `indent` (so a wrapped message stays under its first line). Never
+ * returns an empty array: an empty text is one empty line.
+ */
+export function wrapLines(text: string, width: number, indent = ''): string[] {
+  const w = Math.max(1, width);
+  // An indent as wide as the line would leave no room for text.
+  const pad = stringWidth(indent) < w ? indent : '';
+  const padWidth = stringWidth(pad);
+  const out: string[] = [];
+  for (const paragraph of screenSafe(text).split(/\r?\n/)) {
+    let line = out.length === 0 ? '' : pad;
+    let used = out.length === 0 ? 0 : padWidth;
+    let fresh = true;
+    const flush = () => {
+      out.push(line.trimEnd());
+      line = pad;
+      used = padWidth;
+      fresh = true;
+    };
+    for (const word of paragraph.split(' ')) {
+      const ww = stringWidth(word);
+      const gap = fresh ? 0 : 1;
+      if (used + gap + ww <= w) {
+        line += (fresh ? '' : ' ') + word;
+        used += gap + ww;
+        fresh = false;
+        continue;
+      }
+      if (!fresh) flush();
+      if (padWidth + ww <= w) {
+        line += word;
+        used += ww;
+        fresh = false;
+        continue;
+      }
+      // A word wider than the line (a path, a uuid list): cut it where the line ends.
+      for (const { segment } of graphemes.segment(word)) {
+        const gw = stringWidth(segment);
+        if (used + gw > w && !fresh) flush();
+        line += segment;
+        used += gw;
+        fresh = false;
+      }
+    }
+    out.push(line.trimEnd());
+  }
+  return out;
+}
