@@ -3,8 +3,7 @@
  * excludes and directives; an existing file is replaced only after a yes; the filter is offered
  * when it stands for the choice.
  */
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderToString } from 'ink';
 import { render } from 'ink-testing-library';
@@ -20,19 +19,12 @@ import { modelFromSelection } from '../../src/tui/state/to-model.js';
 import { KEYS, press as pressKeys, waitForFrame } from '../helpers/ink-wait.js';
 import { tempDirForTest } from '../helpers/temp.js';
 
-const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
-const DOWN = '\u001b[B';
-const ENTER = '\r';
-async function press(stdin: { write(s: string): void }, ...keys: string[]) {
-  for (const k of keys) {
-    stdin.write(k);
-    await tick();
-  }
-}
-/** Until the frame shows `text` (writes are async file I/O). */
+const DOWN = KEYS.down;
+const ENTER = KEYS.enter;
+const press = pressKeys;
+/** Until the frame shows `text` (writes are async file I/O), and its keys are listened to. */
 async function until(frame: () => string, text: string) {
-  for (let i = 0; i < 100 && !frame().includes(text); i++) await tick();
-  expect(frame()).toContain(text);
+  await waitForFrame(frame, (f) => f.includes(text));
 }
 
 const names = ['web 01', 'web 02', 'db.example.com', 'mail:25', 'café', 'other'];
@@ -67,15 +59,14 @@ function scopeOf(text: string) {
 
 describe('save screen', () => {
   it('writes names that read back to the chosen scope, remembers the path and shows how to run it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tui-save-'));
+    const dir = tempDirForTest('tui-save');
     const state = chosen();
     const names = modelFromSelection(state, base, 'names');
     if (!names.ok) throw new Error(names.message);
     const remembered: string[] = [];
     app = render(<SaveScreen model={names.model} cwd={dir} defaultPath="weekend.cfg" rememberPath={(p) => remembered.push(p)} onDone={() => undefined} />);
     const frame = () => app!.lastFrame() ?? '';
-    await tick();
-    expect(frame()).toContain('File: weekend.cfg');
+    await until(frame, 'File: weekend.cfg');
     await press(app.stdin, ENTER);
     const path = join(dir, 'weekend.cfg');
     await until(frame, 'Saved');
@@ -92,16 +83,17 @@ describe('save screen', () => {
   });
 
   it('offers the filter; saved as the filter, the same VMs today, and new matching VMs later', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tui-save-'));
+    const dir = tempDirForTest('tui-save');
     const state = chosen();
     const names = modelFromSelection(state, base, 'names');
     const filter = modelFromSelection(state, base, 'filter');
     if (!names.ok || !filter.ok) throw new Error('no model');
     app = render(<SaveScreen model={names.model} filter={{ pattern: '(web|db|mail|caf)', model: filter.model }} cwd={dir} defaultPath="f.cfg" rememberPath={() => undefined} onDone={() => undefined} />);
     const frame = () => app!.lastFrame() ?? '';
-    await tick();
-    expect(frame()).toContain('The filter (web|db|mail|caf)');
-    await press(app.stdin, ENTER, ENTER);
+    await until(frame, 'The filter (web|db|mail|caf)');
+    await press(app.stdin, ENTER);
+    await until(frame, 'File: f.cfg');
+    await press(app.stdin, ENTER);
     await until(frame, 'Saved');
     const text = readFileSync(join(dir, 'f.cfg'), 'utf8');
     expect(text).toContain('vm-export=(web|db|mail|caf)\n');
@@ -112,7 +104,7 @@ describe('save screen', () => {
   });
 
   it('replaces an existing file only after a yes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tui-save-'));
+    const dir = tempDirForTest('tui-save');
     const path = join(dir, 'old.cfg');
     writeFileSync(path, 'max_backups=1\n');
     const state = chosen();
@@ -121,7 +113,7 @@ describe('save screen', () => {
     let done = 0;
     app = render(<SaveScreen model={names.model} cwd={dir} defaultPath={path} rememberPath={() => undefined} onDone={() => done++} />);
     const frame = () => app!.lastFrame() ?? '';
-    await tick();
+    await until(frame, 'File: ');
     await press(app.stdin, ENTER);
     await until(frame, 'exists. Replace it?');
     // "No" (the first item) goes back to the path, the file untouched.
@@ -130,7 +122,9 @@ describe('save screen', () => {
     expect(readFileSync(path, 'utf8')).toBe('max_backups=1\n');
     await press(app.stdin, ENTER);
     await until(frame, 'Replace it?');
-    await press(app.stdin, DOWN, ENTER);
+    await press(app.stdin, DOWN);
+    await until(frame, '❯ Yes, replace it');
+    await press(app.stdin, ENTER);
     await until(frame, 'Saved');
     expect(scopeOf(readFileSync(path, 'utf8')).vm).toEqual(['café', 'web 01:4']);
     await press(app.stdin, 'x');
