@@ -147,13 +147,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   ordered.forEach((h, i) => store.update(h.ref, { address: addresses[i] ?? `unreachable-${i}` }));
   const bound = addresses.filter((a): a is string => a !== null);
 
+  const certificateFor = opts.certificateFor ?? ((host: SimHost) => selfSignedCertificate(host.hostname, [host.address]));
   const own = new Map<string, Tls>();
   if (!opts.http) {
     for (const [i, h] of ordered.entries()) {
       const address = addresses[i];
       if (address === null || address === undefined) continue;
-      const hostname = String(h.record.hostname ?? 'xcp-ng');
-      const tls = opts.tls ?? (await (opts.certificateFor ?? ((host: SimHost) => selfSignedCertificate(host.hostname, [host.address])))({ index: i, hostname, address }));
+      const tls = opts.tls ?? (await certificateFor({ index: i, hostname: String(h.record.hostname ?? 'xcp-ng'), address }));
       own.set(address, tls);
       sim.hostCertificates.set(h.ref, tls.cert);
     }
