@@ -10,10 +10,11 @@ import {
   type CommandLineOverrides,
   type EffectiveSettings,
   formatConfig,
+  legacyNameWarning,
   type SelectionLine,
 } from '../config/index.js';
 import { VmbackupError } from '../errors.js';
-import type { Scope, ScopeEntry } from '../selection/index.js';
+import { legacyNameProblemsOf, type Scope, type ScopeEntry } from '../selection/index.js';
 import { legacyTimestamp } from '../report/legacy-console.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import type { CliIo } from '../access/io.js';
@@ -48,7 +49,11 @@ export function resolvedModel(input: ResolvedInput): CfgModel {
   };
 }
 
-/** Writes OUT.cfg; returns the number of VMs in it. */
+/**
+ * Writes OUT.cfg; returns the number of VMs in it. VMs in it that VmBackup.py cannot back up
+ * (a ":" or "," in the name, spaces at its ends) are named on stderr: the file is still right
+ * for vmbackup, but a user who keeps the original beside it must know.
+ */
 export async function saveResolvedConfig(io: CliIo, input: ResolvedInput, out: string, force: boolean): Promise<number> {
   const model = resolvedModel(input);
   const text = formatConfig(model, {
@@ -65,5 +70,8 @@ export async function saveResolvedConfig(io: CliIo, input: ResolvedInput, out: s
     }
     throw new VmbackupError('OUTPUT_UNWRITABLE', `cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 'check the directory and its permissions');
   }
+  const scoped = [...input.scope.vdiExport, ...input.scope.vmExport].map((e) => e.vm);
+  const warning = legacyNameWarning(legacyNameProblemsOf(model, scoped));
+  if (warning.length > 0) io.stderr(`vmbackup: warning: ${out}: ${warning.join('\n')}\n`);
   return model.selections.length;
 }

@@ -49,7 +49,8 @@ Commands:
       The interactive interface (also: vmbackup alone on a terminal): connect, pick VMs with a
       cfg-selector filter, choose vm-export or vdi-export, preview, run with progress bars, save
       the choice as a cfg that VmBackup.py still reads. --demo (npm run demo) serves a simulated
-      15-VM pool in this process and backs up to ./demo-backups.
+      15-VM pool in this process (with vmbackup sim's certificates and password) and backs up to
+      ./demo-backups.
   login [--pool URL] [--user NAME] [--password-stdin] [--trust SHA256:...] [--ca FILE] [--insecure]
       Ask for the pool password (or read one line from stdin), log in to check it, then store it
       in the OS keychain (Secret Service on Linux) as NAME@HOST[:PORT]. Defaults: the pool and
@@ -72,8 +73,9 @@ Commands:
         --ignore-extra-keys    unknown cfg keys are warnings, not errors
         --compress none|gzip|zstd, --pre-clean   as the legacy options below
 
-  sim [--port N] [--http] [--pool FILE | --vms N] [--json] [--fault SPEC]...
+  sim [--port N] [--http] [--pool FILE | --vms N | --demo] [--state DIR] [--json] [--fault SPEC]...
       Run a simulated XenServer/XCP-ng pool to try vmbackup without one (see \`vmbackup sim --help\`).
+      Its certificates and password are kept in a state folder, the same from one start to the next.
 
 The VmBackup.py form:
   vmbackup <password|password-file> <config-file|vm-selector> [preview] [compress=true|false|gzip|zstd]

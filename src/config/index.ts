@@ -10,3 +10,4 @@ export { isSimpleName } from './python-text.js';
 export { parseSelectionValue } from './selector-value.js';
 export * from './model.js';
 export { parseSelectorArgument, COMMAND_LINE } from './selector-arg.js';
+export { describeLegacyNameProblem, type LegacyNameProblem, type LegacyNameTrap, legacyNameProblems, legacyNameTraps, legacyNameWarning } from './legacy-name-traps.js';

@@ -34,6 +34,8 @@ import { CLASSES } from './schema/index.js';
 import type { SimOptions, SimState } from './state.js';
 import { handleDbDump } from './xmldb/handler.js';
 
+export type { Tls };
+
 export interface SimulatorOptions extends Partial<SimOptions> {
   /** The pool to serve (default: a small demo pool). */
   pool?: PoolFixture;
@@ -48,12 +50,24 @@ export interface SimulatorOptions extends Partial<SimOptions> {
   /** PEM key and certificate for every host; default: each host its own self-signed certificate, as in a real pool. */
   tls?: Tls;
   /**
+   * Each host's own certificate when `tls` is not given; default: a new self-signed one per
+   * start. `vmbackup sim` and the demo keep theirs in a state folder, so a pin stays valid.
+   */
+  certificateFor?: (host: SimHost) => Promise<Tls>;
+  /**
    * What the listener at an address presents instead of its host's certificate, while the pool
    * database keeps the genuine one: a man in the middle, for trust tests.
    */
   servedTls?: Record<string, Tls>;
   /** Default share of allocated blocks in generated disks. */
   density?: number;
+}
+
+/** A pool member as its certificate sees it: `index` 0 is the master, then the others in pool order. */
+export interface SimHost {
+  index: number;
+  hostname: string;
+  address: string;
 }
 
 export interface Simulator {
@@ -72,7 +86,8 @@ export interface Simulator {
   close(): Promise<void>;
 }
 
-async function selfSigned(hostname: string, addresses: string[]): Promise<Tls> {
+/** A self-signed certificate for a host, valid ten years, naming its hostname, localhost and its address. */
+export async function selfSignedCertificate(hostname: string, addresses: string[]): Promise<Tls> {
   const pems = await selfsigned.generate([{ name: 'commonName', value: hostname }], {
     keySize: 2048,
     notAfterDate: new Date(Date.now() + 10 * 365 * 86400_000),
@@ -132,12 +147,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   ordered.forEach((h, i) => store.update(h.ref, { address: addresses[i] ?? `unreachable-${i}` }));
   const bound = addresses.filter((a): a is string => a !== null);
 
+  const certificateFor = opts.certificateFor ?? ((host: SimHost) => selfSignedCertificate(host.hostname, [host.address]));
   const own = new Map<string, Tls>();
   if (!opts.http) {
     for (const [i, h] of ordered.entries()) {
       const address = addresses[i];
       if (address === null || address === undefined) continue;
-      const tls = opts.tls ?? (await selfSigned(String(h.record.hostname ?? 'xcp-ng'), [address]));
+      const tls = opts.tls ?? (await certificateFor({ index: i, hostname: String(h.record.hostname ?? 'xcp-ng'), address }));
       own.set(address, tls);
       sim.hostCertificates.set(h.ref, tls.cert);
     }

@@ -16,7 +16,7 @@ import type { SettingsStore } from '../settings/store.js';
 import { parseFingerprint } from '../xapi/fingerprint.js';
 import type { PoolConnection } from '../xapi/connection.js';
 import type { PoolTarget } from '../xapi/target.js';
-import type { Screen, Session, VmRow } from './contracts.js';
+import type { DemoFacts, Screen, Session, VmRow } from './contracts.js';
 import { loadRows } from './load-rows.js';
 import { ConnectScreen } from './screens/connect.js';
 import { PreviewScreen } from './screens/preview.js';
@@ -44,6 +44,8 @@ export interface AppProps {
   onExit(code: number): void;
   /** SIGINT/SIGTERM from outside: cancels a run, else quits. */
   interrupt?: ((handler: () => void) => () => void) | undefined;
+  /** Set by `tui --demo`: the save screen then says how to serve the demo's pool again. */
+  demo?: DemoFacts | undefined;
 }
 
 type View = Screen | { name: 'loading' } | { name: 'summary'; summary: RunSummary; exitCode: number; files: RunFiles };
@@ -153,6 +155,7 @@ export function App(props: AppProps) {
           }}
           cwd={props.io.cwd}
           now={() => props.io.now()}
+          demo={props.demo}
           onDone={() => setView({ name: 'select' })}
         />
       );

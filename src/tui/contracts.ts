@@ -51,3 +51,18 @@ export interface Session {
   /** Where the status log goes; written as status_log=. */
   statusLog: string;
 }
+
+/**
+ * In the demo (`vmbackup tui --demo`): a cfg saved there names the demo simulator's port and
+ * trusts its certificate. `vmbackup sim --demo` serves the same pool with the same certificate
+ * and password (both kept in the simulator's state folder), so the save screen can show a
+ * command that runs the saved cfg after the demo has ended.
+ */
+export interface DemoFacts {
+  /** The port of the demo's simulator: the one the saved cfg names. */
+  port: number;
+  /** The simulator's state folder; null when it is the default one (no --state needed). */
+  stateDir: string | null;
+  /** The legacy password file in the state folder, holding the demo's password. */
+  passwordFile: string;
+}

@@ -8,7 +8,7 @@ import { App, type AppProps } from './app.js';
 import { asciiOnly, TerminalContext } from './hooks/use-terminal.js';
 
 /** What the command line gives the app; the rest of AppProps is wired here. */
-export type TuiOptions = Pick<AppProps, 'io' | 'target' | 'trust' | 'passwords' | 'backupDir' | 'statusLog'> & {
+export type TuiOptions = Pick<AppProps, 'io' | 'target' | 'trust' | 'passwords' | 'backupDir' | 'statusLog' | 'demo'> & {
   /** Called with the time of the first frame and of each later one (VMBACKUP_TUI_STATS). */
   onRender?: ((renderTimeMs: number) => void) | undefined;
 };
@@ -26,6 +26,7 @@ export async function startTui(options: TuiOptions): Promise<number> {
           passwords={options.passwords}
           backupDir={options.backupDir}
           statusLog={options.statusLog}
+          demo={options.demo}
           settings={() => SettingsStore.open(io.env)}
           interrupt={io.onInterrupt}
           onExit={(c) => {

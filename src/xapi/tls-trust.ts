@@ -97,7 +97,7 @@ export function refusal(peer: Peer, judgement: Exclude<Judgement, { ok: true }>,
   return new VmbackupError(
     'CERT_UNKNOWN',
     `the certificate of ${peer.hostPort} is not trusted yet (self-signed or unknown CA), and there is no terminal to ask; nothing was sent.\n${describePeer(peer)}`,
-    `${compare}; then trust it once: ${repin(peer.fingerprint)} (later runs need no flag), or give --ca FILE for a pool with a CA`,
+    `${compare}; then trust it: ${repin(peer.fingerprint)}, or give --ca FILE for a pool with a CA`,
   );
 }
 

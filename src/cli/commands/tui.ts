@@ -2,7 +2,9 @@
  * `vmbackup tui [--pool URL] ...` (and `vmbackup` alone on a terminal): the interactive face.
  * `--demo` starts the simulator in this process with a demo pool, trusts its certificate for
  * this run only, keeps settings in a temporary folder and backups in ./demo-backups, and opens
- * the TUI connected to it. React and Ink are loaded only here.
+ * the TUI connected to it. The simulator's certificate and password come from the state folder
+ * `vmbackup sim` uses (../sim-state.ts), so a cfg saved in the demo runs headless later against
+ * `vmbackup sim --demo`. React and Ink are loaded only here.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,10 +80,24 @@ async function loadTui(): Promise<typeof import('../../tui/main.js')> {
 }
 
 async function demo(io: CliIo): Promise<number> {
-  const [{ startSimulator }, { DEMO_POOL }, { startTui }] = await Promise.all([import('../../sim/index.js'), import('../../sim/pool/demo.js'), loadTui()]);
-  // Exports at a visible pace: the bars are the point of the demo.
-  const sim = await startSimulator({ pool: DEMO_POOL, port: 0, address: '127.0.0.1', progressIntervalMs: 250, loginFailureDelayMs: 0 });
-  sim.faults.throttle(80 * 2 ** 20);
+  const [{ startSimulator }, { DEMO_PACE, DEMO_POOL }, { startTui }, { openSimState, simStateLocation }] = await Promise.all([
+    import('../../sim/index.js'),
+    import('../../sim/pool/demo.js'),
+    loadTui(),
+    import('../sim-state.js'),
+  ]);
+  const location = simStateLocation(io.env, io.cwd);
+  const state = await openSimState(location.dir);
+  const sim = await startSimulator({
+    pool: DEMO_POOL,
+    port: 0,
+    address: '127.0.0.1',
+    progressIntervalMs: DEMO_PACE.progressIntervalMs,
+    loginFailureDelayMs: 0,
+    password: state.password,
+    certificateFor: (host) => state.certificateFor(host),
+  });
+  sim.faults.throttle(DEMO_PACE.bytesPerSecond);
   const backupDir = resolve(io.cwd, 'demo-backups');
   mkdirSync(backupDir, { recursive: true });
   // Pins and known pools of the demo are thrown away: nothing is written to the user's settings.
@@ -94,6 +110,7 @@ async function demo(io: CliIo): Promise<number> {
       passwords: { givenPassword: sim.password },
       backupDir,
       statusLog: join(backupDir, 'status.log'),
+      demo: { port: Number(new URL(sim.url).port), stateDir: location.isDefault ? null : state.dir, passwordFile: state.passwordFile! },
     });
   } finally {
     await sim.close();

@@ -36,3 +36,9 @@ export const DEMO_POOL: PoolFixture = {
     { name: 'Debian 12 template', template: true, disks: [disk(4, 40)] },
   ],
 };
+
+/**
+ * How the demo pool is served, by the TUI demo and by `vmbackup sim --demo` alike: exports at a
+ * visible pace (the bars are the point of the demo) and task progress four times a second.
+ */
+export const DEMO_PACE = { progressIntervalMs: 250, bytesPerSecond: 80 * 2 ** 20 } as const;

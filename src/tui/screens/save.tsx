@@ -1,19 +1,28 @@
 /**
  * Save: the selection as a cfg file for headless runs. Written by the config writer (so the
  * original script and `vmbackup --config` read it to the same VMs) through an atomic write that
- * never replaces a file unasked; then the command and a crontab line that run it.
+ * never replaces a file unasked; `~` is the home folder, and a missing folder is made after a
+ * yes. Then the command and a crontab line that run it (and a key that writes the line to a
+ * file); in the demo, how to serve the demo's pool again for it.
  *
  * When the choice is exactly what the filter shows, the filter itself can be saved as the
  * selector, so VMs created later that match it are backed up too.
+ *
+ * VMs the cfg selects that VmBackup.py cannot back up (":" or "," in the name, spaces at its
+ * ends) are named before and after saving: the file is right for vmbackup, not for the original.
  */
+import { homedir } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { Box, Text, useInput } from 'ink';
 import SelectInput from 'ink-select-input';
 import TextInput from 'ink-text-input';
-import { useState } from 'react';
-import { type CfgModel, ConfigError, formatConfig } from '../../config/index.js';
+import { useMemo, useRef, useState } from 'react';
+import { type CfgModel, ConfigError, formatConfig, legacyNameWarning } from '../../config/index.js';
+import { legacyNameProblemsOf } from '../../selection/index.js';
 import { SettingsStore } from '../../settings/store.js';
-import { writeFileAtomic } from '../../util/atomic-file.js';
+import { SavedReport } from '../components/saved-report.js';
+import type { DemoFacts } from '../contracts.js';
+import { type CrontabResult, saveCfgFile, savePath, shellQuote, writeCrontabFile } from '../save-file.js';
 import type { SavedFilter } from '../state/to-model.js';
 
 export interface SaveScreenProps {
@@ -26,12 +35,21 @@ export interface SaveScreenProps {
   /** Remembers the path for next time; default: the settings store. */
   rememberPath?(path: string): void;
   cwd?: string;
+  /** What `~` stands for; default: the user's home folder. */
+  home?: string;
   now?: () => Date;
+  /** Set in the demo: the saved cfg names the demo's simulator, and the screen says how to serve it again. */
+  demo?: DemoFacts | undefined;
   /** Back to the list (after saving, or cancelled). */
   onDone(): void;
 }
 
-type Step = { name: 'shape' } | { name: 'path'; error: string | null } | { name: 'confirm'; path: string } | { name: 'done'; path: string; vms: number };
+type Step =
+  | { name: 'shape' }
+  | { name: 'path'; error: string | null }
+  | { name: 'confirm'; path: string }
+  | { name: 'mkdir'; path: string; folder: string; topMissing: string }
+  | { name: 'done'; path: string; vms: number; cron: CrontabResult | null };
 
 function settingsPath(): { path: string | undefined; remember(path: string): void } {
   try {
@@ -51,7 +69,7 @@ export function cfgText(model: CfgModel, asFilter: string | null, now: Date): st
 
 /** What runs the saved file: the command, and a line for /etc/cron.d (cron has no keychain). */
 export function headlessCommands(path: string): { command: string; crontab: string } {
-  const quoted = /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+  const quoted = shellQuote(path);
   const log = `/var/log/vmbackup/${basename(path).replace(/\.cfg$/, '').replace(/[^\w.-]/g, '_') || 'vmbackup'}.log`;
   return {
     command: `vmbackup --config ${quoted}`,
@@ -59,16 +77,40 @@ export function headlessCommands(path: string): { command: string; crontab: stri
   };
 }
 
+/**
+ * The pool's VMs as far as the screen knows them: every VM the list chose (the names model)
+ * and every VM it excluded (exclude lines of either model). A saved filter stands only for a
+ * choice where each VM it shows is chosen or excluded, so this holds every VM it matches.
+ */
+function knownVms(models: readonly CfgModel[]): { name: string }[] {
+  const names = new Set<string>();
+  for (const m of models) for (const line of m.selections) if (line.selector.kind === 'name') names.add(line.selector.name);
+  return [...names].map((name) => ({ name }));
+}
+
 export function SaveScreen(props: SaveScreenProps) {
   const cwd = props.cwd ?? process.cwd();
+  const home = props.home ?? homedir();
   const [settings] = useState(() => (props.defaultPath !== undefined && props.rememberPath ? null : settingsPath()));
   const [path, setPath] = useState(() => props.defaultPath ?? settings?.path ?? resolve(cwd, 'vmbackup.cfg'));
   const [useFilter, setUseFilter] = useState(false);
   const [step, setStep] = useState<Step>(props.filter ? { name: 'shape' } : { name: 'path', error: null });
   const model = useFilter && props.filter ? props.filter.model : props.model;
+  const problems = useMemo(() => legacyNameProblemsOf(model, knownVms([props.model, ...(props.filter ? [props.filter.model] : [])])), [model, props.model, props.filter]);
+  // A key pressed twice while a write is under way must not start a second one.
+  const writing = useRef(false);
 
-  const write = async (target: string, overwrite: boolean) => {
-    const full = resolve(cwd, target);
+  const write = async (full: string, options: { overwrite: boolean; createFolders: boolean }) => {
+    if (writing.current) return;
+    writing.current = true;
+    try {
+      await writeOnce(full, options);
+    } finally {
+      writing.current = false;
+    }
+  };
+
+  const writeOnce = async (full: string, options: { overwrite: boolean; createFolders: boolean }) => {
     let text: string;
     try {
       text = cfgText(model, useFilter && props.filter ? props.filter.pattern : null, (props.now ?? (() => new Date()))());
@@ -76,23 +118,42 @@ export function SaveScreen(props: SaveScreenProps) {
       if (!(err instanceof ConfigError)) throw err;
       return setStep({ name: 'path', error: err.issues.map((i) => i.message).join('; ') });
     }
-    try {
-      await writeFileAtomic(full, text, { overwrite });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return setStep({ name: 'confirm', path: full });
-      return setStep({ name: 'path', error: `cannot write ${full}: ${code ?? String(err)}` });
+    const outcome = await saveCfgFile(full, text, options);
+    switch (outcome.kind) {
+      case 'exists':
+        return setStep({ name: 'confirm', path: full });
+      case 'missing-folder':
+        return setStep({ name: 'mkdir', path: full, folder: outcome.folder, topMissing: outcome.topMissing });
+      case 'failed':
+        return setStep({ name: 'path', error: outcome.message });
+      case 'saved':
+        (props.rememberPath ?? settings?.remember)?.(full);
+        setStep({ name: 'done', path: full, vms: model.selections.filter((s) => s.action !== 'exclude').length, cron: null });
     }
-    (props.rememberPath ?? settings?.remember)?.(full);
-    setStep({ name: 'done', path: full, vms: model.selections.filter((s) => s.action !== 'exclude').length });
   };
 
   useInput(
-    (_input, key) => {
+    (input, key) => {
+      if (step.name === 'mkdir') {
+        if (input.toLowerCase() === 'y') void write(step.path, { overwrite: false, createFolders: true });
+        else if (input.toLowerCase() === 'n' || key.escape) setStep({ name: 'path', error: `not saved: ${step.folder} was not created` });
+        return;
+      }
+      if (step.name === 'done' && input === 'c' && step.cron === null) {
+        const { crontab } = headlessCommands(step.path);
+        void writeCrontabFile(step.path, crontab).then((cron) => setStep({ ...step, cron }));
+        return;
+      }
       if (step.name === 'done' || key.escape) props.onDone();
     },
-    { isActive: step.name === 'done' || step.name === 'path' },
+    { isActive: step.name === 'done' || step.name === 'path' || step.name === 'mkdir' },
   );
+
+  const warningView = legacyNameWarning(problems, 3).map((line, i) => (
+    <Text key={i} color="yellow">
+      {line}
+    </Text>
+  ));
 
   switch (step.name) {
     case 'shape':
@@ -118,10 +179,12 @@ export function SaveScreen(props: SaveScreenProps) {
           <Text bold>Save the selection as a cfg</Text>
           <Box>
             <Text>File: </Text>
-            <TextInput value={path} onChange={setPath} onSubmit={(p) => void write(p, false)} />
+            <TextInput value={path} onChange={setPath} onSubmit={(p) => void write(savePath(p, cwd, home), { overwrite: false, createFolders: false })} />
           </Box>
           {step.error !== null ? <Text color="red">{step.error}</Text> : null}
-          <Text dimColor>enter saves, esc goes back</Text>
+          {warningView}
+          {props.demo ? <Text color="yellow">Demo: the cfg will name this demo's simulator; after saving, the screen shows how to run it later.</Text> : null}
+          <Text dimColor>enter saves, esc goes back (~/ is your home folder)</Text>
         </Box>
       );
     case 'confirm':
@@ -135,27 +198,29 @@ export function SaveScreen(props: SaveScreenProps) {
               { label: 'Cancel', value: 'cancel' },
             ]}
             onSelect={(item) => {
-              if (item.value === 'yes') void write(step.path, true);
+              if (item.value === 'yes') void write(step.path, { overwrite: true, createFolders: false });
               else if (item.value === 'no') setStep({ name: 'path', error: null });
               else props.onDone();
             }}
           />
         </Box>
       );
-    case 'done': {
-      const { command, crontab } = headlessCommands(step.path);
+    case 'mkdir':
       return (
         <Box flexDirection="column">
-          <Text color="green">
-            Saved {step.path} ({useFilter ? `the filter ${props.filter!.pattern}` : `${step.vms} VM${step.vms === 1 ? '' : 's'}`}).
+          <Text color="yellow">
+            {step.topMissing === step.folder ? `The folder ${step.folder} does not exist.` : `The folder ${step.folder} does not exist (nor does ${step.topMissing}).`}
           </Text>
-          <Text> </Text>
-          <Text>Run it headless:</Text>
-          <Text color="cyan">  {command}</Text>
-          <Text>From cron (/etc/cron.d/vmbackup; cron has no keychain, so a password file):</Text>
-          <Text color="cyan">  {crontab}</Text>
-          <Text> </Text>
-          <Text dimColor>Any key goes back to the list.</Text>
+          <Text>Create it (readable by you only, mode 0700) and save {basename(step.path)} there? y/n</Text>
+        </Box>
+      );
+    case 'done': {
+      const { command, crontab } = headlessCommands(step.path);
+      const what = useFilter ? `the filter ${props.filter!.pattern}` : `${step.vms} VM${step.vms === 1 ? '' : 's'}`;
+      return (
+        <Box flexDirection="column">
+          <SavedReport path={step.path} what={what} command={command} crontab={crontab} demo={props.demo} warning={legacyNameWarning(problems, 20)} cron={step.cron} />
+          <Text dimColor>{step.cron === null ? 'c writes the cron line to a file beside the cfg; any other key goes back to the list.' : 'Any key goes back to the list.'}</Text>
         </Box>
       );
     }
