@@ -1,2 +1,2 @@
-export { isBackupCandidate, resolveScope, type ExcludedVm, type ResolveOptions, type Scope, type ScopeEntry, type VmCandidate } from './resolve.js';
+export { isBackupCandidate, resolveScope, type ExcludedVm, type ResolveOptions, type Scope, type ScopeEntry, type UnmatchedSelector, type VmCandidate } from './resolve.js';
 export { parseVmNamesList } from './names-list.js';

@@ -31,7 +31,7 @@ export function SummaryScreen({ summary, exitCode, onBack, onQuit }: SummaryScre
   const color = report.status === 'SUCCESS' ? 'green' : report.status === 'WARNING' ? 'yellow' : 'red';
   const nameWidth = Math.max(10, Math.min(28, width - 50));
   // Title 3 lines, pool DB and problems, footer 2.
-  const room = Math.max(3, rows - 7 - report.problems.length * 2);
+  const room = Math.max(3, rows - 7 - (report.problems.length + report.warnings.length) * 2);
   const vms = report.vms.slice(0, room);
   return (
     <Box flexDirection="column" width={width}>
@@ -59,6 +59,12 @@ export function SummaryScreen({ summary, exitCode, onBack, onQuit }: SummaryScre
         <Box key={i} flexDirection="column">
           <Text color="red" wrap="truncate-end">{`${p.code}: ${p.message}`}</Text>
           {p.hint ? <Text wrap="truncate-end">{`  fix: ${p.hint}`}</Text> : null}
+        </Box>
+      ))}
+      {report.warnings.map((w, i) => (
+        <Box key={`w${i}`} flexDirection="column">
+          <Text color="yellow" wrap="truncate-end">{`${w.code}: ${w.message}`}</Text>
+          {w.hint ? <Text wrap="truncate-end">{`  fix: ${w.hint}`}</Text> : null}
         </Box>
       ))}
       <Text dimColor>enter: back to the VM list   q: quit</Text>
