@@ -2,7 +2,7 @@
 import type { EffectiveSettings } from '../config/index.js';
 import type { PoolConnection } from '../xapi/connection.js';
 import type { EventSink } from './events.js';
-import type { BackupFolderStyle } from './layout.js';
+import type { BackupFolderStyle, OwnNames } from './layout.js';
 import type { RetryPolicy } from './snapshots.js';
 
 export interface RunContext {
@@ -11,6 +11,8 @@ export interface RunContext {
   /** Absolute path of backup_dir. */
   backupDir: string;
   folderStyle: BackupFolderStyle;
+  /** Our own names in backup_dir that depend on the settings (the status log's), which no VM folder may take. */
+  ownNames: OwnNames;
   /** Tags our snapshots: a later run recognises leftovers by it. */
   runId: string;
   emit: EventSink;

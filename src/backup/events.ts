@@ -67,7 +67,9 @@ export interface RunSummary {
   poolDb: PoolDbResult | null;
   /** Errors that belong to no single VM's backup (e.g. two VMs with one name). */
   problems: VmError[];
-  /** S/W/E as the original counts them: one per VM, plus one E for a failed pool DB dump and per problem. */
+  /** Warnings that belong to no single VM (e.g. NO_MATCH: a vm-export or vdi-export selector that matched no VM, so a renamed VM is no longer backed up). */
+  warnings: VmError[];
+  /** S/W/E as the original counts them: one per VM, plus one E for a failed pool DB dump and per problem, one W per run warning. */
   counts: { success: number; warning: number; error: number };
   status: RunStatus;
   interrupted: boolean;
@@ -78,8 +80,10 @@ export interface PlannedVm {
   uuid: string;
   mode: BackupMode;
   maxBackups: number;
-  /** Estimated bytes of the export file (xapi-notes §3.0). */
+  /** Estimated bytes of the export files (xapi-notes §3.0). */
   estimate: number;
+  /** What the plan found that the VM's backup will lack (e.g. the disks a vdi-export leaves out): each becomes a warning of the VM. */
+  warnings?: string[];
 }
 
 export type ProgressEvent =

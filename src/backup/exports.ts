@@ -1,81 +1,143 @@
 /**
- * The two ways to back up a VM, each as: take our snapshot, then describe the transfer.
+ * The ways to back up a VM, each as: take our snapshot, then describe the transfers (one file
+ * each, in order).
  * - vm-export: the whole VM as an XVA from GET /export of a VM snapshot, gzip or zstd when the
  *   cfg asks (the pool compresses; we verify the compressed stream too).
- * - vdi-export: only the boot disk from GET /export_raw_vdi of a VDI snapshot, raw (written
- *   sparse) or vhd. The boot disk is the xvda VBD, or else the bootable disk with userdevice 0:
- *   the old script only knew xvda and failed every HVM guest whose boot disk is hda.
+ * - vdi-export, vdi_disks=boot (the legacy default): the boot disk (vdi-disks.ts) from GET
+ *   /export_raw_vdi of a VDI snapshot, raw (written sparse) or vhd.
+ * - vdi-export, vdi_disks=all: every disk from GET /export_raw_vdi, one file each, all from ONE
+ *   VM snapshot. A VM snapshot takes the disks at one instant (crash-consistent across disks,
+ *   what Xen Orchestra's backups do too); one VDI snapshot after the other would give a database
+ *   on xvdb and its log on xvdc from different moments.
  */
 import { VmbackupError } from '../errors.js';
 import type { TransferTicket } from '../xapi/transfer-ticket.js';
-import type { VbdInfo, VmInfo } from '../xapi/records.js';
+import type { VmInfo } from '../xapi/records.js';
 import type { RunContext } from './context.js';
 import type { VmResult } from './events.js';
+import { estimateVdiBytes } from './free-space.js';
 import { destroyVdi, destroyVmSnapshot, takeVdiSnapshot, takeVmSnapshot } from './snapshots.js';
+import { bootDisk, vdiExportDisks, vdiFileName, type VmDisk } from './vdi-disks.js';
 import type { VerifierSpec } from './verify.js';
 
-export interface PreparedExport {
-  /** The backup file's name inside the dated folder. */
+/** One file of a backup and the transfer that fills it. */
+export interface ExportPart {
+  /** The file's name inside the dated folder. */
   fileName: string;
-  format: VmResult['format'];
+  /** What it holds, for the log: "disk xvdb". */
+  what: string;
   sparse: boolean;
-  snapshotUuid: string;
   verifier: VerifierSpec;
+  /** Upper bound of its size: progress over several files is weighted by it. */
+  estimate: number;
   start(signal: AbortSignal): Promise<TransferTicket>;
+}
+
+export interface PreparedExport {
+  format: VmResult['format'];
+  snapshotUuid: string;
+  /** In order; the backup is good when every one of them is. */
+  parts: ExportPart[];
   /** Removes our snapshot; safe to call once whatever happened before. */
   cleanup(): Promise<void>;
 }
 
 const logFor = (ctx: RunContext, vm: VmInfo) => (message: string) => ctx.emit({ type: 'log', vm: vm.name, message });
 
-export function bootDisk(vm: VmInfo): VbdInfo | undefined {
-  const disks = vm.vbds.filter((v) => v.type === 'Disk' && v.vdi);
-  return disks.find((v) => v.device === 'xvda') ?? disks.find((v) => v.bootable && v.userdevice === '0') ?? disks.find((v) => v.userdevice === '0');
+/** `cleanup` once; `what` runs after the snapshot exists, and a throw there still removes it. */
+async function withSnapshot(cleanup: () => Promise<void>, what: () => Promise<Omit<PreparedExport, 'cleanup'>>): Promise<PreparedExport> {
+  let cleaned = false;
+  const once = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    await cleanup();
+  };
+  try {
+    return { ...(await what()), cleanup: once };
+  } catch (err) {
+    await once().catch(() => undefined); // the sweep of the next run finds it by its tag
+    throw err;
+  }
 }
 
 export async function prepareVmExport(ctx: RunContext, vm: VmInfo, fileBase: string): Promise<PreparedExport> {
   const snap = await takeVmSnapshot(ctx.conn, vm, ctx.runId, ctx.signal);
-  const record = await ctx.conn.call<{ uuid: string }>('reading the snapshot', 'VM.get_record', snap);
   const compress = ctx.settings.compress;
   const suffix = compress === 'gzip' ? '.gz' : compress === 'zstd' ? '.zst' : '';
-  let cleaned = false;
+  return withSnapshot(
+    () => destroyVmSnapshot(ctx.conn, snap, ctx.retry, logFor(ctx, vm)),
+    async () => ({
+      format: compress === 'gzip' ? 'xva.gz' : compress === 'zstd' ? 'xva.zst' : 'xva',
+      snapshotUuid: (await ctx.conn.call<{ uuid: string }>('reading the snapshot', 'VM.get_record', snap)).uuid,
+      parts: [
+        {
+          fileName: `${fileBase}.xva${suffix}`,
+          what: 'the VM',
+          sparse: false,
+          verifier: compress === 'none' ? { kind: 'xva' } : { kind: 'compressed-xva', compression: compress },
+          estimate: 0,
+          start: (signal) => ctx.conn.transfer(`export of ${vm.name}`, '/export/', { ref: snap, use_compression: compress === 'none' ? 'false' : compress }, signal),
+        },
+      ],
+    }),
+  );
+}
+
+/** The transfer of one disk (`vdiRef`, a snapshot of `disk`) into its file. */
+function diskPart(ctx: RunContext, vm: VmInfo, fileBase: string, disk: VmDisk, vdiRef: string, named: boolean): ExportPart {
+  const format = ctx.settings.vdiExportFormat;
   return {
-    fileName: `${fileBase}.xva${suffix}`,
-    format: compress === 'gzip' ? 'xva.gz' : compress === 'zstd' ? 'xva.zst' : 'xva',
-    sparse: false,
-    snapshotUuid: record.uuid,
-    verifier: compress === 'none' ? { kind: 'xva' } : { kind: 'compressed-xva', compression: compress },
-    start: (signal) =>
-      ctx.conn.transfer(`export of ${vm.name}`, '/export/', { ref: snap, use_compression: compress === 'none' ? 'false' : compress }, signal),
-    cleanup: async () => {
-      if (cleaned) return;
-      cleaned = true;
-      await destroyVmSnapshot(ctx.conn, snap, ctx.retry, logFor(ctx, vm));
-    },
+    fileName: vdiFileName(fileBase, format, disk.boot || !named ? null : disk.key),
+    what: `disk ${disk.key}`,
+    sparse: format === 'raw',
+    verifier: format === 'raw' ? { kind: 'raw', size: disk.vdi.virtualSize } : { kind: 'vhd' },
+    estimate: estimateVdiBytes(disk.vdi.virtualSize, format),
+    start: (signal) => ctx.conn.transfer(`export of ${vm.name} disk ${disk.key}`, '/export_raw_vdi/', { vdi: vdiRef, format }, signal),
   };
 }
 
 export async function prepareVdiExport(ctx: RunContext, vm: VmInfo, fileBase: string): Promise<PreparedExport> {
+  if (ctx.settings.vdiDisks === 'all') return prepareAllDisksExport(ctx, vm, fileBase);
   const boot = bootDisk(vm);
-  if (!boot?.vdi) {
-    throw new VmbackupError('NO_BOOT_DISK', `${vm.name} has no boot disk (no xvda, no bootable disk with userdevice 0)`, 'use vm-export for this VM');
+  const disk = vdiExportDisks(vm, 'boot').take[0];
+  if (!boot?.vdi || !disk) {
+    throw new VmbackupError('NO_BOOT_DISK', `${vm.name} has no boot disk (no xvda, no bootable disk with userdevice 0)`, 'use vm-export for this VM, or #vmbackup: vdi_disks=all');
   }
-  const source = boot.vdi;
-  const snap = await takeVdiSnapshot(ctx.conn, source, vm.name, ctx.runId, ctx.signal);
-  const record = await ctx.conn.call<{ uuid: string }>('reading the disk snapshot', 'VDI.get_record', snap);
-  const format = ctx.settings.vdiExportFormat;
-  let cleaned = false;
-  return {
-    fileName: `${fileBase}.${format}`,
-    format,
-    sparse: format === 'raw',
-    snapshotUuid: record.uuid,
-    verifier: format === 'raw' ? { kind: 'raw', size: source.virtualSize } : { kind: 'vhd' },
-    start: (signal) => ctx.conn.transfer(`export of ${vm.name} disk ${source.nameLabel}`, '/export_raw_vdi/', { vdi: snap, format }, signal),
-    cleanup: async () => {
-      if (cleaned) return;
-      cleaned = true;
-      await destroyVdi(ctx.conn, snap, ctx.retry, logFor(ctx, vm));
+  const snap = await takeVdiSnapshot(ctx.conn, boot.vdi, vm.name, ctx.runId, ctx.signal);
+  return withSnapshot(
+    () => destroyVdi(ctx.conn, snap, ctx.retry, logFor(ctx, vm)),
+    async () => ({
+      format: ctx.settings.vdiExportFormat,
+      snapshotUuid: (await ctx.conn.call<{ uuid: string }>('reading the disk snapshot', 'VDI.get_record', snap)).uuid,
+      parts: [diskPart(ctx, vm, fileBase, disk, snap, false)],
+    }),
+  );
+}
+
+/** Every disk from one VM snapshot; each snapshot disk is found by what it is a snapshot of. */
+async function prepareAllDisksExport(ctx: RunContext, vm: VmInfo, fileBase: string): Promise<PreparedExport> {
+  const disks = vdiExportDisks(vm, 'all').take;
+  if (disks.length === 0) throw new VmbackupError('NO_DISKS', `${vm.name} has no disk to export`, 'use vm-export for this VM');
+  // Names are checked before the snapshot: a name too long fails the VM with nothing to undo.
+  for (const disk of disks) vdiFileName(fileBase, ctx.settings.vdiExportFormat, disk.boot ? null : disk.key);
+  const snap = await takeVmSnapshot(ctx.conn, vm, ctx.runId, ctx.signal);
+  return withSnapshot(
+    () => destroyVmSnapshot(ctx.conn, snap, ctx.retry, logFor(ctx, vm)),
+    async () => {
+      const record = await ctx.conn.call<{ uuid: string; VBDs: string[] }>('reading the snapshot', 'VM.get_record', snap);
+      const copyOf = new Map<string, string>(); // source VDI ref → its copy in the snapshot
+      for (const vbdRef of record.VBDs ?? []) {
+        const vbd = await ctx.conn.call<{ VDI: string; type: string }>('reading a snapshot disk', 'VBD.get_record', vbdRef);
+        if (vbd.type !== 'Disk' || !vbd.VDI || vbd.VDI === 'OpaqueRef:NULL') continue;
+        const vdi = await ctx.conn.call<{ snapshot_of: string }>('reading a snapshot disk', 'VDI.get_record', vbd.VDI);
+        copyOf.set(vdi.snapshot_of, vbd.VDI);
+      }
+      const parts = disks.map((disk) => {
+        const copy = copyOf.get(disk.vdi.ref);
+        if (!copy) throw new VmbackupError('SNAPSHOT_INCOMPLETE', `the snapshot of ${vm.name} has no copy of disk ${disk.key} (${disk.vdi.uuid})`, 'check the disk on the pool (is it excluded from snapshots?), or use vm-export');
+        return diskPart(ctx, vm, fileBase, disk, copy, true);
+      });
+      return { format: ctx.settings.vdiExportFormat, snapshotUuid: record.uuid, parts };
     },
-  };
+  );
 }

@@ -13,7 +13,12 @@
  *   U+0000–U+001F, DEL U+007F, C1 U+0080–U+009F) and every `%` is written as `%XX` per UTF-8
  *   byte, upper-case hex. A name is "otherwise" when it contains one of those characters, is
  *   empty, starts with `%` or `.` (`.`, `..`, and our `.vmbackup.lock`), starts with
- *   `METADATA_` (the pool database folders) or is `00VMbackupWriteTest` (the write probe).
+ *   `METADATA_` (the pool database folders), is `00VMbackupWriteTest` (the write probe), is
+ *   `vmbackup-….log` or `vmbackup-….json` (the logs and reports a TUI run writes next to the
+ *   status log), or is one of the run's own names (`ownNamesIn`: the first component of the
+ *   status log's path when it lies inside backup_dir, so a VM named `status.log` does not
+ *   collide with the README's `status_log=<backup_dir>/status.log`). Own names and
+ *   `vmbackup-` names are compared without case: SMB shares are case-insensitive.
  *
  *   | VM name     | folder          |
  *   |-------------|-----------------|
@@ -30,6 +35,11 @@
  * inside is named after the folder) cannot be used: such a VM fails with VM_NAME_TOO_LONG instead
  * of being written under a shortened, possibly shared, name. The old script put names with
  * control characters in verbatim folders; those old folders are left alone, not adopted.
+ *
+ * A name reserved by the `vmbackup-` rule was an ordinary name before it: a folder of such a
+ * VM written verbatim by VmBackup.py or an older vmbackup is still that VM's folder
+ * (`vmFolderSpellings` lists it, the engine uses it when it exists). A verbatim folder named
+ * like our status log is not adopted: the status log needs the name.
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { VmbackupError } from '../errors.js';
@@ -44,15 +54,45 @@ function isUnsafeChar(code: number): boolean {
   return code === 0x2f || code === 0x5c || code <= 0x1f || (code >= 0x7f && code <= 0x9f);
 }
 
-/** Names of our own entries in backup_dir, which no VM folder may take. */
-function isReserved(name: string): boolean {
-  return name.startsWith('.') || name.startsWith('METADATA_') || name === '00VMbackupWriteTest';
+/**
+ * Names of a run's own files in backup_dir that depend on its settings (the status log), lower
+ * case. Empty when none of them lies inside backup_dir.
+ */
+export type OwnNames = ReadonlySet<string>;
+
+export const NO_OWN_NAMES: OwnNames = new Set();
+
+/**
+ * The own names of a run whose backup_dir is `backupDir`: for each of `paths` (absolute) inside
+ * it, its first component below backup_dir (the file itself, or the folder holding it).
+ */
+export function ownNamesIn(backupDir: string, paths: readonly string[]): OwnNames {
+  const names = new Set<string>();
+  for (const path of paths) {
+    const rel = relative(resolve(backupDir), resolve(path));
+    if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) continue;
+    names.add(rel.split(sep)[0]!.toLowerCase());
+  }
+  return names;
 }
 
-function needsEncoding(name: string): boolean {
-  if (name === '' || name.startsWith('%') || isReserved(name)) return true;
-  for (let i = 0; i < name.length; i++) if (isUnsafeChar(name.charCodeAt(i))) return true;
-  return false;
+/** The logs and JSON reports a TUI run writes next to the status log: `vmbackup-<date>.log`, `.json`. */
+const OUR_LOG_FILE = /^vmbackup-.*\.(log|json)$/i;
+
+/** Names of our own entries in backup_dir, which no VM folder may take. */
+function isReserved(name: string, own: OwnNames): boolean {
+  return name.startsWith('.') || name.startsWith('METADATA_') || name === '00VMbackupWriteTest' || OUR_LOG_FILE.test(name) || own.has(name.toLowerCase());
+}
+
+/** Names the old rules (before the `vmbackup-` and own-name reservations) kept verbatim. */
+function isPlainBefore(name: string): boolean {
+  if (name === '' || name.startsWith('%') || name.startsWith('.') || name.startsWith('METADATA_') || name === '00VMbackupWriteTest') return false;
+  for (let i = 0; i < name.length; i++) if (isUnsafeChar(name.charCodeAt(i))) return false;
+  return true;
+}
+
+function needsEncoding(name: string, own: OwnNames): boolean {
+  return !isPlainBefore(name) || isReserved(name, own);
 }
 
 function percentEncode(ch: string): string {
@@ -62,14 +102,14 @@ function percentEncode(ch: string): string {
 }
 
 /** Folder component for `name`; `what` names the thing in error messages ("VM", "host"). */
-function encodeComponent(name: string, what: string, code: string, maxBytes = NAME_MAX): string {
+function encodeComponent(name: string, what: string, code: string, maxBytes = NAME_MAX, own: OwnNames = NO_OWN_NAMES): string {
   // A lone UTF-16 surrogate has no UTF-8 form: Node would write U+FFFD, and two names would
   // share a folder. XAPI only sends valid UTF-8, so this is a refusal, not a feature.
   if (/\p{Surrogate}/u.test(name)) {
     throw new VmbackupError('VM_NAME_INVALID', `The ${what} name ${JSON.stringify(name)} is not valid Unicode and cannot be a folder name.`, `Rename the ${what} in XenServer/XCP-ng.`);
   }
   let folder = name;
-  if (needsEncoding(name)) {
+  if (needsEncoding(name, own)) {
     folder = '%';
     for (const ch of name) {
       const code = ch.codePointAt(0) ?? 0;
@@ -91,17 +131,32 @@ function encodeComponent(name: string, what: string, code: string, maxBytes = NA
 const LONGEST_FILE_SUFFIX = '.xva.zst';
 export const VM_FOLDER_MAX = NAME_MAX - LONGEST_FILE_SUFFIX.length;
 
-/** The VM's folder under backup_dir (one path component). Throws VM_NAME_TOO_LONG. */
-export function vmFolderName(vmName: string): string {
-  return encodeComponent(vmName, 'VM', 'VM_NAME_TOO_LONG', VM_FOLDER_MAX);
+/**
+ * The VM's folder under backup_dir (one path component), for a run whose own names are `own`.
+ * Throws VM_NAME_TOO_LONG.
+ */
+export function vmFolderName(vmName: string, own: OwnNames = NO_OWN_NAMES): string {
+  return encodeComponent(vmName, 'VM', 'VM_NAME_TOO_LONG', VM_FOLDER_MAX, own);
 }
 
 /**
- * The VM name a folder belongs to: the inverse of vmFolderName. A folder that vmFolderName
- * would not produce (bad `%` escape, lower-case hex, a raw control character...) is not any
- * VM's folder and throws FOLDER_NAME_INVALID, so that the mapping stays one-to-one.
+ * Where the VM's backups may already be, in the order to look: vmFolderName's folder, then the
+ * verbatim name when only the `vmbackup-` rule makes vmFolderName escape it (VmBackup.py and
+ * older vmbackup versions wrote it verbatim). Never the verbatim form of an own name.
  */
-export function vmNameOfFolder(folder: string): string {
+export function vmFolderSpellings(vmName: string, own: OwnNames = NO_OWN_NAMES): string[] {
+  const folder = vmFolderName(vmName, own);
+  const legacy = folder !== vmName && isPlainBefore(vmName) && !own.has(vmName.toLowerCase()) && Buffer.byteLength(vmName, 'utf8') <= VM_FOLDER_MAX;
+  return legacy ? [folder, vmName] : [folder];
+}
+
+/**
+ * The VM name a folder belongs to: the inverse of vmFolderName (with the same own names), which
+ * also reads the verbatim spellings vmFolderSpellings accepts. A folder that is no spelling of
+ * any name (bad `%` escape, lower-case hex, a raw control character...) is not any VM's folder
+ * and throws FOLDER_NAME_INVALID: one folder never stands for two names.
+ */
+export function vmNameOfFolder(folder: string, own: OwnNames = NO_OWN_NAMES): string {
   let name = folder;
   if (folder.startsWith('%')) {
     const bytes: number[] = [];
@@ -124,13 +179,13 @@ export function vmNameOfFolder(folder: string): string {
       throw invalidFolder(folder);
     }
   }
-  let canonical: string;
+  let spellings: string[];
   try {
-    canonical = vmFolderName(name);
+    spellings = vmFolderSpellings(name, own);
   } catch {
     throw invalidFolder(folder);
   }
-  if (canonical !== folder) throw invalidFolder(folder);
+  if (!spellings.includes(folder)) throw invalidFolder(folder);
   return name;
 }
 

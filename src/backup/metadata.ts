@@ -97,22 +97,44 @@ export interface MetadataFile {
   content: string;
 }
 
+export interface DiskKey {
+  vbd: VbdInfo;
+  /** The <device> of its DISK-<device>/ folder (and of a vdi-export file of every disk). */
+  key: string;
+  /** Set when the VBD's device name could not be used. */
+  warning?: string;
+}
+
 /**
- * Every metadata file of a VM. Disks are the VBDs of type Disk (CD drives skipped); a VBD with
- * no device name gets DISK-1, DISK-2... and a warning, as in the original.
+ * The disks of a VM (VBDs of type Disk; CD drives skipped) with the name of their metadata
+ * folder: the device name (`xvdb`, `hda`), or 1, 2... with a warning when a VBD has no usable
+ * one, as in the original. Keys are unique: a device name already taken counts as unusable.
  */
+export function diskKeys(vm: VmInfo): DiskKey[] {
+  const taken = new Set<string>();
+  let unnamed = 0;
+  return vm.vbds
+    .filter((v) => v.type === 'Disk')
+    .map((vbd) => {
+      if (/^[A-Za-z0-9_-]+$/.test(vbd.device) && !taken.has(vbd.device)) {
+        taken.add(vbd.device);
+        return { vbd, key: vbd.device };
+      }
+      do unnamed++;
+      while (taken.has(String(unnamed)));
+      taken.add(String(unnamed));
+      return { vbd, key: String(unnamed), warning: `VBD ${vbd.uuid} has no usable device name (${JSON.stringify(vbd.device)}); its metadata is in DISK-${unnamed}` };
+    });
+}
+
+/** Every metadata file of a VM: vm.cfg, DISK-<key>/ per disk (diskKeys), VIFs/. */
 export function metadataFiles(vm: VmInfo): { files: MetadataFile[]; warnings: string[] } {
   const files: MetadataFile[] = [{ path: 'vm.cfg', content: vmCfg(vm) }];
   const warnings: string[] = [];
-  let unnamed = 0;
-  for (const vbd of vm.vbds.filter((v) => v.type === 'Disk')) {
-    let device = vbd.device;
-    if (!/^[A-Za-z0-9_-]+$/.test(device)) {
-      warnings.push(`VBD ${vbd.uuid} has no usable device name (${JSON.stringify(device)}); its metadata is in DISK-${++unnamed}`);
-      device = String(unnamed);
-    }
-    files.push({ path: `DISK-${device}/vbd.cfg`, content: vbdCfg(vbd) });
-    if (vbd.vdi) files.push({ path: `DISK-${device}/vdi.cfg`, content: vdiCfg(vbd.vdi) });
+  for (const { vbd, key, warning } of diskKeys(vm)) {
+    if (warning) warnings.push(warning);
+    files.push({ path: `DISK-${key}/vbd.cfg`, content: vbdCfg(vbd) });
+    if (vbd.vdi) files.push({ path: `DISK-${key}/vdi.cfg`, content: vdiCfg(vbd.vdi) });
   }
   for (const vif of vm.vifs) {
     const device = /^\d+$/.test(vif.device) ? vif.device : String(vm.vifs.indexOf(vif));

@@ -3,17 +3,17 @@
  * retention and estimated size, in the old script's order (every vdi-export, then every
  * vm-export). Pure: the preview prints it, the run executes it.
  */
-import type { CfgModel, ConfigIssue, EffectiveSettings } from '../config/index.js';
+import { type CfgModel, type ConfigIssue, type EffectiveSettings, IssueList } from '../config/index.js';
 import { resolveScope, type Scope, type ScopeEntry } from '../selection/index.js';
 import type { VmInfo } from '../xapi/records.js';
 import type { BackupMode, PlannedVm } from './events.js';
-import { bootDisk } from './exports.js';
 import { estimateVdiBytes, estimateXvaBytes } from './free-space.js';
+import { leftOutMessage, VDI_DISKS_HINT, vdiExportDisks } from './vdi-disks.js';
 
 export interface BackupPlan {
   vms: PlannedVm[];
   scope: Scope;
-  /** Scope warnings and errors (unknown names, duplicate names...), with the cfg's lines. */
+  /** Scope warnings and errors (unknown names, duplicate names...) and the plan's warnings about VMs (disks a vdi-export leaves out), with the cfg's lines. */
   issues: ConfigIssue[];
 }
 
@@ -21,8 +21,7 @@ export function estimateFor(vm: VmInfo, mode: BackupMode, settings: EffectiveSet
   if (mode === 'vm-export') {
     return estimateXvaBytes(vm.vbds.filter((b) => b.type === 'Disk' && b.vdi).map((b) => b.vdi!.virtualSize));
   }
-  const boot = bootDisk(vm);
-  return boot?.vdi ? estimateVdiBytes(boot.vdi.virtualSize, settings.vdiExportFormat) : 0;
+  return vdiExportDisks(vm, settings.vdiDisks).take.reduce((sum, d) => sum + estimateVdiBytes(d.vdi.virtualSize, settings.vdiExportFormat), 0);
 }
 
 export function planBackup(model: CfgModel, settings: EffectiveSettings, pool: VmInfo[], file: string): BackupPlan {
@@ -35,13 +34,23 @@ export function planBackup(model: CfgModel, settings: EffectiveSettings, pool: V
   }));
   const scope = resolveScope(model, candidates, { file });
   const byUuid = new Map(pool.map((vm) => [vm.uuid, vm]));
+  const notes = new IssueList(file);
+  // VmBackup.py's vdi-export left the other disks out without a word. Said unless the cfg
+  // chose the boot disk alone itself (`#vmbackup: vdi_disks=boot`).
+  const warnLeftOut = settings.vdiDisks === 'boot' && model.directives.vdiDisks === undefined;
   const planned = (mode: BackupMode) => (entry: ScopeEntry): PlannedVm => {
     const vm = byUuid.get(entry.vm.uuid!)!;
-    return { name: vm.name, uuid: vm.uuid, mode, maxBackups: entry.maxBackups ?? settings.maxBackups, estimate: estimateFor(vm, mode, settings) };
+    const plan: PlannedVm = { name: vm.name, uuid: vm.uuid, mode, maxBackups: entry.maxBackups ?? settings.maxBackups, estimate: estimateFor(vm, mode, settings) };
+    const leftOut = mode === 'vdi-export' && warnLeftOut ? leftOutMessage(vm.name, vm) : null;
+    if (leftOut) {
+      notes.warning(entry.line, leftOut, VDI_DISKS_HINT);
+      plan.warnings = [`${leftOut} (${VDI_DISKS_HINT})`];
+    }
+    return plan;
   };
   return {
     vms: [...scope.vdiExport.map(planned('vdi-export')), ...scope.vmExport.map(planned('vm-export'))],
     scope,
-    issues: [...scope.errors, ...scope.warnings],
+    issues: [...scope.errors, ...scope.warnings, ...notes.items],
   };
 }

@@ -9,10 +9,11 @@ import type { CfgModel, EffectiveSettings } from '../config/index.js';
 import type { PoolConnection } from '../xapi/connection.js';
 import type { PlannedVm } from './events.js';
 import { freeBytes } from './free-space.js';
-import { backupFolderName, insideBackupDir, vmFolderName } from './layout.js';
+import { backupFolderName, insideBackupDir } from './layout.js';
 import { type BackupPlan, planBackup } from './plan.js';
 import { afterSuccess, readListing } from './retention.js';
-import { checkBackupDir } from './run.js';
+import { checkBackupDir, runOwnNames } from './run.js';
+import { existingVmFolder } from './vm-folder.js';
 
 export interface PreviewVm extends PlannedVm {
   /** Folders (relative to backup_dir) retention would delete after this VM's next success. */
@@ -30,8 +31,8 @@ export interface PoolPreview {
 }
 
 export async function retentionAfterNextRun(backupDir: string, vm: PlannedVm, now: Date, settings: EffectiveSettings): Promise<string[]> {
-  const folder = vmFolderName(vm.name);
-  const listing = await readListing(insideBackupDir(backupDir, folder)).catch(() => []);
+  const folder = await existingVmFolder(backupDir, vm.name, runOwnNames(backupDir, settings));
+  const listing = await readListing(insideBackupDir(backupDir, folder), vm.uuid).catch(() => []);
   // A run never reuses a folder name (it waits for the next second), so neither may the plan:
   // a preview in the same second as the last backup would otherwise count that backup as the new one.
   let next = backupFolderName(now, settings.folderNames);

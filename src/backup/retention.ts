@@ -13,12 +13,18 @@
  *   SMB-safe `(14-45-18)` still has the history sorted by time.
  * - The previous failed folder is removed even when it is the only entry.
  * - Pool DB dumps get a retention too (the old script let them pile up).
+ * - Only the VM's own backups are counted or deleted (vm-folder.ts reads whose each one is):
+ *   a backup of another VM with the same name (another pool, one backup_dir) is never touched,
+ *   nor is a successful folder that does not say whose it is. A failed folder that does not say
+ *   is treated as the VM's own, as before: it holds no good backup, and a failed export of ours
+ *   has no vm.cfg yet (the metadata is written after the export).
  */
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { VmbackupError } from '../errors.js';
 import { backupFolderSortKey, insideBackupDir, isPoolDbFileName } from './layout.js';
+import { folderOwner, type FolderOwner } from './vm-folder.js';
 
 /** The markers that make a backup folder successful. vmbackup writes the first two; NAU's tools use the others. */
 export const SUCCESS_MARKERS = ['success', 'success_compress', 'success_restore', 'success_compressing'] as const;
@@ -28,6 +34,15 @@ export interface ListingEntry {
   isDirectory: boolean;
   /** Holds one of SUCCESS_MARKERS. */
   successful: boolean;
+  /** Whose backup it is, when the listing was read for a VM; absent means the VM's own. */
+  owner?: FolderOwner;
+  /** The other VM's uuid, when the folder names it. */
+  otherUuid?: string;
+}
+
+/** A backup folder retention may count and delete: the VM's own, or a failed one that does not say. */
+function isOwn(e: ListingEntry): boolean {
+  return e.owner === undefined || e.owner === 'this' || (e.owner === 'unknown' && !e.successful);
 }
 
 interface BackupFolder {
@@ -40,10 +55,16 @@ interface BackupFolder {
 function backupFolders(listing: readonly ListingEntry[]): BackupFolder[] {
   const folders: BackupFolder[] = [];
   for (const e of listing) {
-    const key = e.isDirectory ? backupFolderSortKey(e.name) : null;
+    const key = e.isDirectory && isOwn(e) ? backupFolderSortKey(e.name) : null;
     if (key !== null) folders.push({ name: e.name, key, successful: e.successful });
   }
   return folders.sort((a, b) => compare(a.key, b.key) || compare(a.name, b.name));
+}
+
+/** Dated backup folders that retention leaves alone because they are not the VM's own, by owner. */
+export function foreignFolders(listing: readonly ListingEntry[]): { other: ListingEntry[]; unknown: ListingEntry[] } {
+  const foreign = listing.filter((e) => e.isDirectory && !isOwn(e) && backupFolderSortKey(e.name) !== null).sort((a, b) => compare(a.name, b.name));
+  return { other: foreign.filter((e) => e.owner === 'other'), unknown: foreign.filter((e) => e.owner === 'unknown') };
 }
 
 function compare(a: string, b: string): number {
@@ -116,8 +137,36 @@ export function poolDbToRemove(files: readonly string[], keep: number): string[]
   return dumps.slice(0, Math.max(0, dumps.length - normaliseKeep(keep)));
 }
 
-/** Lists a VM folder. A missing folder is an empty listing (a VM without backups yet). */
-export async function readListing(dir: string): Promise<ListingEntry[]> {
+/**
+ * What to warn about the folders foreignFolders leaves alone: the run says so each time, since
+ * they are never cleaned up by it. `folder` is the VM folder's name, `vmName` the VM's.
+ */
+export function foreignFolderWarnings(folder: string, vmName: string, listing: readonly ListingEntry[]): string[] {
+  const { other, unknown } = foreignFolders(listing);
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const warnings: string[] = [];
+  if (other.length > 0) {
+    const uuids = [...new Set(other.map((e) => e.otherUuid).filter((u): u is string => u !== undefined))];
+    warnings.push(
+      `${count(other.length, 'backup folder')} in ${folder}/ belong${other.length === 1 ? 's' : ''} to another VM named "${vmName}"${uuids.length > 0 ? ` (orig_uuid ${uuids.join(', ')})` : ''}: ` +
+        'neither counted nor deleted by retention. Two pools with a VM of this name share the folder: give each pool its own backup_dir ' +
+        '(or, if this VM was re-imported, move the old backups away by hand)',
+    );
+  }
+  if (unknown.length > 0) {
+    warnings.push(
+      `${count(unknown.length, 'successful backup')} in ${folder}/ (${unknown.map((e) => e.name).join(', ')}) ` +
+        `${unknown.length === 1 ? 'has' : 'have'} no vm.cfg or vm-metadata.xml to say whose ${unknown.length === 1 ? 'it is' : 'they are'}: neither counted nor deleted by retention; delete by hand what is no longer needed`,
+    );
+  }
+  return warnings;
+}
+
+/**
+ * Lists a VM folder. A missing folder is an empty listing (a VM without backups yet). With
+ * `vmUuid`, each dated backup folder also says whose it is (`owner`).
+ */
+export async function readListing(dir: string, vmUuid?: string): Promise<ListingEntry[]> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -130,7 +179,13 @@ export async function readListing(dir: string): Promise<ListingEntry[]> {
   return Promise.all(
     entries.map(async (e) => {
       const isDirectory = e.isDirectory();
-      return { name: e.name, isDirectory, successful: isDirectory && (await hasMarker(join(dir, e.name))) };
+      const entry: ListingEntry = { name: e.name, isDirectory, successful: isDirectory && (await hasMarker(join(dir, e.name))) };
+      if (vmUuid !== undefined && isDirectory && backupFolderSortKey(e.name) !== null) {
+        const { owner, otherUuid } = await folderOwner(join(dir, e.name), vmUuid);
+        entry.owner = owner;
+        if (otherUuid !== undefined) entry.otherUuid = otherUuid;
+      }
+      return entry;
     }),
   );
 }

@@ -11,9 +11,11 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { CfgModel, EffectiveSettings } from '../config/index.js';
 import { VmbackupError } from '../errors.js';
+import type { Scope } from '../selection/index.js';
 import type { PoolConnection } from '../xapi/connection.js';
 import type { RunContext } from './context.js';
 import type { EventSink, PlannedVm, PoolDbResult, RunSummary, VmError, VmResult } from './events.js';
+import { type OwnNames, ownNamesIn } from './layout.js';
 import { acquireLock } from './lock.js';
 import { planBackup } from './plan.js';
 import { backupPoolDb } from './pool-db.js';
@@ -51,6 +53,11 @@ function cancelled(vm: PlannedVm, settings: EffectiveSettings): VmResult {
   return { name: vm.name, uuid: vm.uuid, mode: vm.mode, format, status: 'cancelled', folder: null, files: [], bytes: 0, elapsedMs: 0, rateMBps: 0, warnings: [], deleted: [], error: { code: 'INTERRUPTED', message: 'not started: the run was interrupted' } };
 }
 
+/** A status log inside backup_dir takes a name no VM folder may take (a VM named status.log). */
+export function runOwnNames(backupDir: string, settings: EffectiveSettings): OwnNames {
+  return ownNamesIn(backupDir, [resolve(settings.statusLog)]);
+}
+
 /**
  * A run that failed before its first VM (lock held, no pool, backup_dir missing): summarised as
  * a run with this one problem, so every report shows it as E:1.
@@ -59,7 +66,8 @@ export function failedBeforeStart(base: Pick<RunSummary, 'startedAt' | 'host' | 
   return summarize({ ...base, vms: [], poolDb: null, problems: [{ code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }] }, finishedAt);
 }
 
-export function summarize(base: Omit<RunSummary, 'counts' | 'status' | 'finishedAt'>, finishedAt: Date): RunSummary {
+export function summarize(input: Omit<RunSummary, 'counts' | 'status' | 'finishedAt' | 'warnings'> & { warnings?: VmError[] }, finishedAt: Date): RunSummary {
+  const base = { ...input, warnings: input.warnings ?? [] };
   const counts = { success: 0, warning: 0, error: 0 };
   for (const vm of base.vms) {
     if (vm.status === 'success') counts.success++;
@@ -68,8 +76,24 @@ export function summarize(base: Omit<RunSummary, 'counts' | 'status' | 'finished
   }
   if (base.poolDb?.status === 'failed') counts.error++;
   counts.error += base.problems.length;
+  counts.warning += base.warnings.length;
   const status = counts.error > 0 ? 'ERROR' : counts.warning > 0 ? 'WARNING' : 'SUCCESS';
   return { ...base, counts, status, finishedAt: finishedAt.toISOString() };
+}
+
+/**
+ * A vm-export or vdi-export selector that matches no VM is a warning of the run: when a VM is
+ * renamed, its backups stop, and only a warning in the exit code and the report says so. An
+ * exclude that matches nothing loses no backup and stays a logged warning.
+ */
+export function runWarnings(scope: Scope, source: string): VmError[] {
+  return scope.unmatched
+    .filter((u) => u.action !== 'exclude')
+    .map((u) => ({
+      code: 'NO_MATCH',
+      message: `${source}${u.line === null ? '' : `:${u.line}`}: ${u.text} matches no VM${u.exact ? '' : ' (a regex)'}: no VM is backed up by this line`,
+      hint: u.exact ? 'a renamed VM? check the name (names are case-sensitive), or remove the line' : 'check the pattern (re.match: it must match from the first character of the name), or remove the line',
+    }));
 }
 
 export async function runBackup(opts: RunOptions): Promise<RunSummary> {
@@ -90,6 +114,7 @@ export async function runBackup(opts: RunOptions): Promise<RunSummary> {
       settings: opts.settings,
       backupDir,
       folderStyle: opts.settings.folderNames,
+      ownNames: runOwnNames(backupDir, opts.settings),
       // Who made a snapshot: the sweep of another run leaves it alone while this process lives.
       runId: `${randomUUID()}@${hostname()}:${process.pid}`,
       emit: opts.emit,
@@ -100,7 +125,10 @@ export async function runBackup(opts: RunOptions): Promise<RunSummary> {
     const startedAt = now();
     const plan = planBackup(opts.model, opts.settings, opts.conn.vms(), opts.source);
     const problems: VmError[] = plan.scope.errors.map((e) => ({ code: 'SCOPE', message: e.message }));
-    for (const w of plan.scope.warnings) opts.emit({ type: 'warning', message: `${opts.source}${w.line ? `:${w.line}` : ''}: ${w.message}` });
+    const warnings = runWarnings(plan.scope, opts.source);
+    const counted = new Set(plan.scope.unmatched.filter((u) => u.action !== 'exclude').map((u) => u.issue));
+    // The counted ones are reported with the run's result, like the problems.
+    for (const w of plan.scope.warnings) if (!counted.has(w)) opts.emit({ type: 'warning', message: `${opts.source}${w.line ? `:${w.line}` : ''}: ${w.message}` });
     if (plan.vms.length === 0 && problems.length === 0) {
       problems.push({ code: 'NO_VMS', message: `no VMs loaded: ${opts.source} selects no VM of this pool`, hint: 'check the names with --preview; the names are case-sensitive' });
     }
@@ -136,6 +164,7 @@ export async function runBackup(opts: RunOptions): Promise<RunSummary> {
         vms: results,
         poolDb,
         problems,
+        warnings,
         interrupted: opts.signal.aborted,
       },
       now(),

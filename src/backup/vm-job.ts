@@ -19,10 +19,11 @@ import { prepareVdiExport, prepareVmExport, type PreparedExport } from './export
 import { writeSmallFile } from './finalize.js';
 import { fileSystemError } from './fs-errors.js';
 import { checkRoom, freeBytes } from './free-space.js';
-import { backupFolderName, insideBackupDir, vmFolderName } from './layout.js';
+import { backupFolderName, insideBackupDir } from './layout.js';
 import { metadataFiles } from './metadata.js';
-import { afterSuccess, preClean, readListing, removeFolder, unsuccessfulToRemove } from './retention.js';
+import { afterSuccess, foreignFolderWarnings, preClean, readListing, removeFolder, unsuccessfulToRemove } from './retention.js';
 import { sweepLeftovers } from './sweep.js';
+import { existingVmFolder } from './vm-folder.js';
 
 /** Relative to backup_dir, "/"-separated, for reports and logs. */
 function rel(ctx: RunContext, path: string): string {
@@ -62,12 +63,17 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
   try {
     const vm: VmInfo | null = ctx.conn.vm(ctx.conn.vms().find((v) => v.uuid === planned.uuid)?.ref ?? '');
     if (!vm) throw new VmbackupError('VM_NOT_FOUND', `${planned.name} (${planned.uuid}) is no longer in the pool`, 'check the VM list');
-    const base = vmFolderName(vm.name);
+    const base = await existingVmFolder(ctx.backupDir, vm.name, ctx.ownNames);
     const vmDir = insideBackupDir(ctx.backupDir, base);
     await mkdir(vmDir, { recursive: true });
     log(`${planned.mode} - vm_name: ${vm.name} max_backups: ${planned.maxBackups}`);
+    for (const w of planned.warnings ?? []) warn(w);
 
-    for (const name of unsuccessfulToRemove(await readListing(vmDir))) {
+    // Retention reads whose each backup is (vm.cfg): another VM's of the same name is never touched.
+    const listing = () => readListing(vmDir, vm.uuid);
+    const first = await listing();
+    for (const w of foreignFolderWarnings(base, vm.name, first)) warn(w);
+    for (const name of unsuccessfulToRemove(first)) {
       log(`Delete last **unsuccessful** backup ${join(vmDir, name)}`);
       await removeFolder(ctx.backupDir, join(vmDir, name));
     }
@@ -79,7 +85,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     for (const line of swept.warnings) warn(line);
 
     if (ctx.settings.preClean) {
-      for (const name of preClean(await readListing(vmDir), planned.maxBackups)) {
+      for (const name of preClean(await listing(), planned.maxBackups)) {
         log(`pre_clean: Deleting oldest backup ${join(vmDir, name)}`);
         await removeFolder(ctx.backupDir, join(vmDir, name));
         result.deleted.push(rel(ctx, join(vmDir, name)));
@@ -99,20 +105,9 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     log(`snap-uuid: ${prepared.snapshotUuid}`);
 
     enter('export');
-    const target = insideBackupDir(ctx.backupDir, base, folderName, prepared.fileName);
-    const ticket = await prepared.start(ctx.signal);
-    const stopProgress = ctx.conn.onTaskProgress(ticket.taskRef, (progress) => ctx.emit({ type: 'task-progress', vm: planned.name, progress }));
-    result.bytes = await downloadToFile({
-      ticket,
-      finalPath: target,
-      verifier: prepared.verifier,
-      sparse: prepared.sparse,
-      signal: ctx.signal,
-      onProgress: (done, rate) => ctx.emit({ type: 'bytes', vm: planned.name, done, estimate: planned.estimate, rate }),
-    }).finally(stopProgress);
+    const written = await exportFiles(ctx, planned, prepared, insideBackupDir(ctx.backupDir, base, folderName), result);
     enter('verify');
     log(`${planned.mode} success`);
-    result.files.push(rel(ctx, target));
 
     enter('metadata');
     const meta = metadataFiles(vm);
@@ -125,7 +120,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     }
     await writeSmallFile(join(folder, 'success'), '');
     marked = true;
-    log(`*** success: ${target} : ${Math.floor(result.bytes / 2 ** 30)}G`);
+    for (const file of written) log(`*** success: ${file.path} : ${Math.floor(file.bytes / 2 ** 30)}G`);
 
     enter('cleanup');
     try {
@@ -135,7 +130,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     }
 
     enter('retention');
-    for (const name of afterSuccess(await readListing(vmDir), planned.maxBackups, folderName)) {
+    for (const name of afterSuccess(await listing(), planned.maxBackups, folderName)) {
       log(`Deleting oldest backup ${join(vmDir, name)}`);
       await removeFolder(ctx.backupDir, join(vmDir, name));
       result.deleted.push(rel(ctx, join(vmDir, name)));
@@ -152,6 +147,40 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     result.rateMBps = result.elapsedMs > 0 ? result.bytes / 1e6 / (result.elapsedMs / 1000) : 0;
   }
   return result;
+}
+
+/**
+ * The export's files into `folder`, one after the other (several with vdi_disks=all), each
+ * verified, checked against its task and renamed (download.ts). Bytes and the task's progress
+ * add up over the whole VM, each file weighted by its estimate. Adds to `result` as it goes.
+ */
+async function exportFiles(ctx: RunContext, planned: PlannedVm, prepared: PreparedExport, folder: string, result: VmResult): Promise<{ path: string; bytes: number }[]> {
+  const written: { path: string; bytes: number }[] = [];
+  const weights = prepared.parts.map((p) => (prepared.parts.length === 1 ? 1 : Math.max(1, p.estimate)));
+  const totalWeight = weights.reduce((a, b) => a + b, 0);
+  let weightBefore = 0;
+  for (const [i, part] of prepared.parts.entries()) {
+    const target = insideBackupDir(folder, part.fileName);
+    if (prepared.parts.length > 1) ctx.emit({ type: 'log', vm: planned.name, message: `export of ${part.what} to ${part.fileName}` });
+    const ticket = await part.start(ctx.signal);
+    const before = { bytes: result.bytes, weight: weightBefore };
+    const stopProgress = ctx.conn.onTaskProgress(ticket.taskRef, (progress) =>
+      ctx.emit({ type: 'task-progress', vm: planned.name, progress: (before.weight + progress * weights[i]!) / totalWeight }),
+    );
+    const bytes = await downloadToFile({
+      ticket,
+      finalPath: target,
+      verifier: part.verifier,
+      sparse: part.sparse,
+      signal: ctx.signal,
+      onProgress: (done, rate) => ctx.emit({ type: 'bytes', vm: planned.name, done: before.bytes + done, estimate: planned.estimate, rate }),
+    }).finally(stopProgress);
+    result.bytes += bytes;
+    weightBefore += weights[i]!;
+    written.push({ path: target, bytes });
+    result.files.push(rel(ctx, target));
+  }
+  return written;
 }
 
 /**

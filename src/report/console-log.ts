@@ -44,6 +44,7 @@ export function endLines(summary: RunSummary): string[] {
   return [
     BAR,
     ...summary.problems.flatMap((p) => [`ERROR ${p.message} [${p.code}]`, ...(p.hint ? [`  fix: ${p.hint}`] : [])]),
+    ...summary.warnings.flatMap((w) => [`WARNING ${w.message} [${w.code}]`, ...(w.hint ? [`  fix: ${w.hint}`] : [])]),
     ...(summary.interrupted ? ['VmBackup interrupted: VMs not finished were cleaned up and reported as cancelled'] : []),
     `VmBackup ended - ${verdict} - ${counts}`,
   ];

@@ -37,6 +37,8 @@ export function jsonReport(summary: RunSummary, exitCode: number, mail: MailRepo
     })),
     poolDb: summary.poolDb,
     problems: summary.problems,
+    /** Warnings of the run that belong to no VM (NO_MATCH: a selector that matched no VM); counted in counts.warning. */
+    warnings: summary.warnings,
     mail,
   };
 }

@@ -35,7 +35,7 @@ function subjectTail(s: RunSummary): string {
   if (s.status === 'SUCCESS') {
     parts = [plural(s.vms.length, 'VM')];
   } else if (s.status === 'WARNING') {
-    parts = [`${ok} ok`, plural(warned, 'warning')];
+    parts = [`${ok} ok`, plural(warned + s.warnings.length, 'warning')];
   } else {
     const notDone: [string, number][] = [
       ['failed', countBy(s.vms, 'failed')],
@@ -135,6 +135,7 @@ export function mailContent(summary: RunSummary, opts: { hostname: string }): Ma
     '',
     poolDbLine(s.poolDb),
     ...(s.problems.length === 0 ? [] : ['', `problems (${s.problems.length}, not tied to one VM):`, ...s.problems.map((p) => `  ${shown(p.code)}: ${shown(p.message)}`)]),
+    ...(s.warnings.length === 0 ? [] : ['', `warnings (${s.warnings.length}, not tied to one VM):`, ...s.warnings.flatMap((w) => [`  ${shown(w.code)}: ${shown(w.message)}`, ...(w.hint ? [`    fix: ${shown(w.hint)}`] : [])])]),
     '',
     '-- ',
     `vmbackup on ${oneLine(opts.hostname)} (${shown(s.host)}). This mail covers this run only.`,

@@ -59,7 +59,7 @@ export function poolPreviewJson(input: PoolPreviewInput) {
     source: input.source,
     valid: errors === 0,
     settings: input.settings,
-    vms: preview.vms.map((vm) => ({ name: vm.name, uuid: vm.uuid, mode: vm.mode, maxBackups: vm.maxBackups, estimate: vm.estimate, wouldDelete: vm.wouldDelete })),
+    vms: preview.vms.map((vm) => ({ name: vm.name, uuid: vm.uuid, mode: vm.mode, maxBackups: vm.maxBackups, estimate: vm.estimate, wouldDelete: vm.wouldDelete, warnings: vm.warnings ?? [] })),
     exclude: preview.plan.scope.exclude.map((e) => e.vm.name),
     backupDir: { path: preview.backupDir, writable: preview.notWritable === null, problem: preview.notWritable, free: preview.free, needed: preview.totalEstimate },
     warnings: input.issues.filter((i) => i.severity === 'warning'),

@@ -15,6 +15,8 @@ export interface PreviewInput {
   scope: Scope;
   /** Every problem found: cfg, VM-names file and scope, in that order. */
   issues: ConfigIssue[];
+  /** What a names list cannot check but the reader should know (printed as `note:` lines). */
+  notes?: string[];
   now: Date;
 }
 
@@ -54,6 +56,7 @@ export function previewText(input: PreviewInput): string {
     ...orderLines(input),
     '',
     ...input.issues.map(formatIssue),
+    ...(input.notes ?? []).map((n) => `note: ${n}`),
   ];
   const warned = input.issues.some((i) => i.severity === 'warning') ? ' - WARNINGS found (see above)' : '';
   const errors = input.issues.filter((i) => i.severity === 'error').length;
@@ -81,5 +84,6 @@ export function previewJson(input: PreviewInput) {
     exclude: input.scope.exclude.map((e) => e.vm.name),
     warnings: input.issues.filter((i) => i.severity === 'warning').map(issueJson),
     errors: input.issues.filter((i) => i.severity === 'error').map(issueJson),
+    notes: input.notes ?? [],
   };
 }

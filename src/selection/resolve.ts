@@ -13,7 +13,7 @@
  * Where 3.24 has bugs (a VM left in both lists after adjacent duplicates; a crash on a second
  * matching exclude in 3.2-3.22), we do what its README says it does.
  */
-import { type CfgModel, type ConfigIssue, IssueList, type SelectionLine, type Selector, writesVerbatim } from '../config/index.js';
+import { type CfgModel, type ConfigIssue, IssueList, type SelectionAction, type SelectionLine, type Selector, writesVerbatim } from '../config/index.js';
 import { compilePythonRegex, RegexSyntaxError } from '../pyre/index.js';
 
 export interface VmCandidate {
@@ -39,6 +39,18 @@ export interface ExcludedVm {
   line: number | null;
 }
 
+/** A selector line that matched no VM: a renamed VM is no longer backed up. */
+export interface UnmatchedSelector {
+  action: SelectionAction;
+  /** The line as `action=selector`, for messages. */
+  text: string;
+  /** An exact name, not a regex. */
+  exact: boolean;
+  line: number | null;
+  /** Its warning in `warnings`. */
+  issue: ConfigIssue;
+}
+
 export interface Scope {
   /** In backup order: all vdi-exports run before all vm-exports, as in the original. */
   vdiExport: ScopeEntry[];
@@ -46,6 +58,8 @@ export interface Scope {
   exclude: ExcludedVm[];
   warnings: ConfigIssue[];
   errors: ConfigIssue[];
+  /** Every selector line that matched no VM (its warning is in `warnings` too). */
+  unmatched: UnmatchedSelector[];
 }
 
 export interface ResolveOptions {
@@ -90,6 +104,7 @@ export function resolveScope(model: CfgModel, vms: VmCandidate[], options: Resol
   const candidates = vms.filter(isBackupCandidate);
   const excluded = new Map<VmCandidate, ExcludedVm>();
   const lists = { 'vm-export': new Map<VmCandidate, Pick>(), 'vdi-export': new Map<VmCandidate, Pick>() };
+  const unmatched: UnmatchedSelector[] = [];
 
   for (const entry of model.selections) {
     const line = entry.line ?? null;
@@ -105,6 +120,7 @@ export function resolveScope(model: CfgModel, vms: VmCandidate[], options: Resol
     if (matched.length === 0) {
       const hint = entry.selector.kind === 'name' ? 'check the spelling: names are case-sensitive' : 'the pattern must match from the first character of the name (re.match)';
       issues.warning(line, `${label(entry)} matches no VM`, hint);
+      unmatched.push({ action: entry.action, text: label(entry), exact: entry.selector.kind === 'name', line, issue: issues.items.at(-1)! });
     }
     if (entry.action === 'exclude') {
       for (const vm of matched) if (!excluded.has(vm)) excluded.set(vm, { vm, line });
@@ -170,6 +186,7 @@ export function resolveScope(model: CfgModel, vms: VmCandidate[], options: Resol
     exclude: [...excluded.values()],
     warnings: [],
     errors: [],
+    unmatched,
   };
   if (scope.vdiExport.length + scope.vmExport.length === 0 && reported.size === 0) {
     issues.error(null, 'no VMs selected: every selector matched nothing, or only excluded VMs', 'check the names with `vmbackup preview`; add a vm-export= or vdi-export= line');

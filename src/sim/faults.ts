@@ -9,7 +9,7 @@ import { XapiFailure } from './errors.js';
 import type { Value } from './schema/types.js';
 
 export interface FaultScope {
-  /** VM name_label, uuid or ref. */
+  /** VM name_label, uuid or ref; for a disk export also the disk's uuid or name_label. */
   vm?: string;
   /** HTTP path prefix, e.g. "/export". */
   path?: string;
@@ -95,6 +95,13 @@ export class Faults {
     const candidates = [record];
     const source = record && this.store.get(String(record.snapshot_of));
     if (source) candidates.push(source.record);
+    // A disk (or a snapshot of one) also matches by the VMs it is attached to.
+    for (const disk of [...candidates]) {
+      for (const vbd of disk && Array.isArray(disk.VBDs) ? (disk.VBDs as string[]) : []) {
+        const vm = this.store.get(String(this.store.get(vbd)?.record.VM));
+        if (vm) candidates.push(vm.record);
+      }
+    }
     return candidates.some((r) => r && (r.name_label === scope.vm || r.uuid === scope.vm || this.refOf(r) === scope.vm));
   }
 

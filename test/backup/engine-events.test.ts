@@ -99,3 +99,28 @@ it('an abort mid-export cancels that VM and every VM not started, and cleans up'
   expect(summary.vms[0]!.folder).toBeNull();
   expect(leftovers(sim)).toEqual([]);
 }, 60_000);
+
+it('vdi_disks=all: bytes and task progress rise over every disk of the VM, to its total', async () => {
+  const { sim, conn, model, settings } = await setup(['#vmbackup: vdi_disks=all', 'vdi-export=web 01']);
+  sim.faults.throttle(8 * 2 ** 20);
+  const events: ProgressEvent[] = [];
+  const summary = await runBackup({ conn, model, settings, source: 't.cfg', emit: (e) => events.push(e), signal: new AbortController().signal });
+  expect(summary.status).toBe('SUCCESS');
+  const result = summary.vms[0]!;
+  expect(result.files.filter((f) => f.endsWith('.raw'))).toEqual([expect.stringMatching(/\/web 01\.raw$/), expect.stringMatching(/\/web 01\.xvdb\.raw$/)]);
+  // 6 MiB + 2 MiB, against an estimate of both disks.
+  expect(result.bytes).toBe(8 * 2 ** 20);
+  const start = events[0] as Extract<ProgressEvent, { type: 'run-start' }>;
+  expect(start.vms[0]!.estimate).toBe(8 * 2 ** 20);
+
+  const bytes = events.flatMap((e) => (e.type === 'bytes' ? [e.done] : []));
+  expect([...bytes].sort((a, b) => a - b)).toEqual(bytes);
+  expect(bytes.at(-1)).toBe(result.bytes);
+  // The first disk's bytes were counted before the second disk began.
+  expect(bytes.some((b) => b > 6 * 2 ** 20)).toBe(true);
+  const progress = events.flatMap((e) => (e.type === 'task-progress' ? [e.progress] : []));
+  expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+  expect(progress.some((p) => p > 0 && p < 1)).toBe(true);
+  expect(progress.at(-1)).toBe(1);
+  expect(leftovers(sim)).toEqual([]);
+}, 60_000);

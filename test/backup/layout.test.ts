@@ -10,10 +10,13 @@ import {
   isBackupFolderName,
   isPoolDbFileName,
   poolDbFileName,
+  ownNamesIn,
   poolDbFolderName,
   vmFolderName,
+  vmFolderSpellings,
   vmNameOfFolder,
 } from '../../src/backup/layout.js';
+import { vdiFileDisk, vdiFileName } from '../../src/backup/vdi-disks.js';
 import { tempDirForFile } from '../helpers/temp.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -129,6 +132,79 @@ describe('vmFolderName', () => {
         { numRuns: 2000 },
       );
     });
+  });
+});
+
+describe("our own files in backup_dir: the status log, the lock, a TUI run's log and report", () => {
+  it('the status log inside backup_dir reserves its name (or its first folder); outside, nothing', () => {
+    expect([...ownNamesIn('/b', ['/b/status.log'])]).toEqual(['status.log']);
+    expect([...ownNamesIn('/b', ['/b/logs/status.log'])]).toEqual(['logs']);
+    expect([...ownNamesIn('/b/', ['/b/./Status.LOG'])]).toEqual(['status.log']);
+    expect([...ownNamesIn('/b', ['/snapshots/NAUbackup/status.log', '/b', '/bb/status.log', '/'])]).toEqual([]);
+  });
+
+  it.each([
+    ['status.log', '%status.log'],
+    ['STATUS.log', '%STATUS.log'], // SMB shares are case-insensitive
+    ['logs', 'logs'], // not reserved by this status log
+    ['.vmbackup.lock', '%.vmbackup.lock'],
+    ['vmbackup-2026-11-26-(02:00:01).log', '%vmbackup-2026-11-26-(02:00:01).log'],
+    ['vmbackup-x.json', '%vmbackup-x.json'],
+    ['vmbackup-test', 'vmbackup-test'], // a VM for trying vmbackup keeps its plain folder
+    ['vmbackup.log', 'vmbackup.log'],
+  ])('%j → %j, and back', (name, folder) => {
+    const own = ownNamesIn('/b', ['/b/status.log']);
+    expect(vmFolderName(name, own)).toBe(folder);
+    expect(vmNameOfFolder(folder, own)).toBe(name);
+  });
+
+  it('a folder written verbatim before a name was reserved is still found, but never the status log itself', () => {
+    const own = ownNamesIn('/b', ['/b/status.log']);
+    expect(vmFolderSpellings('vmbackup-x.log', own)).toEqual(['%vmbackup-x.log', 'vmbackup-x.log']);
+    expect(vmNameOfFolder('vmbackup-x.log', own)).toBe('vmbackup-x.log');
+    expect(vmFolderSpellings('status.log', own)).toEqual(['%status.log']);
+    expect(vmFolderSpellings('web 01', own)).toEqual(['web 01']);
+    // Without the status log inside backup_dir, `%status.log` is no spelling of any name.
+    expect(codeOf(() => vmNameOfFolder('%status.log'))).toBe('FOLDER_NAME_INVALID');
+  });
+
+  it('property: with own names, folders stay reversible and distinct, and never an own name or a vmbackup- log', () => {
+    const own = ownNamesIn('/b', ['/b/status.log', '/b/Reports/x.json']);
+    const name = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('status.log', 'Status.Log', 'reports', 'vmbackup-a.log', 'vmbackup-.JSON', '%status.log', 'status.log\n'),
+      fc.tuple(fc.constantFrom('vmbackup-', 'status', '%', ''), fc.string({ maxLength: 4 }), fc.constantFrom('.log', '.json', '')).map((p) => p.join('')),
+    );
+    fc.assert(
+      fc.property(name, name, (a, b) => {
+        const fa = vmFolderName(a, own);
+        expect(vmNameOfFolder(fa, own)).toBe(a);
+        expect(own.has(fa.toLowerCase())).toBe(false);
+        expect(fa).not.toMatch(/^vmbackup-.*\.(log|json)$/i);
+        for (const spelling of vmFolderSpellings(a, own)) expect(vmNameOfFolder(spelling, own)).toBe(a);
+        if (a !== b) expect(fa).not.toBe(vmFolderName(b, own));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('vdi-export files of every disk (vdi_disks=all)', () => {
+  it('the boot disk keeps the legacy name; the others are named by their DISK-<device> folder, and read back', () => {
+    expect(vdiFileName('fileserver', 'raw', null)).toBe('fileserver.raw');
+    expect(vdiFileName('fileserver', 'vhd', 'xvdb')).toBe('fileserver.xvdb.vhd');
+    expect(vdiFileName('db.example.com', 'raw', '1')).toBe('db.example.com.1.raw');
+    expect(vdiFileDisk('db.example.com', 'db.example.com.raw')).toEqual({ key: null, format: 'raw' });
+    expect(vdiFileDisk('db.example.com', 'db.example.com.xvdb.vhd')).toEqual({ key: 'xvdb', format: 'vhd' });
+    expect(vdiFileDisk('db.example.com', 'db.example.com.xva')).toBeNull();
+    expect(vdiFileDisk('db.example.com', 'db.raw')).toBeNull();
+    expect(codeOf(() => vdiFileName('a', 'raw', 'x.y'))).toBe('DISK_KEY_INVALID');
+  });
+
+  it('a name that would pass NAME_MAX fails the VM instead of being cut', () => {
+    const folder = vmFolderName('a'.repeat(247));
+    expect(vdiFileName(folder, 'raw', null)).toHaveLength(251);
+    expect(codeOf(() => vdiFileName(folder, 'raw', 'xvdb'))).toBe('VM_NAME_TOO_LONG');
   });
 });
 

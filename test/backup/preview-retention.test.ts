@@ -11,12 +11,14 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function backupDirWith(vm: string, folders: string[]): string {
+/** Successful backups of `vm`, each with the vm.cfg of the VM `owner` (null: none). */
+function backupDirWith(vm: string, folders: string[], owner: string | null = 'u'): string {
   const dir = mkdtempSync(join(tmpdir(), 'vmbackup-test-'));
   dirs.push(dir);
   for (const f of folders) {
     mkdirSync(join(dir, vm, f), { recursive: true });
     writeFileSync(join(dir, vm, f, 'success'), '');
+    if (owner !== null) writeFileSync(join(dir, vm, f, 'vm.cfg'), `name_label=${vm}\norig_uuid=${owner}\n`);
   }
   return dir;
 }
@@ -35,5 +37,12 @@ describe('the preview of retention', () => {
     const now = new Date(2026, 10, 26, 14, 36, 25);
     const same = backupFolderName(now, 'legacy');
     expect(await retentionAfterNextRun(backupDirWith('db', [same]), vm, now, settings)).toEqual([`db/${same}`]);
+  });
+
+  it("never counts another VM's backups (same name, another pool), nor those that do not say whose they are", async () => {
+    const now = new Date(2026, 10, 26, 14, 36, 25);
+    const old = backupFolderName(new Date(2026, 10, 25, 1, 0, 0), 'legacy');
+    expect(await retentionAfterNextRun(backupDirWith('db', [old], 'another-uuid'), vm, now, settings)).toEqual([]);
+    expect(await retentionAfterNextRun(backupDirWith('db', [old], null), vm, now, settings)).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import { VmbackupError } from '../../src/errors.js';
 import { backupFolderName, isBackupFolderName } from '../../src/backup/layout.js';
 import {
   afterSuccess,
+  foreignFolderWarnings,
   poolDbToRemove,
   preClean,
   readListing,
@@ -205,5 +206,53 @@ describe('readListing and deleting', () => {
     await removePoolDump(root, join(meta, dump));
     expect(readdirSync(meta)).toEqual(['notes.txt']);
     expect(readdirSync(join(root, 'vm'))).toEqual([dump]);
+  });
+});
+
+describe("another VM's backups in the same folder (one name in two pools)", () => {
+  const mine = (e: ListingEntry): ListingEntry => ({ ...e, owner: 'this' });
+  const theirs = (e: ListingEntry): ListingEntry => ({ ...e, owner: 'other', otherUuid: 'b2' });
+  const unknown = (e: ListingEntry): ListingEntry => ({ ...e, owner: 'unknown' });
+
+  it('are neither counted nor deleted by any step, and said so', () => {
+    const listing = [theirs(ok(day(1))), mine(ok(day(2))), theirs(ok(day(3))), mine(ok(day(4))), theirs(failed(day(5))), mine(ok(day(6)))];
+    // keep 2: of mine, day 2 goes; theirs stay, counted or not.
+    expect(afterSuccess(listing, 2, day(6))).toEqual([day(2)]);
+    expect(preClean(listing, 2)).toEqual([day(2), day(4)]);
+    // Their failed folder is the newest failed one: not ours to delete.
+    expect(unsuccessfulToRemove([...listing, theirs(failed(day(7)))])).toEqual([]);
+    expect(foreignFolderWarnings('web-01', 'web-01', listing)).toEqual([expect.stringMatching(/^3 backup folders in web-01\/ belong to another VM named "web-01" \(orig_uuid b2\): neither counted nor deleted .*own backup_dir/)]);
+  });
+
+  it('a successful backup that does not say whose it is stays; a failed one is cleared as before', () => {
+    const listing = [unknown(ok(day(1))), unknown(failed(day(2))), mine(ok(day(3)))];
+    expect(afterSuccess(listing, 1, day(3))).toEqual([day(2)]);
+    expect(unsuccessfulToRemove([...listing, unknown(failed(day(4)))])).toEqual([day(4)]);
+    expect(foreignFolderWarnings('db', 'db', listing)).toEqual([expect.stringMatching(/^1 successful backup in db\/ \(backup-2020-01-01-\(10:00:00\)\) has no vm\.cfg or vm-metadata\.xml/)]);
+    expect(foreignFolderWarnings('db', 'db', [mine(ok(day(1))), failed(day(2))])).toEqual([]);
+  });
+
+  it('readListing reads the owner from vm.cfg, or from the VM uuid in VmBackup 3.22+ vm-metadata.xml', async () => {
+    const root = tempDirForTest('retention-owner');
+    const vm = join(root, 'web-01');
+    const folder = (d: number, files: Record<string, string>) => {
+      mkdirSync(join(vm, day(d)), { recursive: true });
+      for (const [name, text] of Object.entries({ success: '', ...files })) writeFileSync(join(vm, day(d), name), text);
+    };
+    folder(1, { 'vm.cfg': 'name_label=web-01\norig_uuid=aaaa-1\n' });
+    folder(2, { 'vm.cfg': 'name_label=web-01\norig_uuid=bbbb-2\n' });
+    folder(3, { 'vm-metadata.xml': '<value>AAAA-1</value>' });
+    folder(4, { 'vm-metadata.xml': '<value>bbbb-2</value>' });
+    folder(5, {});
+    writeFileSync(join(vm, 'notes.txt'), 'x');
+    const listing = (await readListing(vm, 'aaaa-1')).sort((a, b) => (a.name < b.name ? -1 : 1));
+    expect(listing.map((e) => [e.name, e.owner, e.otherUuid])).toEqual([
+      [day(1), 'this', undefined],
+      [day(2), 'other', 'bbbb-2'],
+      [day(3), 'this', undefined],
+      [day(4), 'other', undefined],
+      [day(5), 'unknown', undefined],
+      ['notes.txt', undefined, undefined],
+    ]);
   });
 });

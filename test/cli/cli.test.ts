@@ -129,6 +129,14 @@ describe('vmbackup preview', () => {
     expect(out.errors).toEqual([]);
   });
 
+  it('with vdi-export, notes that only the boot disk is taken (a names list cannot tell which VMs have more), unless vdi_disks is set', () => {
+    const text = vmbackup(['preview', '--config', 'weekend.cfg', '--vm-names', 'names.txt'], dir).stdout;
+    expect(text).toMatch(/^note: vdi-export takes the boot disk of each VM only, as VmBackup\.py; other disks are not backed up\. `--preview` against the pool names them; #vmbackup: vdi_disks=all takes every disk/m);
+    expect(JSON.parse(vmbackup(['preview', '--config', 'weekend.cfg', '--vm-names', 'names.txt', '--json'], dir).stdout).notes).toHaveLength(1);
+    writeFileSync(join(dir, 'all.cfg'), `#vmbackup: vdi_disks=all\n${readFileSync(join(dir, 'weekend.cfg'), 'utf8')}`);
+    expect(vmbackup(['preview', '--config', 'all.cfg', '--vm-names', 'names.txt'], dir).stdout).not.toContain('note:');
+  });
+
   it('--json with errors: exit 2, errors as {line, message}', () => {
     writeFileSync(join(dir, 'bad.cfg'), 'vm-export=PROD.*\nmax_backups=0\n');
     const r = vmbackup(['preview', '--config', 'bad.cfg', '--vm-names', 'names.txt', '--json'], dir);

@@ -228,7 +228,8 @@ describe('the other faces of a run', () => {
   it('preview against the pool: the plan, names that match nothing, retention, free space; exit 0', async () => {
     const env = await e2eEnv();
     const cfg = env.cfg('pv.cfg', ['max_backups=1', 'vm-export=db.example.com', 'vm-export=nosuchvm']);
-    expect((await env.run(cfg)).status).toBe(0);
+    // In a run, a name that matches no VM is a warning (exit 1); the preview only reports it.
+    expect((await env.run(cfg)).status).toBe(1);
     const r = await env.run(cfg, ['--preview']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^ {4}1 {2}vm-export {3}db\.example\.com {2}keep 1 {2}~5\.0 MiB$/m);

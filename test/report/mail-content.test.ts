@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { humanBytes, humanDuration, mailContent, testMailContent } from '../../src/report/mail-content.js';
+import { summarize } from '../../src/backup/run.js';
 import { runSummary, vmResult } from '../helpers/results.js';
 
 const vm = vmResult;
@@ -7,6 +8,20 @@ const summary = runSummary;
 
 const web = (n: number) => Array.from({ length: n }, (_, i) => vm(`web${String(i + 1).padStart(2, '0')}`));
 const host = { hostname: 'xen1.example.com' };
+
+describe('a warning of the run, not of one VM (a selector that matches no VM)', () => {
+  const noMatch = { code: 'NO_MATCH', message: 'weekend.cfg:7: vdi-export=dns-1 matches no VM: no VM is backed up by this line', hint: 'a renamed VM? check the name' };
+  const base = summary(web(2));
+  const warned = summarize({ ...base, warnings: [noMatch] }, new Date(base.finishedAt));
+
+  it('counts as W, makes the run a WARNING, and the mail says what it is', () => {
+    expect(warned).toMatchObject({ status: 'WARNING', counts: { success: 2, warning: 1, error: 0 } });
+    const mail = mailContent(warned, host);
+    expect(mail.subject).toBe('WARNING xen1.example.com vmbackup: 2 ok, 1 warning');
+    expect(mail.text).toMatch(/^warnings \(1, not tied to one VM\):\n {2}NO_MATCH: weekend\.cfg:7: vdi-export=dns-1 matches no VM: no VM is backed up by this line\n {4}fix: a renamed VM\? check the name$/m);
+    expect(mailContent(base, host).text).not.toContain('warnings (');
+  });
+});
 
 describe('report mail subject', () => {
   it.each([

@@ -36,9 +36,12 @@ it('shows the plan of the chosen VMs with sizes, free space and what retention d
   const conn = await PoolConnection.open({ target: { url: sim.url, user: sim.user }, credentials: async (t) => ({ user: t.user, password: sim.password }), tls: trustSim(sim) });
   connections.push(conn);
   const backupDir = join(tempDir(), 'backups');
+  // Backups of this very VM (their vm.cfg says so): retention counts only those.
+  const webUuid = conn.vms().find((vm) => vm.name === 'web 01')!.uuid;
   for (const name of ['backup-2026-01-01-(01:00:00)', 'backup-2026-01-02-(01:00:00)']) {
     mkdirSync(join(backupDir, 'web 01', name), { recursive: true });
     writeFileSync(join(backupDir, 'web 01', name, 'success'), '');
+    writeFileSync(join(backupDir, 'web 01', name, 'vm.cfg'), `name_label=web 01\norig_uuid=${webUuid}\n`);
   }
   const rows: VmRow[] = conn
     .vms()

@@ -64,7 +64,12 @@ export async function previewCommand(args: string[], io: CliIo): Promise<number>
     ...names.issues,
     ...[...loaded.issues, ...scope.errors, ...scope.warnings, ...extra.items].filter((i) => i.line === null),
   ];
-  const input = { source: loaded.source, settings, scope, issues, now: io.now() };
+  // A names list says nothing of disks: which vdi-export VMs have disks left out, only the pool knows.
+  const notes =
+    scope.vdiExport.length > 0 && loaded.model.directives.vdiDisks === undefined
+      ? ['vdi-export takes the boot disk of each VM only, as VmBackup.py; other disks are not backed up. `--preview` against the pool names them; #vmbackup: vdi_disks=all takes every disk (vdi_disks=boot: the boot disk alone is meant)']
+      : [];
+  const input = { source: loaded.source, settings, scope, issues, notes, now: io.now() };
   const valid = previewIsValid(input);
 
   io.stdout(opts.json ? JSON.stringify(previewJson(input), null, 2) + '\n' : previewText(input));

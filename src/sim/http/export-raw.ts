@@ -66,7 +66,8 @@ export async function handleExportRaw(sim: SimState, req: IncomingMessage, res: 
   const format = (t.query.get('format') ?? 'raw').toLowerCase();
   if (!CONTENT_TYPES[format]) return failBeforeHeaders(t, new XapiFailure('INTERNAL_ERROR', [`Unknown format ${format}`]), 404);
   if (base && format !== 'vhd') return failBeforeHeaders(t, new XapiFailure('INTERNAL_ERROR', ['base is only supported with format=vhd']), 400);
-  const faults = sim.faults.forStream(t.url.pathname);
+  // Scoped faults match the disk (uuid, name), what it is a snapshot of, or its VM.
+  const faults = sim.faults.forStream(t.url.pathname, vdi.record);
   if (faults.http500) return failBeforeHeaders(t, new XapiFailure('INTERNAL_ERROR', ['injected fault: HTTP 500']));
 
   const content = sim.disks.contentOf(vdi.ref);

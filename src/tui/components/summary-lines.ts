@@ -76,5 +76,11 @@ export function summaryLines(report: Report, opts: { width: number; ascii: boole
     out.push(...block(`${p.code}: ${p.message}`, w, '  ', { color: 'red' }));
     if (p.hint) out.push(...block(`  fix: ${p.hint}`, w, '       '));
   }
+  // Run warnings (a selector that matched no VM): each counted in W, so each shown with its fix.
+  if (report.warnings.length > 0) out.push(plain(''));
+  for (const warning of report.warnings) {
+    out.push(...block(`${warning.code}: ${warning.message}`, w, '  ', { color: 'yellow' }));
+    if (warning.hint) out.push(...block(`  fix: ${warning.hint}`, w, '       '));
+  }
   return out;
 }
