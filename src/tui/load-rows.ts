@@ -5,6 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { bootDisk } from '../backup/exports.js';
 import { backupFolderSortKey, vmFolderName } from '../backup/layout.js';
 import { readListing } from '../backup/retention.js';
 import { isBackupCandidate } from '../selection/index.js';
@@ -30,7 +31,10 @@ export function vmRows(vms: readonly VmInfo[]): VmRow[] {
     .filter(isBackupCandidate)
     .map((vm) => {
       const disks = disksOf(vm);
-      return { uuid: vm.uuid, name: vm.name, powerState: vm.powerState, diskCount: disks.count, diskBytes: disks.bytes, lastBackup: null };
+      const boot = bootDisk(vm)?.vdi;
+      const row: VmRow = { uuid: vm.uuid, name: vm.name, powerState: vm.powerState, diskCount: disks.count, diskBytes: disks.bytes, lastBackup: null };
+      if (boot) row.bootDiskBytes = boot.virtualSize;
+      return row;
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

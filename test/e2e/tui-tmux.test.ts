@@ -2,7 +2,8 @@
  * The TUI on a real terminal (tmux, 80×24) against the simulator, as a person would use it:
  * connect, filter, pick two VMs, switch one to vdi-export, save the cfg, run and watch the bars
  * reach 100%; then the files are on disk, and the saved cfg run headless (`--config`) backs up
- * the same VMs in the same modes.
+ * the same VMs in the same modes. Keys go in chunks where a person's would (a filter typed fast,
+ * a held key, two Backspaces at once), and the window is resized under the list.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -46,18 +47,23 @@ describe.runIf(run)('the TUI in tmux', () => {
     let screen = await pane.waitFor(/4 of 4 VMs shown/);
     expect(screen).toContain(`vmbackup ${sim.url} as root`);
     expect(screen).not.toContain('Debian 12 template');
+    // A held j arrives as "jjj": three moves.
+    pane.chunk('jjj');
+    await pane.waitFor(/> \[ \] win\/2019/);
 
-    // 2. filter: a cfg selector regex.
-    await pane.keys('/');
-    await pane.waitFor(/filter \//);
-    await pane.type('(db|scr)');
-    screen = await pane.waitFor(/2 match/);
+    // 2. filter: a cfg selector regex, typed in one chunk with the / that opens it, two
+    // characters too many taken back with two Backspaces in one chunk.
+    pane.chunk('/(db|scr)xx');
+    screen = await pane.waitFor(/filter \/\(db\|scr\)xx +0 match/);
+    pane.chunk('\x7f\x7f');
+    screen = await pane.waitFor(/filter \/\(db\|scr\) +2 match/);
+    expect(screen).not.toContain('\x7f');
     await pane.keys('Enter');
     screen = await pane.waitFor(/2 of 4 VMs shown/);
     expect(screen).not.toContain('web 01');
 
-    // 3. select two; 4. the second as vdi-export.
-    await pane.keys('Space', 'j', 'Space', 'm');
+    // 3. select two; 4. the second as vdi-export: one chunk.
+    pane.chunk(' j m');
     screen = await pane.waitFor(/2 selected/);
     expect(screen).toMatch(/\[x\] db\.example\.com\s+halted\s+XVA/);
     expect(screen).toMatch(/\[x\] scratch\s+halted\s+VDI raw/);
@@ -74,8 +80,10 @@ describe.runIf(run)('the TUI in tmux', () => {
     await pane.keys('Escape');
     await pane.waitFor(/2 selected/);
 
-    // 6. run, and the bars reach 100%.
+    // 6. run (after saying what it backs up), and the bars reach 100%.
     await pane.keys('Enter');
+    await pane.waitFor(/Back up 2 VMs \(~6\.0 MiB\) now\? y\/n/);
+    await pane.keys('y');
     screen = await pane.waitFor(/finished: SUCCESS/, 60_000);
     expect(screen).toMatch(/overall\s+█+\s+100%/);
     expect(screen).toMatch(/done\s+db\.example\.com\s+█+\s+100%/);
@@ -109,6 +117,54 @@ describe.runIf(run)('the TUI in tmux', () => {
     ]);
     expect(backupFolders(backupDir, 'scratch')).toHaveLength(2);
     expect(existsSync(join(dir, 'status.log'))).toBe(true);
+  });
+
+  it('resizing redraws the list without a key, leaves no old frame behind, and says when the window is too small', { timeout: 120_000 }, async () => {
+    const sim = await testSimulator({ pool: E2E_POOL });
+    const dir = tempDir();
+    const env = { TZ: 'UTC', LANG: 'C.UTF-8', TERM: 'xterm-256color', VMBACKUP_SETTINGS_DIR: join(dir, 'settings'), VMBACKUP_PASSWORD: sim.password, DBUS_SESSION_BUS_ADDRESS: '', CREDENTIALS_DIRECTORY: '' };
+    const pane = startPane(`${process.execPath} ${BIN} tui --pool ${sim.url} --trust ${sim.fingerprint} --backup-dir ${dir} --status-log ${join(dir, 'status.log')}`, { cwd: dir, env });
+    panes.push(pane);
+    await pane.waitFor(/4 of 4 VMs shown/);
+    pane.chunk(' ');
+    await pane.waitFor(/1 selected/);
+
+    /** Where LAST stands in the header: the list's width. */
+    const lastColumn = (screen: string) => (screen.split('\n').find((l) => l.includes('NAME')) ?? '').indexOf('LAST');
+    /** One frame on screen: each of its lines once, nothing of an older, wider frame. */
+    const oneFrame = (screen: string) => {
+      const lines = screen.split('\n');
+      const count = (text: string) => lines.filter((l) => l.includes(text)).length;
+      return count('vmbackup https://') === 1 && count('NAME') === 1 && count('VMs shown') === 1 && count('db.example.com') === 1 && count('q quit') === 1;
+    };
+
+    // Wider and taller: the list reflows at once, no key pressed.
+    pane.resize(120, 40);
+    let screen = await pane.waitFor((s) => lastColumn(s) > 100 && oneFrame(s));
+    // Narrower again: the terminal re-wraps the old 120-column frame; none of it may stay.
+    pane.resize(90, 40);
+    screen = await pane.waitFor((s) => lastColumn(s) > 0 && lastColumn(s) < 90);
+    expect(oneFrame(screen), screen).toBe(true);
+    pane.resize(80, 24);
+    screen = await pane.waitFor((s) => lastColumn(s) > 0 && lastColumn(s) < 80);
+    expect(oneFrame(screen), screen).toBe(true);
+
+    // Too small: one notice; the list comes back as it was when the window grows again.
+    pane.resize(60, 20);
+    screen = await pane.waitFor(/terminal too small \(need 80×24, this one is 60×20\)/);
+    expect(screen).not.toContain('VMs shown');
+    pane.resize(80, 24);
+    screen = await pane.waitFor(/1 selected/);
+    expect(oneFrame(screen), screen).toBe(true);
+    expect(screen).not.toContain('too small');
+    expect(screen).toMatch(/> \[x\] db\.example\.com/);
+
+    // Quitting with a selection asks first.
+    await pane.keys('q');
+    await pane.waitFor(/Quit without saving\? y\/n/);
+    await pane.keys('y');
+    screen = await pane.waitFor(/EXIT=0/);
+    expect(screen).not.toContain('too small');
   });
 
   it('without a terminal, `vmbackup` alone and `vmbackup tui` print one line about --config and exit 2', () => {
