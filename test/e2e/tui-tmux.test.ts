@@ -119,52 +119,68 @@ describe.runIf(run)('the TUI in tmux', () => {
     expect(existsSync(join(dir, 'status.log'))).toBe(true);
   });
 
-  it('resizing redraws the list without a key, leaves no old frame behind, and says when the window is too small', { timeout: 120_000 }, async () => {
+  it('resizing redraws at once, leaves no old frame behind (in a run, through the summary, after quitting), and says when the window is too small', { timeout: 120_000 }, async () => {
     const sim = await testSimulator({ pool: E2E_POOL });
+    // Slow exports: the run screen stays up while the window is resized under it.
+    sim.faults.throttle(512 * 1024);
     const dir = tempDir();
     const env = { TZ: 'UTC', LANG: 'C.UTF-8', TERM: 'xterm-256color', VMBACKUP_SETTINGS_DIR: join(dir, 'settings'), VMBACKUP_PASSWORD: sim.password, DBUS_SESSION_BUS_ADDRESS: '', CREDENTIALS_DIRECTORY: '' };
     const pane = startPane(`${process.execPath} ${BIN} tui --pool ${sim.url} --trust ${sim.fingerprint} --backup-dir ${dir} --status-log ${join(dir, 'status.log')}`, { cwd: dir, env });
     panes.push(pane);
     await pane.waitFor(/4 of 4 VMs shown/);
-    pane.chunk(' ');
-    await pane.waitFor(/1 selected/);
 
-    /** Where LAST stands in the header: the list's width. */
+    const lines = (screen: string, pattern: RegExp) => screen.split('\n').filter((l) => pattern.test(l)).length;
+    /** Where LAST stands in the list's header: the list's width. */
     const lastColumn = (screen: string) => (screen.split('\n').find((l) => l.includes('NAME')) ?? '').indexOf('LAST');
-    /** One frame on screen: each of its lines once, nothing of an older, wider frame. */
-    const oneFrame = (screen: string) => {
-      const lines = screen.split('\n');
-      const count = (text: string) => lines.filter((l) => l.includes(text)).length;
-      return count('vmbackup https://') === 1 && count('NAME') === 1 && count('VMs shown') === 1 && count('db.example.com') === 1 && count('q quit') === 1;
-    };
+    /** The list once: each of its lines once, nothing of an older, wider frame. */
+    const oneList = (s: string) => lines(s, /vmbackup https:/) === 1 && lines(s, /NAME/) === 1 && lines(s, /VMs shown/) === 1 && lines(s, /db\.example\.com/) === 1 && lines(s, /q quit$/) === 1;
+    /** The VM rows of the run screen (a status word, the name, a bar). */
+    const runRows = (s: string) => lines(s, /^(waiting|export|done|failed)\s+(db\.example\.com|scratch)\s/);
 
     // Wider and taller: the list reflows at once, no key pressed.
     pane.resize(120, 40);
-    let screen = await pane.waitFor((s) => lastColumn(s) > 100 && oneFrame(s));
-    // Narrower again: the terminal re-wraps the old 120-column frame; none of it may stay.
+    let screen = await pane.waitFor((s) => lastColumn(s) > 100 && oneList(s));
     pane.resize(90, 40);
     screen = await pane.waitFor((s) => lastColumn(s) > 0 && lastColumn(s) < 90);
-    expect(oneFrame(screen), screen).toBe(true);
-    pane.resize(80, 24);
-    screen = await pane.waitFor((s) => lastColumn(s) > 0 && lastColumn(s) < 80);
-    expect(oneFrame(screen), screen).toBe(true);
+    expect(oneList(screen), screen).toBe(true);
 
     // Too small: one notice; the list comes back as it was when the window grows again.
+    pane.chunk(' ');
+    await pane.waitFor(/1 selected/);
     pane.resize(60, 20);
     screen = await pane.waitFor(/terminal too small \(need 80×24, this one is 60×20\)/);
     expect(screen).not.toContain('VMs shown');
-    pane.resize(80, 24);
-    screen = await pane.waitFor(/1 selected/);
-    expect(oneFrame(screen), screen).toBe(true);
+    pane.resize(120, 40);
+    screen = await pane.waitFor((s) => /1 selected/.test(s) && lastColumn(s) > 100);
+    expect(oneList(screen), screen).toBe(true);
     expect(screen).not.toContain('too small');
     expect(screen).toMatch(/> \[x\] db\.example\.com/);
 
-    // Quitting with a selection asks first.
+    // A run at 120 columns, the window narrowed under it: the terminal re-wraps the old rows,
+    // and none of them may stay above the new frame.
+    pane.chunk('j \r');
+    await pane.waitFor(/Back up 2 VMs/);
+    await pane.keys('y');
+    await pane.waitFor(/^export\s+db\.example\.com\s/m);
+    pane.resize(80, 40);
+    screen = await pane.waitFor((s) => lines(s, /^overall/) === 1 && s.split('\n').every((l) => l.length <= 80) && runRows(s) >= 2);
+    expect(runRows(screen), screen).toBe(2);
+    expect(lines(screen, /^Backup: /), screen).toBe(1);
+    screen = await pane.waitFor(/finished: SUCCESS/, 60_000);
+    expect(runRows(screen), screen).toBe(2);
+    await pane.keys('Enter');
+    screen = await pane.waitFor(/Run finished: SUCCESS/);
+    expect(runRows(screen), screen).toBe(0);
+    expect(lines(screen, /^overall|^Backup: /), screen).toBe(0);
+
+    // Quitting after a run whose choice was never saved asks first; then nothing old is left.
+    await pane.keys('Enter');
+    await pane.waitFor(/VMs shown/);
     await pane.keys('q');
     await pane.waitFor(/Quit without saving\? y\/n/);
     await pane.keys('y');
     screen = await pane.waitFor(/EXIT=0/);
-    expect(screen).not.toContain('too small');
+    expect(lines(screen, /^overall|^Backup: |VMs shown|Run finished/), screen).toBe(0);
   });
 
   it('without a terminal, `vmbackup` alone and `vmbackup tui` print one line about --config and exit 2', () => {

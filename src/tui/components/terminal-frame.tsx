@@ -3,6 +3,10 @@
  * instead of a screen that would spill rows onto second lines and lose the end of its key bar.
  * The screen stays mounted underneath (hidden, not unmounted), so a run goes on and the list
  * keeps its choices until the terminal is large enough again.
+ *
+ * Nothing is drawn past the terminal's right edge (overflow hidden): right after a resize Ink
+ * draws the screen as laid out for the old width, and a line wider than the terminal would wrap
+ * onto lines Ink does not count, and so never erases.
  */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
@@ -22,7 +26,7 @@ export function TerminalFrame({ children }: { children: ReactNode }) {
   const { ascii } = useTerminal();
   const small = columns < MIN_COLUMNS || rows < MIN_ROWS;
   return (
-    <Box flexDirection="column">
+    <Box flexDirection="column" overflowX="hidden">
       {small ? (
         <Text color="yellow" wrap="wrap">
           {tooSmallText(columns, rows, ascii)}
