@@ -165,6 +165,8 @@ describe.runIf(run)('the TUI in tmux', () => {
     await pane.waitFor(/Back up 2 VMs/);
     await pane.keys('y');
     await pane.waitFor(/^export\s+db\.example\.com\s/m);
+    pane.resize(80, 40);
+    await pane.waitFor((s) => startsWith(s, /^Backup: /) && lines(s, /^overall/) === 1 && runRows(s) === 2 && lines(s, /^log$/) === 1);
     pane.resize(80, 14);
     screen = await pane.waitFor(/terminal too small/);
     expect(onlyNotice(screen, '80×14'), screen).toBe(true);

@@ -3,7 +3,7 @@
  * key bar, the screen kept mounted underneath; and on every resize the screen cleared and the
  * whole frame drawn again (a narrowed terminal re-wraps the old frame beyond what Ink erases).
  */
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { useEffect } from 'react';
 import { afterEach, expect, it } from 'vitest';
@@ -66,4 +66,19 @@ it('on a resize, clears the screen and draws the whole frame again', async () =>
   const cleared = ui.frames.findIndex((f) => f.startsWith(CLEAR_SCREEN));
   const after = await waitForFrame(() => ui.frames.slice(cleared + 1).find((f) => f.includes('line one')) ?? '', (f) => f !== '');
   expect(after).toContain('line two');
+});
+
+it('draws nothing past the right edge, even a screen still laid out for a wider terminal', async () => {
+  // Right after a narrowing resize, Ink draws the screen as it was laid out for the old width;
+  // a line wider than the terminal wraps onto lines Ink does not count and never erases.
+  app = render(
+    <TerminalFrame>
+      <Box width={140}>
+        <Text>{'x'.repeat(140)}</Text>
+      </Box>
+    </TerminalFrame>,
+  );
+  const frame = await waitForFrame(app.lastFrame, (f) => f.includes('xxx'));
+  // ink-testing-library's terminal is 100 columns wide.
+  expect(frame.split('\n').map((l) => l.length)).toEqual([100]);
 });
