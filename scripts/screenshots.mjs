@@ -36,7 +36,7 @@ async function waitFor(test, timeoutMs = 30_000) {
     await sleep(20);
   }
 }
-/** One key per send-keys: Ink drops keys that arrive together. */
+/** One key per send-keys, as a person types (the VM list takes chunks too; other screens' inputs may not). */
 async function keys(...list) {
   for (const k of list) {
     tmux('send-keys', '-t', session, k);
@@ -69,6 +69,8 @@ try {
   save('tui-select.txt', s);
 
   await keys('Enter');
+  await waitFor((t) => /now\? y\/n/.test(t));
+  await keys('y');
   // Mid-run: the raw export well under way.
   s = await waitFor((t) => /^export\s.*\s[2-8]\d%.*MB\/s/m.test(t), 120_000);
   save('tui-run.txt', s);

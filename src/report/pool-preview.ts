@@ -40,7 +40,8 @@ export function poolPreviewText(input: PoolPreviewInput): string {
     for (const folder of vm.wouldDelete) out.push(`         after its next success, retention deletes ${folder}`);
   });
   out.push('');
-  if (preview.notWritable) out.push(`backup_dir: ${preview.notWritable}`);
+  // The message names backup_dir itself ("backup_dir X does not exist...", "cannot write to backup_dir X").
+  if (preview.notWritable) out.push(preview.notWritable);
   else {
     out.push(`backup_dir ${preview.backupDir} is writable; ${humanBytes(preview.free ?? 0)} free, ~${humanBytes(preview.totalEstimate)} needed by this run`);
     if ((preview.free ?? 0) < preview.totalEstimate) out.push('warning: not all of this run fits: VMs that do not fit will be refused');

@@ -5,7 +5,8 @@
  * exit code of the last run (as a headless run of the same cfg would have ended).
  */
 import { Box, Text, useInput } from 'ink';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { useEffect, useRef, useState } from 'react';
 import type { PasswordFlags } from '../access/credentials.js';
 import type { CliIo } from '../access/io.js';
@@ -26,7 +27,8 @@ import { SelectScreen } from './screens/select.js';
 import { SummaryScreen } from './screens/summary.js';
 import type { RunFiles } from './run-files.js';
 import { engineRun } from './start-run.js';
-import type { SelectState } from './state/selection.js';
+import { splitKeys } from './state/key-split.js';
+import { choiceKey, type SelectState } from './state/selection.js';
 import type { ModelBase } from './state/to-model.js';
 
 export interface AppProps {
@@ -65,6 +67,15 @@ function sessionOf(conn: PoolConnection, target: PoolTarget, props: AppProps): S
   return { conn, poolUrl: target.url, user: target.user, backupDir: props.backupDir ?? lastDir ?? defaults.backupDir, statusLog: props.statusLog ?? defaults.statusLog };
 }
 
+/** A backup_dir typed in the list: ~ is the home folder, a relative path is taken from where vmbackup started (a saved cfg needs it absolute). */
+function resolveDirFor(io: CliIo): (text: string) => string {
+  return (text) => {
+    const home = io.env.HOME;
+    const expanded = home && (text === '~' || text.startsWith('~/')) ? join(home, text.slice(1)) : text;
+    return resolve(io.cwd, expanded);
+  };
+}
+
 /** The model's fixed part: a saved cfg names the pool, and the certificate given with --trust, so it runs headless as it ran here. */
 function baseOf(session: Session, trust: TrustFlags): ModelBase {
   const given = (trust.trust ?? []).map((t) => parseFingerprint(t)).filter((f) => f !== null);
@@ -77,6 +88,11 @@ export function App(props: AppProps) {
   const [rows, setRows] = useState<VmRow[] | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const selectState = useRef<SelectState | undefined>(undefined);
+  // choiceKey of the selection handed to the save screen, and of the last one it wrote.
+  const savingChoice = useRef<string | null>(null);
+  const savedChoice = useRef<string | null>(null);
+  // The backup_dir whose ages the list should show: a slower read for an older folder is dropped.
+  const rowsDir = useRef<string | null>(null);
   const lastExit = useRef(0);
   // Where the last run's log and report went: still on screen after the TUI closes.
   const lastFiles = useRef<RunFiles | null>(null);
@@ -101,14 +117,15 @@ export function App(props: AppProps) {
   });
 
   useInput((input, key) => {
-    if (key.ctrl && input === 'c' && view.name !== 'run' && view.name !== 'connect') quit();
+    const ctrlC = splitKeys(input, key).some((k) => k.key.ctrl && k.input === 'c');
+    if (ctrlC && view.name !== 'run' && view.name !== 'connect') quit();
   });
 
   const connected = (conn: PoolConnection, target: PoolTarget) => {
     const s = sessionOf(conn, target, props);
     setSession(s);
     setView({ name: 'loading' });
-    loadRows(conn.vms(), s.backupDir)
+    loadRows(conn.vms(), s.backupDir, s.statusLog)
       .then((r) => {
         setRows(r);
         setView({ name: 'select' });
@@ -117,6 +134,25 @@ export function App(props: AppProps) {
   };
 
   const toRun = (model: CfgModel) => setView({ name: 'run', model });
+
+  /** b in the list: the session's backup_dir, remembered in settings, and the ages read from there. */
+  const changeBackupDir = (dir: string): string | null => {
+    const s = session!;
+    setSession({ ...s, backupDir: dir });
+    try {
+      openSettings(props)?.setLastBackupDir(dir);
+    } catch {
+      // Only the remembered folder is lost.
+    }
+    rowsDir.current = dir;
+    loadRows(s.conn.vms(), dir, s.statusLog).then(
+      (fresh) => {
+        if (rowsDir.current === dir) setRows(fresh);
+      },
+      () => undefined,
+    );
+    return existsSync(dir) ? null : `backup_dir is now ${dir}; that folder does not exist yet: create it (or mount the share) before a run.`;
+  };
 
   switch (view.name) {
     case 'connect':
@@ -132,8 +168,14 @@ export function App(props: AppProps) {
           onChange={(s) => (selectState.current = s)}
           onRun={toRun}
           onPreview={(model) => setView({ name: 'preview', model })}
-          onSave={(model, filter) => setView({ name: 'save', model, ...(filter ? { filter } : {}) })}
+          onSave={(model, filter) => {
+            savingChoice.current = selectState.current ? choiceKey(selectState.current) : null;
+            setView({ name: 'save', model, ...(filter ? { filter } : {}) });
+          }}
           onQuit={quit}
+          onBackupDir={changeBackupDir}
+          resolveDir={resolveDirFor(props.io)}
+          savedChoice={savedChoice.current}
         />
       );
     case 'preview':
@@ -147,6 +189,8 @@ export function App(props: AppProps) {
           filter={view.filter ?? null}
           defaultPath={store?.lastConfigPath ?? resolve(props.io.cwd, 'vmbackup.cfg')}
           rememberPath={(path) => {
+            // Called once the file is written: this choice is saved, q no longer asks about it.
+            savedChoice.current = savingChoice.current;
             try {
               store?.setLastConfigPath(path);
             } catch {
@@ -172,7 +216,7 @@ export function App(props: AppProps) {
             lastExit.current = exitCode;
             lastFiles.current = files;
             // The rows' "last backup" ages changed: read them again for the next visit.
-            void loadRows(s.conn.vms(), s.backupDir).then((fresh) => {
+            void loadRows(s.conn.vms(), s.backupDir, s.statusLog).then((fresh) => {
               const kept = selectState.current;
               // The list keeps the user's choices; it takes the new ages when the VMs are the same.
               if (kept && (kept.rows.length !== fresh.length || kept.rows.some((r, i) => r.uuid !== fresh[i]!.uuid || r.name !== fresh[i]!.name))) return;

@@ -18,6 +18,8 @@ export interface VmRow {
   diskCount: number;
   /** Sum of the virtual sizes of its disks, bytes. */
   diskBytes: number;
+  /** Virtual size of the disk a vdi-export of the boot disk takes; absent when none was found. */
+  bootDiskBytes?: number;
   /** The newest successful backup folder's time in backup_dir, or null ("never"). */
   lastBackup: Date | null;
 }

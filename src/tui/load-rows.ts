@@ -5,7 +5,8 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { backupFolderSortKey, vmFolderName } from '../backup/layout.js';
+import { bootDisk } from '../backup/vdi-disks.js';
+import { backupFolderSortKey, NO_OWN_NAMES, type OwnNames, ownNamesIn, vmFolderSpellings } from '../backup/layout.js';
 import { readListing } from '../backup/retention.js';
 import { isBackupCandidate } from '../selection/index.js';
 import type { VmInfo } from '../xapi/records.js';
@@ -30,7 +31,10 @@ export function vmRows(vms: readonly VmInfo[]): VmRow[] {
     .filter(isBackupCandidate)
     .map((vm) => {
       const disks = disksOf(vm);
-      return { uuid: vm.uuid, name: vm.name, powerState: vm.powerState, diskCount: disks.count, diskBytes: disks.bytes, lastBackup: null };
+      const boot = bootDisk(vm)?.vdi;
+      const row: VmRow = { uuid: vm.uuid, name: vm.name, powerState: vm.powerState, diskCount: disks.count, diskBytes: disks.bytes, lastBackup: null };
+      if (boot) row.bootDiskBytes = boot.virtualSize;
+      return row;
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
@@ -41,46 +45,52 @@ function dateOfKey(key: string): Date {
   return new Date(n(0, 4), n(4, 6) - 1, n(6, 8), n(8, 10), n(10, 12), n(12, 14));
 }
 
-/** The newest dated folder with a success marker in the VM's folder, or null. */
-export async function lastBackupOf(backupDir: string, vmName: string): Promise<Date | null> {
-  let folder: string;
-  try {
-    folder = vmFolderName(vmName);
-  } catch {
-    // A name too long for a folder was never backed up.
-    return null;
-  }
-  const listing = await readListing(join(backupDir, folder)).catch(() => []);
+/**
+ * The newest dated folder with a success marker that is this VM's own backup (a VM of the same
+ * name in another pool may share the folder: its backups are not this VM's age), or null.
+ * `folder` is the VM's folder as it exists under backup_dir.
+ */
+export async function lastBackupOf(backupDir: string, folder: string, vmUuid: string): Promise<Date | null> {
+  const listing = await readListing(join(backupDir, folder), vmUuid).catch(() => []);
   let newest: string | null = null;
   for (const entry of listing) {
-    if (!entry.isDirectory || !entry.successful) continue;
+    if (!entry.isDirectory || !entry.successful || entry.owner !== 'this') continue;
     const key = backupFolderSortKey(entry.name);
     if (key !== null && (newest === null || key > newest)) newest = key;
   }
   return newest === null ? null : dateOfKey(newest);
 }
 
+/** The VM's folder among those present in backup_dir, in the engine's order of spellings. */
+function presentFolder(name: string, present: ReadonlySet<string>, own: OwnNames): string | null {
+  try {
+    return vmFolderSpellings(name, own).find((f) => present.has(f)) ?? null;
+  } catch {
+    // A name too long for a folder was never backed up.
+    return null;
+  }
+}
+
 /**
  * Rows with their backup ages. The folders are read a few at a time: on a pool of thousands of
- * VMs over NFS, one readdir per VM all at once would flood the share.
+ * VMs over NFS, one readdir per VM all at once would flood the share. `statusLog` is the run's
+ * status log: when it lies inside backup_dir its name is reserved, as the engine reserves it.
  */
-export async function loadRows(vms: readonly VmInfo[], backupDir: string | null): Promise<VmRow[]> {
+export async function loadRows(vms: readonly VmInfo[], backupDir: string | null, statusLog?: string | null): Promise<VmRow[]> {
   const rows = vmRows(vms);
   if (backupDir === null) return rows;
+  const own = statusLog ? ownNamesIn(backupDir, [statusLog]) : NO_OWN_NAMES;
   // One listing of backup_dir first: only VMs with a folder there need a readdir of their own.
   const present = new Set(await readdir(backupDir).catch(() => [] as string[]));
-  const backedUp = rows.filter((row) => {
-    try {
-      return present.has(vmFolderName(row.name));
-    } catch {
-      return false;
-    }
+  const backedUp = rows.flatMap((row) => {
+    const folder = presentFolder(row.name, present, own);
+    return folder === null ? [] : [{ row, folder }];
   });
   let next = 0;
   const worker = async () => {
     while (next < backedUp.length) {
-      const row = backedUp[next++]!;
-      row.lastBackup = await lastBackupOf(backupDir, row.name);
+      const { row, folder } = backedUp[next++]!;
+      row.lastBackup = await lastBackupOf(backupDir, folder, row.uuid);
     }
   };
   await Promise.all(Array.from({ length: Math.min(16, backedUp.length) }, worker));

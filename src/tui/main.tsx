@@ -5,6 +5,7 @@
 import { render } from 'ink';
 import { SettingsStore } from '../settings/store.js';
 import { App, type AppProps } from './app.js';
+import { TerminalFrame } from './components/terminal-frame.js';
 import { asciiOnly, TerminalContext } from './hooks/use-terminal.js';
 
 /** What the command line gives the app; the rest of AppProps is wired here. */
@@ -19,21 +20,23 @@ export async function startTui(options: TuiOptions): Promise<number> {
     let code = 0;
     const instance = render(
       <TerminalContext.Provider value={{ ascii: asciiOnly(io.env) }}>
-        <App
-          io={io}
-          target={options.target}
-          trust={options.trust}
-          passwords={options.passwords}
-          backupDir={options.backupDir}
-          statusLog={options.statusLog}
-          demo={options.demo}
-          settings={() => SettingsStore.open(io.env)}
-          interrupt={io.onInterrupt}
-          onExit={(c) => {
-            code = c;
-            instance.unmount();
-          }}
-        />
+        <TerminalFrame>
+          <App
+            io={io}
+            target={options.target}
+            trust={options.trust}
+            passwords={options.passwords}
+            backupDir={options.backupDir}
+            statusLog={options.statusLog}
+            demo={options.demo}
+            settings={() => SettingsStore.open(io.env)}
+            interrupt={io.onInterrupt}
+            onExit={(c) => {
+              code = c;
+              instance.unmount();
+            }}
+          />
+        </TerminalFrame>
       </TerminalContext.Provider>,
       // Ctrl-C is ours: during a run it cancels, and the engine must clean up before we exit.
       { exitOnCtrlC: false, ...(options.onRender ? { onRender: (m: { renderTime: number }) => options.onRender!(m.renderTime) } : {}) },

@@ -1,7 +1,9 @@
 /**
  * A real terminal for end-to-end tests of the TUI: a detached tmux session of a given size, keys
- * sent one `send-keys` at a time (Ink drops keys that arrive in one chunk), and the screen read
- * back with `capture-pane -p`.
+ * sent one `send-keys` at a time (screens built on ink-text-input or ink-select-input may still
+ * drop keys that arrive in one chunk), or in one chunk on purpose (`chunk`: the select screen
+ * must take every key of it), the window resized, and the screen read back with
+ * `capture-pane -p`.
  */
 import { execFile, spawnSync } from 'node:child_process';
 
@@ -26,6 +28,10 @@ export interface TmuxPane {
   keys(...keys: string[]): Promise<void>;
   /** Types text one character at a time. */
   type(text: string): Promise<void>;
+  /** Sends text in ONE write to the terminal, as a paste, fast typing over ssh or a held key delivers it. */
+  chunk(text: string): void;
+  /** Resizes the window: the program gets SIGWINCH. */
+  resize(columns: number, rows: number): void;
   kill(): void;
 }
 
@@ -68,6 +74,12 @@ export function startPane(command: string, options: { columns?: number; rows?: n
         tmux(['send-keys', '-t', name, '-l', ch]);
         await tick(40);
       }
+    },
+    chunk(text) {
+      tmux(['send-keys', '-t', name, '-l', text]);
+    },
+    resize(columns, rows) {
+      tmux(['resize-window', '-t', name, '-x', String(columns), '-y', String(rows)]);
     },
     kill() {
       spawnSync('tmux', ['kill-session', '-t', name]);

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backupFolderName, vmFolderName } from '../../src/backup/layout.js';
+import { backupFolderName, ownNamesIn, vmFolderName } from '../../src/backup/layout.js';
 import { loadRows } from '../../src/tui/load-rows.js';
 import type { VmInfo } from '../../src/xapi/records.js';
 import { tempDir } from '../helpers/cli.js';
@@ -17,9 +17,11 @@ function vm(name: string, over: Partial<VmInfo> = {}): VmInfo {
   };
 }
 
-function folder(backupDir: string, vmName: string, at: Date, style: 'legacy' | 'nas', finished: boolean): void {
-  const dir = join(backupDir, vmFolderName(vmName), backupFolderName(at, style));
+/** A dated backup folder of `owner` (a VM's uuid, written as vm.cfg's orig_uuid as the engine does). */
+function folder(backupDir: string, vmName: string, at: Date, style: 'legacy' | 'nas', finished: boolean, owner = `uuid-${vmName}`, vmFolder = vmFolderName(vmName)): void {
+  const dir = join(backupDir, vmFolder, backupFolderName(at, style));
   mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'vm.cfg'), `name_label=${vmName}\norig_uuid=${owner}\n`);
   if (finished) writeFileSync(join(dir, 'success'), '');
 }
 
@@ -43,6 +45,29 @@ describe('loadRows', () => {
       ['web 01', older.getTime()],
       ['win/2019', newer.getTime()],
     ]);
+  });
+
+  it("another VM's backups in a shared folder (same name, another pool) are not this VM's age", async () => {
+    const dir = tempDir();
+    const mine = new Date(2026, 10, 20, 2, 0, 0);
+    const theirs = new Date(2026, 10, 25, 2, 0, 0);
+    folder(dir, 'web-01', mine, 'legacy', true);
+    folder(dir, 'web-01', theirs, 'legacy', true, 'uuid-of-the-other-pools-web-01');
+    folder(dir, 'db', theirs, 'legacy', true, 'uuid-someone-else');
+    const rows = await loadRows([vm('web-01'), vm('db')], dir);
+    expect(rows.map((r) => [r.name, r.lastBackup?.getTime() ?? null])).toEqual([
+      ['db', null],
+      ['web-01', mine.getTime()],
+    ]);
+  });
+
+  it('a VM named like the status log inside backup_dir is read from its escaped folder, as the engine writes it', async () => {
+    const dir = tempDir();
+    const at = new Date(2026, 10, 20, 2, 0, 0);
+    writeFileSync(join(dir, 'status.log'), '2026/11/20 02:00:00,vmbackup.py,x,end,SUCCESS\n');
+    folder(dir, 'status.log', at, 'legacy', true, 'uuid-status.log', vmFolderName('status.log', ownNamesIn(dir, [join(dir, 'status.log')])));
+    const rows = await loadRows([vm('status.log')], dir, join(dir, 'status.log'));
+    expect(rows.map((r) => [r.name, r.lastBackup?.getTime() ?? null])).toEqual([['status.log', at.getTime()]]);
   });
 
   it('a backup_dir that does not exist gives "never" for every VM', async () => {

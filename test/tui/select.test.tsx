@@ -1,160 +1,130 @@
 /**
- * The select screen in a fake terminal: keys one at a time (Ink drops keys that arrive in one
- * chunk), the filter's count and inline errors, modes, and the model handed on.
+ * The select screen in a fake terminal: the list at 80×24, moves and picks, the filter and its
+ * inline errors, keys that arrive in one chunk, the caret under wide characters, a resize. Keys
+ * are written as a terminal delivers them: one at a time back to back with no pause, and in
+ * chunks (`jjj` held down, `/web.*` typed fast over ssh or pasted, two Backspaces at once). Every
+ * key must count. Each step waits for the frame it needs, never for a time.
  */
-import { render } from 'ink-testing-library';
+import stringWidth from 'string-width';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CfgModel } from '../../src/config/index.js';
-import type { VmRow } from '../../src/tui/contracts.js';
-import { SelectScreen } from '../../src/tui/screens/select.js';
-import type { SavedFilter } from '../../src/tui/state/to-model.js';
+import { KEYS, lineOf, show, unmountScreen } from './select-harness.js';
 
-const tick = () => new Promise((r) => setTimeout(r, 20));
-const ESC = '\u001b';
-const KEYS = { down: '\u001b[B', up: '\u001b[A', end: '\u001b[F', home: '\u001b[H', pageDown: '\u001b[6~', enter: '\r', backspace: '\u007f' };
+afterEach(unmountScreen);
 
-async function press(stdin: { write(s: string): void }, ...keys: string[]) {
-  for (const k of keys) {
-    stdin.write(k);
-    await tick();
-  }
-}
-async function type(stdin: { write(s: string): void }, text: string) {
-  await press(stdin, ...[...text]);
-}
-
-const NOW = new Date(2026, 5, 1, 12, 0, 0);
-function rows(n: number): VmRow[] {
-  return Array.from({ length: n }, (_, i) => ({
-    uuid: `u-${i}`,
-    name: i === 0 ? 'café' : `vm-${String(i).padStart(5, '0')}`,
-    powerState: i % 3 ? 'Running' : 'Halted',
-    diskCount: 1 + (i % 2),
-    diskBytes: (i + 1) * 2 ** 30,
-    lastBackup: i === 1 ? new Date(2026, 5, 1, 9, 0, 0) : null,
-  }));
-}
-const base = { poolUrl: 'https://pool.example:8443', user: 'root', backupDir: '/srv/b', statusLog: '/srv/s.log', maxBackups: 3 };
-
-interface Calls {
-  run: CfgModel[];
-  preview: CfgModel[];
-  save: [CfgModel, SavedFilter | null][];
-  quit: number;
-}
-let app: ReturnType<typeof render> | null = null;
-afterEach(() => app?.unmount());
-
-function show(n: number, size = { columns: 80, rows: 24 }) {
-  const calls: Calls = { run: [], preview: [], save: [], quit: 0 };
-  app = render(
-    <SelectScreen
-      rows={rows(n)}
-      base={base}
-      size={size}
-      now={() => NOW}
-      onRun={(m) => calls.run.push(m)}
-      onPreview={(m) => calls.preview.push(m)}
-      onSave={(m, f) => calls.save.push([m, f])}
-      onQuit={() => calls.quit++}
-    />,
-  );
-  return { ...app, calls, frame: () => app!.lastFrame() ?? '' };
-}
-
-describe('select screen', () => {
-  it('fits 80×24: header, a window of rows, the filter line and the key bar', async () => {
-    const { frame } = show(10_000);
-    await tick();
+describe('select screen: list, filter and keys', () => {
+  it('fits 80×24: header, a window of rows, the lines under it and the key bar', async () => {
+    const { frame } = await show(10_000);
     const lines = frame().split('\n');
     expect(lines.length).toBeLessThanOrEqual(23);
-    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    for (const l of lines) expect(stringWidth(l)).toBeLessThanOrEqual(80);
     expect(frame()).toContain('> [ ] café');
     expect(frame()).toMatch(/vm-00001 +running +XVA +3 +2x 2\.0 GiB +3h/);
+    // A backup 20 s old is "now", not "0m".
+    expect(frame()).toMatch(/vm-00002 +running +XVA +3 +1x 3\.0 GiB +now/);
     expect(frame()).toContain('never');
     expect(frame()).toContain('10000 of 10000 VMs shown, 0 selected');
     expect(frame()).not.toContain('vm-00100');
+    // The key bar keeps its last keys at 80 columns.
+    expect(lines.at(-1)).toMatch(/\? help q quit$/);
   });
 
-  it('moves, toggles, cycles the mode, changes keep N and excludes with single keys', async () => {
-    const { stdin, frame } = show(50);
-    await tick();
-    await press(stdin, KEYS.down, ' ', 'm', '+', '+');
-    expect(frame()).toMatch(/> \[x\] vm-00001 +running +VDI raw +:5/);
-    await press(stdin, 'm', '-', '-', '-');
-    expect(frame()).toMatch(/> \[x\] vm-00001 +running +VDI vhd +:2/);
-    await press(stdin, 'j', 'x');
-    expect(frame()).toMatch(/> \[-\] vm-00002/);
-    await press(stdin, KEYS.end);
-    expect(frame()).toContain('> [ ] vm-00049');
-    await press(stdin, KEYS.home);
-    expect(frame()).toContain('> [ ] café');
-    expect(frame()).toContain('1 selected');
+  it('moves, toggles, cycles the mode, changes keep N and excludes with keys sent back to back', async () => {
+    const { stdin, until } = await show(50);
+    for (const k of [KEYS.down, ' ', 'm', '+', '+']) stdin.write(k);
+    await until((f) => /> \[x\] vm-00001 +running +VDI raw +:5/.test(f));
+    for (const k of ['m', '-', '-', '-']) stdin.write(k);
+    await until((f) => /> \[x\] vm-00001 +running +VDI vhd +:2/.test(f));
+    for (const k of ['j', 'x']) stdin.write(k);
+    await until((f) => /> \[-\] vm-00002/.test(f));
+    stdin.write(KEYS.end);
+    await until((f) => f.includes('> [ ] vm-00049'));
+    stdin.write(KEYS.home);
+    const f = await until((f) => f.includes('> [ ] café'));
+    expect(f).toContain('1 selected');
   });
 
   it('the filter shows a live count, and an invalid pattern inline with its column', async () => {
-    const { stdin, frame } = show(200);
-    await tick();
-    await press(stdin, '/');
-    await type(stdin, 'vm-0001.');
-    expect(frame()).toContain('10 match');
+    const { stdin, frame, until } = await show(200);
+    // The key right after "/" goes into the filter (it was lost 2 runs out of 3).
+    stdin.write('/');
+    for (const ch of 'vm-0001.') stdin.write(ch);
+    await until((f) => f.includes('10 match'));
+    expect(frame()).toContain('filter /vm-0001.');
     expect(frame()).toContain('vm-00010');
     expect(frame()).not.toContain('café');
-    await type(stdin, '[');
-    expect(frame()).toContain('invalid');
+    stdin.write('[');
+    await until((f) => f.includes('invalid'));
     expect(frame()).toMatch(/\^ column 9: /);
     // The list keeps the last valid filter's rows.
     expect(frame()).toContain('vm-00019');
-    await press(stdin, KEYS.backspace, KEYS.enter);
-    expect(frame()).toContain('10 of 200 VMs shown');
-    await press(stdin, 'a');
-    expect(frame()).toContain('10 selected');
-    // A simple name is one exact VM, as in a cfg.
-    await press(stdin, '/');
-    for (let i = 0; i < 8; i++) await press(stdin, KEYS.backspace);
-    await type(stdin, 'vm-0001');
-    expect(frame()).toContain('0 match');
-    await press(stdin, ESC);
-    expect(frame()).toContain('no filter');
+    // Enter does not close an invalid filter: the list behind it is not what it says.
+    stdin.write(KEYS.enter);
+    await until((f) => f.includes('invalid'));
+    stdin.write(KEYS.backspace);
+    stdin.write(KEYS.enter);
+    await until((f) => f.includes('10 of 200 VMs shown'));
+    stdin.write('a');
+    await until((f) => f.includes('10 selected'));
+    // A simple name is one exact VM, as in a cfg: with no match, the whole hint is shown.
+    stdin.write('/');
+    for (let i = 0; i < 8; i++) stdin.write(KEYS.backspace);
+    for (const ch of 'vm-0001') stdin.write(ch);
+    await until((f) => f.includes('0 match'));
+    expect(frame()).toContain('a simple name is one exact VM, as in a cfg; add .* for a prefix');
+    for (const l of frame().split('\n')) expect(stringWidth(l)).toBeLessThanOrEqual(80);
+    stdin.write(KEYS.escape);
+    await until((f) => f.includes('no filter'));
     expect(frame()).toContain('200 of 200 VMs shown, 10 selected');
   });
 
-  it('enter, p and s hand on the model; s offers the filter when it stands for the choice', async () => {
-    const { stdin, calls } = show(30);
-    await tick();
-    await press(stdin, '/');
-    await type(stdin, 'vm-0000.');
-    await press(stdin, KEYS.enter, 'a', KEYS.enter, 'p', 's');
-    expect(calls.run).toHaveLength(1);
-    expect(calls.preview).toHaveLength(1);
-    expect(calls.run[0]!.selections.map((s) => s.selector)).toHaveLength(9);
-    expect(calls.run[0]!.directives).toMatchObject({ pool: base.poolUrl, user: 'root' });
-    const [model, filter] = calls.save[0]!;
-    expect(model.selections).toHaveLength(9);
-    expect(filter?.pattern).toBe('vm-0000.');
-    expect(filter?.model.selections).toEqual([{ action: 'vm-export', selector: { kind: 'pattern', pattern: 'vm-0000.' } }]);
-    await press(stdin, KEYS.down, ' ', 's');
-    expect(calls.save[1]![1]).toBeNull();
+  it('keys in one chunk all count: a filter typed at once, jjj, two Backspaces, a paste with Enter in it', async () => {
+    const { stdin, frame, until } = await show(30);
+    stdin.write('jjj');
+    await until((f) => f.includes('> [ ] vm-00003'));
+    stdin.write('/vm-0.*x');
+    await until((f) => f.includes('filter /vm-0.*x') && f.includes('0 match'));
+    // Held Backspace: two DELs in one chunk delete two characters, never insert them.
+    stdin.write('\x7f\x7f');
+    await until((f) => /filter \/vm-0\. +29 match/.test(f));
+    expect(frame()).not.toContain('\x7f');
+    // A paste that ends the filter and goes on in the list: everything after Enter is a list key.
+    stdin.write('*2[05]\rj ');
+    await until((f) => f.includes('2 of 30 VMs shown, 1 selected'));
+    expect(frame()).toContain('> [x] vm-00025');
+    expect(frame()).toContain('filter /vm-0.*2[05]');
   });
 
-  it('refuses mixed VDI raw and vhd with the VMs named, and an empty selection', async () => {
-    const { stdin, frame, calls } = show(5);
-    await tick();
-    await press(stdin, KEYS.enter);
-    expect(frame()).toContain('No VM is selected');
-    await press(stdin, ' ', 'm', 'j', ' ', 'm', 'm', KEYS.enter);
-    expect(calls.run).toHaveLength(0);
-    expect(frame()).toContain('VDI raw (café) and VDI vhd (vm-00001) cannot be mixed');
+  it('the caret of an invalid pattern stands under its character, measured in terminal columns', async () => {
+    const { stdin, frame, until } = await show(5);
+    stdin.write('/日本(');
+    await until((f) => f.includes('invalid'));
+    const input = lineOf(frame(), 'filter /');
+    const caret = lineOf(frame(), '^ column');
+    expect(caret).toContain('^ column 3:');
+    expect(stringWidth(caret.slice(0, caret.indexOf('^')))).toBe(stringWidth(input.slice(0, input.indexOf('('))));
+    // Editing in the middle: ← moves over a wide character as one step.
+    stdin.write(KEYS.left);
+    stdin.write(KEYS.left);
+    stdin.write('x');
+    await until((f) => f.includes('filter /日x本('));
   });
 
-  it('? shows the help and any key returns; q quits', async () => {
-    const { stdin, frame, calls } = show(5);
-    await tick();
-    await press(stdin, '?');
-    expect(frame()).toContain('Keys of the VM list');
-    await press(stdin, 'z');
-    expect(frame()).toContain('café');
-    await press(stdin, 'q');
-    expect(calls.quit).toBe(1);
+  it('? shows the help and any key returns', async () => {
+    const { stdin, until } = await show(5);
+    stdin.write('?');
+    await until((f) => f.includes('Keys of the VM list'));
+    stdin.write('z');
+    await until((f) => f.includes('café'));
+  });
+
+  it('follows a resize without a key: the list takes the new height and width', async () => {
+    const { stdout, until, frame } = await show(100, {}, null);
+    expect(frame()).not.toContain('vm-00030');
+    const out = stdout as unknown as { columns: number; rows: number; emit(e: string): void };
+    Object.defineProperty(out, 'columns', { value: 120, configurable: true });
+    out.rows = 40;
+    out.emit('resize');
+    const f = await until((f) => f.includes('vm-00030'));
+    expect(lineOf(f, 'vm-00030').trimEnd().length).toBeGreaterThan(80);
   });
 });

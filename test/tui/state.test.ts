@@ -9,7 +9,7 @@ import { resolveScope, type VmCandidate } from '../../src/selection/index.js';
 import type { VmRow } from '../../src/tui/contracts.js';
 import { compileFilter } from '../../src/tui/state/filter.js';
 import { commandForKey } from '../../src/tui/state/keys.js';
-import { initialState, KEEP_MAX, reduce, type SelectAction, type SelectState } from '../../src/tui/state/selection.js';
+import { initialState, isChosen, KEEP_MAX, reduce, type SelectAction, type SelectState } from '../../src/tui/state/selection.js';
 import { filterStandsForChoice, modelFromSelection } from '../../src/tui/state/to-model.js';
 import { moveCursor, settle } from '../../src/tui/state/window.js';
 
@@ -82,19 +82,27 @@ describe('choices', () => {
     expect(state.choices[0]!.keep).toBe(KEEP_MAX);
   });
 
-  it('space, a and x keep the selected count right; excluded VMs are never selected', () => {
+  it('space, a and x keep the selected count right; an excluded VM is never chosen, and x again gives its pick back', () => {
     let state = run(initialState(rows), { type: 'filter', text: 'web.*' });
     state = run(state, { type: 'toggle-all' });
     expect(state.selectedCount).toBe(state.visible.length);
     state = run(state, { type: 'exclude' });
-    expect(state.choices[state.visible[0]!]).toMatchObject({ selected: false, excluded: true });
+    expect(state.choices[state.visible[0]!]).toMatchObject({ excluded: true });
+    expect(isChosen(state.choices[state.visible[0]!]!)).toBe(false);
     expect(state.selectedCount).toBe(state.visible.length - 1);
+    // x again: the pick it had comes back.
+    expect(run(state, { type: 'exclude' }).choices[state.visible[0]!]).toMatchObject({ selected: true, excluded: false });
+    expect(run(state, { type: 'exclude' }).selectedCount).toBe(state.visible.length);
     state = run(state, { type: 'toggle-all' });
     expect(state.selectedCount).toBe(0);
     expect(state.choices.filter((c) => c.excluded)).toHaveLength(1);
     state = run(state, { type: 'toggle' });
     expect(state.choices[state.visible[0]!]).toMatchObject({ selected: true, excluded: false });
     expect(state.selectedCount).toBe(1);
+    // An excluded VM that was never picked stays unpicked when x is pressed again.
+    const plain = run(initialState(rows), { type: 'exclude' }, { type: 'exclude' });
+    expect(plain.choices[0]).toMatchObject({ selected: false, excluded: false });
+    expect(plain.selectedCount).toBe(0);
   });
 
   it('maps keys to commands', () => {
@@ -103,6 +111,10 @@ describe('choices', () => {
     expect(commandForKey('+', {})).toEqual({ type: 'keep', delta: 1 });
     expect(commandForKey('', { return: true })).toEqual({ type: 'run' });
     expect(commandForKey('z', {})).toBeNull();
+    expect(commandForKey('D', { shift: true })).toEqual({ type: 'vdi-disks' });
+    expect(commandForKey('b', {})).toEqual({ type: 'backup-dir' });
+    // ctrl-k is not k.
+    expect(commandForKey('k', { ctrl: true })).toBeNull();
   });
 });
 

@@ -25,12 +25,8 @@ export function durationText(seconds: number | null): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
-/** Cut to `width` display cells with an ellipsis, padded to exactly `width`. */
-export function fit(text: string, width: number, ascii = false): string {
-  const chars = [...text];
-  if (chars.length <= width) return text + ' '.repeat(width - chars.length);
-  return chars.slice(0, Math.max(0, width - 1)).join('') + (ascii ? '~' : '…');
-}
+/** The TUI's one cut: terminal columns, … (~ on ASCII terminals); see text-fit.ts. */
+export { fit } from './text-fit.js';
 
 /** A backup's kind as the VM list names it (VDI raw, VDI vhd, XVA), with an XVA's compression. */
 export function formatLabel(mode: BackupMode, format: VmResult['format']): string {

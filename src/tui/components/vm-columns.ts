@@ -1,44 +1,25 @@
 /**
  * The select list's columns as fixed-width text. One function per cell, all pure, so a row is
- * one string and the list draws one <Text> per visible row (cheap on every keystroke).
- * Plain ASCII marks ([x], [-], >) so the list reads the same on any TERM.
+ * a few strings and the list draws one <Text> per visible row (cheap on every keystroke).
+ * Plain ASCII marks ([x], [-], >) so the list reads the same on any TERM; cells are cut by
+ * text-fit.ts (… or, on ASCII terminals, ~).
  */
-import stringWidth from 'string-width';
 import { humanBytes } from '../../backup/free-space.js';
+import type { VdiDisks } from '../../config/index.js';
 import type { TuiMode, VmRow } from '../contracts.js';
 import type { VmChoice } from '../state/selection.js';
+import { clipToWidth, fit } from './text-fit.js';
+
+export { fit } from './text-fit.js';
 
 export const MODE_LABEL: Record<TuiMode, string> = { xva: 'XVA', 'vdi-raw': 'VDI raw', 'vdi-vhd': 'VDI vhd' };
 
 /** Widths of the fixed columns; the name takes the rest (never less than 10). */
-const W = { mark: 2, box: 4, power: 9, mode: 8, keep: 5, disks: 13, age: 6 } as const;
+const W = { mark: 2, box: 4, power: 9, mode: 8, keep: 5, disks: 16, age: 6 } as const;
 const FIXED = Object.values(W).reduce((a, b) => a + b, 0);
 
 export function nameWidth(columns: number): number {
   return Math.max(10, columns - FIXED - 1);
-}
-
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
-/**
- * Cut to `width` terminal columns with "~", padded to exactly `width` columns. Columns, not
- * characters: a CJK character or an emoji takes two, a combining accent none (string-width,
- * the measure Ink itself lays out with).
- */
-export function fit(text: string, width: number): string {
-  // Control characters (a name may hold "\n") would break the line: show them as "?".
-  const clean = text.replace(/[\u0000-\u001f\u007f]/g, '?');
-  const total = stringWidth(clean);
-  if (total <= width) return clean + ' '.repeat(width - total);
-  let out = '';
-  let used = 0;
-  for (const { segment } of graphemes.segment(clean)) {
-    const w = stringWidth(segment);
-    if (used + w > width - 1) break;
-    out += segment;
-    used += w;
-  }
-  return out + '~' + ' '.repeat(Math.max(0, width - 1 - used));
 }
 
 export function powerText(state: string): string {
@@ -46,10 +27,11 @@ export function powerText(state: string): string {
   return s === 'suspended' ? 'suspend' : s;
 }
 
-/** Age of the last successful backup: 45m, 20h, 3d, or never. */
+/** Age of the last successful backup: now, 45m, 20h, 3d, or never. */
 export function ageText(last: Date | null, now: Date): string {
   if (last === null) return 'never';
   const minutes = Math.max(0, Math.floor((now.getTime() - last.getTime()) / 60_000));
+  if (minutes < 1) return 'now';
   if (minutes < 60) return `${minutes}m`;
   if (minutes < 48 * 60) return `${Math.floor(minutes / 60)}h`;
   return `${Math.floor(minutes / 1440)}d`;
@@ -63,21 +45,60 @@ export function keepText(choice: VmChoice, defaultKeep: number): string {
   return choice.keep === null ? String(defaultKeep) : `:${choice.keep}`;
 }
 
-export function headerLine(columns: number): string {
-  return ' '.repeat(W.mark + W.box) + fit('NAME', nameWidth(columns)) + ' ' + fit('POWER', W.power) + fit('MODE', W.mode) + fit('KEEP', W.keep) + fit('DISKS', W.disks) + fit('LAST', W.age);
+/** True when this VM's backup leaves disks out: a VDI mode takes its boot disk only. */
+export function leavesDisksOut(row: VmRow, mode: TuiMode, vdiDisks: VdiDisks): boolean {
+  return mode !== 'xva' && vdiDisks === 'boot' && row.diskCount > 1;
 }
 
-export function rowLine(row: VmRow, choice: VmChoice, opts: { columns: number; cursor: boolean; defaultKeep: number; now: Date }): string {
-  const disks = row.diskCount === 0 ? '-' : `${row.diskCount}x ${humanBytes(row.diskBytes)}`;
-  return (
-    fit(opts.cursor ? '>' : '', W.mark) +
-    fit(boxText(choice), W.box) +
-    fit(row.name, nameWidth(opts.columns)) +
-    ' ' +
-    fit(powerText(row.powerState), W.power) +
-    fit(MODE_LABEL[choice.mode], W.mode) +
-    fit(keepText(choice, opts.defaultKeep), W.keep) +
-    fit(disks, W.disks) +
-    fit(ageText(row.lastBackup, opts.now), W.age)
-  );
+/** Disks and their size; `1 of 3 6.0 GiB` when a VDI mode takes only the boot disk of three. */
+export function disksText(row: VmRow, mode: TuiMode, vdiDisks: VdiDisks): string {
+  if (row.diskCount === 0) return '-';
+  if (leavesDisksOut(row, mode, vdiDisks)) return `1 of ${row.diskCount} ${row.bootDiskBytes === undefined ? '' : humanBytes(row.bootDiskBytes)}`.trimEnd();
+  return `${row.diskCount}x ${humanBytes(row.diskBytes)}`;
+}
+
+export function headerLine(columns: number, ascii = false): string {
+  const cell = (text: string, width: number) => fit(text, width, ascii);
+  return ' '.repeat(W.mark + W.box) + cell('NAME', nameWidth(columns)) + ' ' + cell('POWER', W.power) + cell('MODE', W.mode) + cell('KEEP', W.keep) + cell('DISKS', W.disks) + cell('LAST', W.age);
+}
+
+export interface RowOptions {
+  columns: number;
+  cursor: boolean;
+  defaultKeep: number;
+  now: Date;
+  vdiDisks?: VdiDisks;
+  ascii?: boolean;
+}
+
+/** A row in three parts, so the list can colour the disks cell on its own. */
+export function rowParts(row: VmRow, choice: VmChoice, opts: RowOptions): { left: string; disks: string; right: string; diskWarning: boolean } {
+  const vdiDisks = opts.vdiDisks ?? 'boot';
+  const cell = (text: string, width: number) => fit(text, width, opts.ascii ?? false);
+  return {
+    left: cell(opts.cursor ? '>' : '', W.mark) + cell(boxText(choice), W.box) + cell(row.name, nameWidth(opts.columns)) + ' ' + cell(powerText(row.powerState), W.power) + cell(MODE_LABEL[choice.mode], W.mode) + cell(keepText(choice, opts.defaultKeep), W.keep),
+    disks: cell(disksText(row, choice.mode, vdiDisks), W.disks),
+    right: cell(ageText(row.lastBackup, opts.now), W.age),
+    diskWarning: leavesDisksOut(row, choice.mode, vdiDisks),
+  };
+}
+
+export function rowLine(row: VmRow, choice: VmChoice, opts: RowOptions): string {
+  const { left, disks, right } = rowParts(row, choice, opts);
+  return left + disks + right;
+}
+
+/**
+ * The line under the list: what a VDI mode leaves out of the VM under the cursor, else which
+ * disks the VDI modes take when any chosen VM uses one (D switches), else nothing.
+ */
+export function diskNote(row: VmRow | undefined, choice: VmChoice | undefined, vdiDisks: VdiDisks, anyVdiChosen: boolean, columns: number, ascii = false): { text: string; warning: boolean } | null {
+  if (row && choice && leavesDisksOut(row, choice.mode, vdiDisks)) {
+    const others = row.diskCount - 1;
+    const rest = `: boot disk only; ${others} other disk${others === 1 ? ' is' : 's are'} not backed up (D: every disk)`;
+    return { text: clipToWidth(clipToWidth(row.name, Math.max(8, columns - rest.length), ascii) + rest, columns, ascii), warning: true };
+  }
+  if (!anyVdiChosen && vdiDisks === 'boot') return null;
+  const text = vdiDisks === 'all' ? 'VDI modes take every disk, each to its own file (D: boot disk only)' : 'VDI modes take the boot disk only, as VmBackup.py does (D: every disk)';
+  return { text: clipToWidth(text, columns, ascii), warning: false };
 }

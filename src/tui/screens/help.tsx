@@ -1,13 +1,16 @@
-/** The select screen's keys in full; any key goes back. */
+/**
+ * The select screen's keys in full. The select screen shows it as one of its states and takes
+ * the key that closes it itself; given `onBack`, it takes any key on its own.
+ */
 import { Box, Text, useInput } from 'ink';
 import { KEY_HELP } from '../state/keys.js';
 
 export interface HelpScreenProps {
-  onBack(): void;
+  onBack?(): void;
 }
 
 export function HelpScreen({ onBack }: HelpScreenProps) {
-  useInput(() => onBack());
+  useInput(() => onBack?.(), { isActive: onBack !== undefined });
   return (
     <Box flexDirection="column">
       <Text bold>Keys of the VM list</Text>
@@ -17,10 +20,12 @@ export function HelpScreen({ onBack }: HelpScreenProps) {
           {what}
         </Text>
       ))}
-      <Text> </Text>
       <Text wrap="wrap">
-        Columns: mark, name, power state, mode, backups kept (:N is an override of max_backups), disks and their size, age of the last successful
-        backup in backup_dir.
+        In the filter and backup_dir lines: ← → Home End, Backspace, ctrl-u / ctrl-k delete to the start / end; enter keeps, esc cancels.
+      </Text>
+      <Text wrap="wrap">
+        Columns: mark, name, power state, mode, backups kept (:N is an override of max_backups), disks and their size (1 of 3: a VDI mode takes
+        the boot disk only), age of the last successful backup in backup_dir.
       </Text>
       <Text dimColor>Any key goes back.</Text>
     </Box>

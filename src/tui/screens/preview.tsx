@@ -116,7 +116,8 @@ export function PreviewScreen(props: PreviewScreenProps) {
       ))}
       {preview.notWritable ? (
         <Text color="red" wrap="truncate">
-          backup_dir: {preview.notWritable}
+          {/* The message names backup_dir itself ("backup_dir X does not exist..."). */}
+          {preview.notWritable}
         </Text>
       ) : (
         <Text color={short ? 'yellow' : undefined} wrap="truncate">

@@ -3,25 +3,34 @@
  * and keep N. Its output is a CfgModel (tui/state/to-model.ts), handed to the run, preview or
  * save screen through the callbacks; this screen holds no backup logic.
  *
- * The state lives in a reducer here; `initial` and `onChange` let the app shell keep it while
- * another screen is shown, so coming back from the preview finds the same choices.
+ * Keys: ONE input handler, subscribed once and never switched off, splits each Ink event into
+ * single keys (state/key-split.ts) and folds them through the pure screen machine
+ * (state/screen.ts). Its state lives in a ref updated in the handler itself, so a key that
+ * arrives before React has drawn the previous one still sees it: nothing typed is lost, however
+ * the keys are chunked. `initial` and `onChange` let the app shell keep the choices while
+ * another screen is shown.
  */
-import { Box, Text, useInput, useStdout } from 'ink';
-import { useEffect, useReducer, useState } from 'react';
+import { Box, type Key, Text, useInput } from 'ink';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import stringWidth from 'string-width';
 import type { CfgModel } from '../../config/index.js';
-import { FilterBar } from '../components/filter-bar.js';
+import { FilterBar, infoLines } from '../components/filter-bar.js';
 import { HelpBar, SELECT_BAR } from '../components/help-bar.js';
+import { clipToWidth } from '../components/text-fit.js';
+import { diskNote } from '../components/vm-columns.js';
 import { VmList } from '../components/vm-list.js';
 import type { VmRow } from '../contracts.js';
-import { commandForKey } from '../state/keys.js';
-import { initialState, reduce, type SelectState } from '../state/selection.js';
-import { filterStandsForChoice, type ModelBase, modelFromSelection, type SavedFilter } from '../state/to-model.js';
+import { useTerminal, useTerminalSize } from '../hooks/use-terminal.js';
+import { splitKeys } from '../state/key-split.js';
+import { pressKeys, type ScreenState, screenState } from '../state/screen.js';
+import { cursorRow, initialState, isChosen, reduce, replaceRows, type SelectState } from '../state/selection.js';
+import type { ModelBase, SavedFilter } from '../state/to-model.js';
 import { HelpScreen } from './help.js';
 
 export interface SelectScreenProps {
   rows: readonly VmRow[];
   base: ModelBase;
-  /** A state kept from an earlier visit (its rows must be `rows`). */
+  /** A state kept from an earlier visit; its choices follow their VMs into `rows`. */
   initial?: SelectState;
   onChange?(state: SelectState): void;
   onRun(model: CfgModel): void;
@@ -29,90 +38,103 @@ export interface SelectScreenProps {
   /** `filter` is set when the choice is exactly what the filter shows: the save screen offers it. */
   onSave(model: CfgModel, filter: SavedFilter | null): void;
   onQuit(): void;
-  /** Terminal size; defaults to stdout's (80×24 when unknown). */
+  /**
+   * backup_dir was changed with b (already resolved by resolveDir): the app keeps it in the
+   * session and settings, reads the backup ages again, and may return a note to show.
+   */
+  onBackupDir?(dir: string): string | null | undefined;
+  /** How a typed backup_dir becomes the path used (~ expanded, made absolute); default: as typed. */
+  resolveDir?(text: string): string;
+  /** choiceKey of the selection last saved as a cfg, null when none was: q asks before losing the rest. */
+  savedChoice?: string | null;
+  /** Terminal size; defaults to stdout's, following resizes (80×24 when unknown). */
   size?: { columns: number; rows: number };
   now?: () => Date;
 }
 
-/** Lines around the list: title, column header, two filter lines, the help bar, one spare (Ink redraws the whole screen when a frame fills it). */
+/** Lines around the list and the info lines: title, column header, disk note, filter line, key bar, one spare (Ink redraws the whole screen when a frame fills it). */
 const CHROME = 6;
 
+function titleText(base: ModelBase, columns: number, ascii: boolean): string {
+  const head = `vmbackup ${base.poolUrl} as ${base.user}, backups in `;
+  const tail = ' (b changes it)';
+  if (stringWidth(head + base.backupDir + tail) <= columns) return head + base.backupDir + tail;
+  // The folder's end says most: it keeps its last part when the line is short.
+  return clipToWidth(head + clipToWidth(base.backupDir, Math.max(12, columns - stringWidth(head)), ascii, 'start'), columns, ascii);
+}
+
 export function SelectScreen(props: SelectScreenProps) {
-  const { stdout } = useStdout();
-  const size = props.size ?? { columns: stdout.columns || 80, rows: stdout.rows || 24 };
-  const pageSize = Math.max(3, size.rows - CHROME);
-  const [state, dispatch] = useReducer(reduce, undefined, () =>
-    props.initial ? reduce(props.initial, { type: 'resize', pageSize }) : initialState(props.rows, { defaultKeep: props.base.maxBackups ?? 4, pageSize }),
-  );
-  const [filterOpen, setFilterOpen] = useState(false);
-  const [help, setHelp] = useState(false);
-  const [message, setMessage] = useState<string | null>(null);
+  const terminal = useTerminalSize();
+  const { ascii } = useTerminal();
+  const size = props.size ?? terminal;
   const [now] = useState(() => (props.now ?? (() => new Date()))());
+  const [screen, setScreen] = useState<ScreenState>(() => {
+    // The page size of a plain list (one info line); an effect below corrects it when it differs.
+    const pageSize = Math.max(3, size.rows - CHROME - 1);
+    const select = props.initial ? reduce(replaceRows(props.initial, props.rows), { type: 'resize', pageSize }) : initialState(props.rows, { defaultKeep: props.base.maxBackups ?? 4, pageSize });
+    return screenState(select);
+  });
+  // What the key handler reads: the newest state (set by the handler itself) and props.
+  const live = useRef({ screen, props });
+  live.current.props = props;
 
-  useEffect(() => {
-    if (state.win.pageSize !== pageSize) dispatch({ type: 'resize', pageSize });
-  }, [pageSize, state.win.pageSize]);
-  useEffect(() => {
-    props.onChange?.(state);
-  }, [state]);
+  const commit = useCallback((next: ScreenState) => {
+    live.current.screen = next;
+    setScreen(next);
+    // At once, not in an effect: a key that leaves the screen must find the app holding these choices.
+    live.current.props.onChange?.(next.select);
+  }, []);
 
-  const withModel = (use: (model: CfgModel) => void) => {
-    const result = modelFromSelection(state, props.base, 'names');
-    if (!result.ok) setMessage(result.message);
-    else use(result.model);
-  };
-
-  useInput(
-    (input, key) => {
-      setMessage(null);
-      const command = commandForKey(input, key);
-      if (command === null) return;
-      switch (command.type) {
-        case 'open-filter':
-          return setFilterOpen(true);
-        case 'help':
-          return setHelp(true);
-        case 'quit':
-          return props.onQuit();
-        case 'run':
-          return withModel(props.onRun);
-        case 'preview':
-          return withModel(props.onPreview);
-        case 'save':
-          return withModel((model) => {
-            const asFilter = filterStandsForChoice(state) ? modelFromSelection(state, props.base, 'filter') : null;
-            props.onSave(model, asFilter?.ok ? { pattern: state.filter.selector === '' ? '.*' : state.filter.selector, model: asFilter.model } : null);
-          });
-        default:
-          return dispatch(command);
+  const onInput = useCallback(
+    (input: string, key: Key) => {
+      const { screen: before, props: p } = live.current;
+      const ctx = { base: p.base, savedChoice: p.savedChoice ?? null, resolveDir: p.resolveDir ?? ((text: string) => text) };
+      const { state, effects } = pressKeys(before, splitKeys(input, key), ctx);
+      let next = state;
+      for (const effect of effects) {
+        if (effect.type !== 'backup-dir') continue;
+        // Until the app draws us again with the new folder, later keys must see it too.
+        live.current.props = { ...p, base: { ...p.base, backupDir: effect.dir } };
+        const note = p.onBackupDir?.(effect.dir);
+        if (note) next = { ...next, message: note };
       }
+      if (next !== before) commit(next);
+      const leaving = effects.at(-1);
+      if (leaving?.type === 'run') p.onRun(leaving.model);
+      else if (leaving?.type === 'preview') p.onPreview(leaving.model);
+      else if (leaving?.type === 'save') p.onSave(leaving.model, leaving.filter);
+      else if (leaving?.type === 'quit') p.onQuit();
     },
-    { isActive: !filterOpen && !help },
+    [commit],
   );
-  // While the filter is open, the text input takes the keys; esc clears and closes it.
-  useInput(
-    (_input, key) => {
-      if (!key.escape) return;
-      dispatch({ type: 'filter', text: '' });
-      setFilterOpen(false);
-    },
-    { isActive: filterOpen },
-  );
+  // Always active and always the same function: Ink subscribes it once, so no key falls
+  // between an unsubscribe and a subscribe.
+  useInput(onInput);
 
-  if (help) return <HelpScreen onBack={() => setHelp(false)} />;
+  const info = infoLines(screen, size.columns, ascii);
+  const pageSize = Math.max(3, size.rows - CHROME - info.length);
+  useEffect(() => {
+    const current = live.current.screen;
+    if (current.select.win.pageSize !== pageSize) commit({ ...current, select: reduce(current.select, { type: 'resize', pageSize }) });
+  }, [pageSize, commit]);
+  useEffect(() => {
+    const current = live.current.screen;
+    if (current.select.rows !== props.rows) commit({ ...current, select: replaceRows(current.select, props.rows) });
+  }, [props.rows, commit]);
+
+  if (screen.overlay.kind === 'help') return <HelpScreen />;
+  const select = screen.select;
+  const at = cursorRow(select);
+  const anyVdi = select.choices.some((c) => isChosen(c) && c.mode !== 'xva');
+  const note = diskNote(at === null ? undefined : select.rows[at], at === null ? undefined : select.choices[at], select.vdiDisks, anyVdi, size.columns, ascii);
   return (
     <Box flexDirection="column">
-      <Text bold wrap="truncate">
-        vmbackup <Text color="cyan">{props.base.poolUrl}</Text> as {props.base.user}, backups in {props.base.backupDir}
+      <Text bold>{titleText(props.base, size.columns, ascii)}</Text>
+      <VmList state={select} columns={size.columns} now={now} />
+      <Text color={note?.warning ? 'yellow' : undefined} dimColor={!note?.warning}>
+        {note ? note.text : ' '}
       </Text>
-      <VmList state={state} columns={size.columns} now={now} />
-      <FilterBar
-        state={state}
-        open={filterOpen}
-        message={message}
-        onChange={(text) => dispatch({ type: 'filter', text })}
-        onSubmit={() => setFilterOpen(false)}
-      />
+      <FilterBar screen={screen} columns={size.columns} ascii={ascii} info={info} />
       <HelpBar items={SELECT_BAR} />
     </Box>
   );

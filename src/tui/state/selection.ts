@@ -4,18 +4,27 @@
  * work for the rest (a toggle copies one array; a filter keystroke runs one compiled RegExp per
  * row over names whose byte form was computed once).
  */
+import type { VdiDisks } from '../../config/index.js';
 import type { TuiMode, VmRow } from '../contracts.js';
 import { byteNames, type CompiledFilter, compileFilter, type FilterError, matchingIndices } from './filter.js';
 import { type ListWindow, type Move, moveCursor, settle } from './window.js';
 
 export interface VmChoice {
+  /** Picked with space or a. An excluded VM keeps its pick underneath: x again restores it. */
   selected: boolean;
   mode: TuiMode;
   /** The `:N` override; null means the global max_backups. */
   keep: number | null;
-  /** Written as an `exclude=` line; an excluded VM is never selected. */
+  /** Written as an `exclude=` line; an excluded VM is never backed up, picked or not. */
   excluded: boolean;
 }
+
+/** Backed up: picked and not excluded. */
+export function isChosen(choice: VmChoice): boolean {
+  return choice.selected && !choice.excluded;
+}
+
+const defaultChoice = (): VmChoice => ({ selected: false, mode: 'xva', keep: null, excluded: false });
 
 export interface SelectState {
   rows: readonly VmRow[];
@@ -31,7 +40,10 @@ export interface SelectState {
   win: ListWindow;
   /** The global max_backups: the keep shown for rows without an override. */
   defaultKeep: number;
+  /** VMs backed up (picked, not excluded), shown or not. */
   selectedCount: number;
+  /** What vdi-export takes of a VM: its boot disk (the original's behaviour) or every disk. */
+  vdiDisks: VdiDisks;
 }
 
 export const KEEP_MIN = 1;
@@ -39,9 +51,9 @@ export const KEEP_MIN = 1;
 export const KEEP_MAX = 999;
 export const MODES: readonly TuiMode[] = ['xva', 'vdi-raw', 'vdi-vhd'];
 
-export function initialState(rows: readonly VmRow[], options: { defaultKeep?: number; pageSize?: number; choices?: readonly VmChoice[] } = {}): SelectState {
+export function initialState(rows: readonly VmRow[], options: { defaultKeep?: number; pageSize?: number; choices?: readonly VmChoice[]; vdiDisks?: VdiDisks } = {}): SelectState {
   const filter = compileFilter('') as CompiledFilter & { ok: true };
-  const choices = options.choices ?? rows.map((): VmChoice => ({ selected: false, mode: 'xva', keep: null, excluded: false }));
+  const choices = options.choices ?? rows.map(defaultChoice);
   return {
     rows,
     byteNames: byteNames(rows.map((r) => r.name)),
@@ -52,7 +64,8 @@ export function initialState(rows: readonly VmRow[], options: { defaultKeep?: nu
     visible: rows.map((_, i) => i),
     win: settle({ cursor: 0, offset: 0, pageSize: options.pageSize ?? 10 }, rows.length),
     defaultKeep: options.defaultKeep ?? 4,
-    selectedCount: choices.filter((c) => c.selected).length,
+    selectedCount: choices.filter(isChosen).length,
+    vdiDisks: options.vdiDisks ?? 'boot',
   };
 }
 
@@ -64,6 +77,7 @@ export type SelectAction =
   | { type: 'keep'; delta: 1 | -1 }
   | { type: 'exclude' }
   | { type: 'filter'; text: string }
+  | { type: 'vdi-disks' }
   | { type: 'resize'; pageSize: number };
 
 /** The row index under the cursor, or null when nothing is visible. */
@@ -78,7 +92,7 @@ function withChoice(state: SelectState, change: (c: VmChoice) => VmChoice): Sele
   const before = choices[row]!;
   const after = change(before);
   choices[row] = after;
-  return { ...state, choices, selectedCount: state.selectedCount + Number(after.selected) - Number(before.selected) };
+  return { ...state, choices, selectedCount: state.selectedCount + Number(isChosen(after)) - Number(isChosen(before)) };
 }
 
 export function nextMode(mode: TuiMode): TuiMode {
@@ -118,7 +132,8 @@ export function reduce(state: SelectState, action: SelectAction): SelectState {
     case 'move':
       return { ...state, win: moveCursor(state.win, action.move, state.visible.length) };
     case 'toggle':
-      return withChoice(state, (c) => ({ ...c, selected: !c.selected, excluded: false }));
+      // Space on an excluded VM takes the exclusion off and picks it.
+      return withChoice(state, (c) => (c.excluded ? { ...c, selected: true, excluded: false } : { ...c, selected: !c.selected }));
     case 'toggle-all':
       return toggleAll(state);
     case 'cycle-mode':
@@ -126,10 +141,58 @@ export function reduce(state: SelectState, action: SelectAction): SelectState {
     case 'keep':
       return withChoice(state, (c) => ({ ...c, keep: stepKeep(c.keep, action.delta, state.defaultKeep) }));
     case 'exclude':
-      return withChoice(state, (c) => ({ ...c, excluded: !c.excluded, selected: false }));
+      return withChoice(state, (c) => ({ ...c, excluded: !c.excluded }));
     case 'filter':
       return applyFilter(state, action.text);
+    case 'vdi-disks':
+      return { ...state, vdiDisks: state.vdiDisks === 'boot' ? 'all' : 'boot' };
     case 'resize':
       return { ...state, win: settle({ ...state.win, pageSize: action.pageSize }, state.visible.length) };
   }
+}
+
+/** Chosen VMs the filter hides: "4 selected" must not hide them. */
+export function hiddenChosen(state: SelectState): number {
+  if (state.visible.length === state.rows.length) return 0;
+  let shown = 0;
+  for (const i of state.visible) if (isChosen(state.choices[i]!)) shown++;
+  return state.selectedCount - shown;
+}
+
+/**
+ * The same state over a fresh read of the pool's VMs (new backup ages, VMs added or gone):
+ * choices follow their VM by uuid, the filter is applied again, the cursor stays on its VM.
+ */
+export function replaceRows(state: SelectState, rows: readonly VmRow[]): SelectState {
+  if (rows === state.rows) return state;
+  const before = new Map(state.rows.map((r, i) => [r.uuid, state.choices[i]!]));
+  const choices = rows.map((r) => before.get(r.uuid) ?? defaultChoice());
+  const names = byteNames(rows.map((r) => r.name));
+  const visible = matchingIndices(state.filter, rows.map((r) => r.name), names);
+  const cursorUuid = state.rows[cursorRow(state) ?? -1]?.uuid;
+  const at = visible.findIndex((i) => rows[i]!.uuid === cursorUuid);
+  return {
+    ...state,
+    rows,
+    byteNames: names,
+    choices,
+    visible,
+    selectedCount: choices.filter(isChosen).length,
+    win: settle({ ...state.win, cursor: at === -1 ? 0 : at }, visible.length),
+  };
+}
+
+/**
+ * What a saved cfg would hold of this choice, as one string: equal strings, same cfg. The
+ * screen compares it with the one of the last save before letting unsaved work go.
+ */
+export function choiceKey(state: SelectState): string {
+  const parts: string[] = [];
+  state.choices.forEach((c, i) => {
+    const uuid = state.rows[i]!.uuid;
+    if (c.excluded) parts.push(`-${uuid}`);
+    else if (c.selected) parts.push(`+${uuid}:${c.mode}:${c.keep ?? ''}`);
+  });
+  if (parts.length > 0 && state.vdiDisks === 'all') parts.push('vdi_disks=all');
+  return parts.join(',');
 }

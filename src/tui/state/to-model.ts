@@ -11,13 +11,14 @@
  *   vm-export, and the last line decides `:N` (the filter line has none, so nothing is replaced).
  *
  * vdi_export_format is one global setting in the legacy format: a choice that mixes VDI raw and
- * VDI vhd cannot be written (nor run as one cfg) and is refused with the VMs named.
+ * VDI vhd cannot be written (nor run as one cfg) and is refused with the VMs named. The same for
+ * "boot disk only / every disk" (`#vmbackup: vdi_disks=all`), written when a VDI VM is chosen.
  */
 import { type CfgModel, ConfigError, type Directives, formatConfig, type LegacySettings, type SelectionLine } from '../../config/index.js';
 import type { SavedFilter, TuiMode, VmRow } from '../contracts.js';
 
 export type { SavedFilter };
-import type { SelectState, VmChoice } from './selection.js';
+import { isChosen, type SelectState, type VmChoice } from './selection.js';
 
 /** What the model takes from the session (and settings) rather than from the list. */
 export interface ModelBase {
@@ -43,7 +44,7 @@ const actionOf = (mode: TuiMode) => (mode === 'xva' ? 'vm-export' : 'vdi-export'
 function chosen(state: SelectState): Chosen[] {
   const out: Chosen[] = [];
   state.choices.forEach((choice, i) => {
-    if (choice.selected && !choice.excluded) out.push({ row: state.rows[i]!, choice });
+    if (isChosen(choice)) out.push({ row: state.rows[i]!, choice });
   });
   return out;
 }
@@ -72,7 +73,7 @@ export function filterStandsForChoice(state: SelectState): boolean {
   const visible = new Set(state.visible);
   for (let i = 0; i < state.choices.length; i++) {
     const c = state.choices[i]!;
-    const on = c.selected && !c.excluded;
+    const on = isChosen(c);
     if (visible.has(i) ? !on && !c.excluded : on) return false;
   }
   return true;
@@ -145,10 +146,24 @@ export function modelFromSelection(state: SelectState, base: ModelBase, shape: '
     const overrides = picked.filter((c) => actionOf(c.choice.mode) !== action || c.choice.keep !== null);
     selections = [filterLine, ...overrides.map((c) => nameLine(actionOf(c.choice.mode), c.row.name, c.choice.keep))];
   }
-  const directives: Directives = { ...base.directives, pool: base.poolUrl, user: base.user };
+  const { vdiDisks: _fromBase, ...kept } = base.directives ?? {};
+  const allDisks = state.vdiDisks === 'all' && picked.some((c) => c.choice.mode !== 'xva');
+  const directives: Directives = { ...kept, pool: base.poolUrl, user: base.user, ...(allDisks ? { vdiDisks: 'all' as const } : {}) };
   return {
     ok: true,
     model: { settings: settingsOf(base, picked), directives, selections: [...selections, ...excludeLines(state)] },
     vms: picked.length,
   };
+}
+
+/** Bytes a VM's backup reads from the pool: every disk for XVA, the boot disk alone for VDI unless vdi_disks=all. */
+export function rowEstimate(row: VmRow, mode: TuiMode, vdiDisks: SelectState['vdiDisks']): number {
+  if (mode === 'xva' || vdiDisks === 'all') return row.diskBytes;
+  // Rows read without the boot disk's size count every disk: better too much than too little.
+  return row.bootDiskBytes ?? row.diskBytes;
+}
+
+/** The estimated size of the chosen VMs' backups (virtual sizes: an upper bound for sparse disks). */
+export function chosenBytes(state: SelectState): number {
+  return chosen(state).reduce((sum, c) => sum + rowEstimate(c.row, c.choice.mode, state.vdiDisks), 0);
 }

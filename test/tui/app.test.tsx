@@ -1,0 +1,125 @@
+/**
+ * The app shell around the list, against a simulator: backup_dir changed in the list goes into
+ * the session and the settings and the ages are read from the new folder; a saved selection
+ * lets q quit at once, a changed one asks first.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../src/access/io.js';
+import { backupFolderName, vmFolderName } from '../../src/backup/layout.js';
+import { SettingsStore } from '../../src/settings/store.js';
+import { App } from '../../src/tui/app.js';
+import { tempDir } from '../helpers/cli.js';
+import { E2E_POOL } from '../helpers/e2e.js';
+import { waitForFrame } from '../helpers/ink-wait.js';
+import { stopAll, testSimulator } from '../helpers/sim.js';
+
+let running: { ui: ReturnType<typeof render>; exits: number[] } | null = null;
+/** Ends the app as ctrl-c does, so it closes its connection before the simulator stops. */
+async function quitApp(): Promise<void> {
+  const app = running;
+  running = null;
+  if (!app) return;
+  if (app.exits.length === 0) {
+    app.ui.stdin.write('\x03');
+    await waitForFrame(() => String(app.exits.length), (n) => n !== '0');
+  }
+  app.ui.unmount();
+}
+afterEach(async () => {
+  await quitApp();
+  await stopAll();
+});
+
+function testIo(home: string): CliIo {
+  return {
+    stdout: () => undefined,
+    stderr: () => undefined,
+    cwd: home,
+    env: { PATH: process.env.PATH ?? '', HOME: home, VMBACKUP_SETTINGS_DIR: join(home, 'settings'), DBUS_SESSION_BUS_ADDRESS: '' },
+    now: () => new Date(),
+    onInterrupt: () => () => undefined,
+  };
+}
+
+async function startApp(io: CliIo, sim: Awaited<ReturnType<typeof testSimulator>>, backupDir?: string) {
+  const exits: number[] = [];
+  const ui = render(
+    <App
+      io={io}
+      target={{ url: sim.url, user: sim.user }}
+      trust={{ trust: [sim.fingerprint!] }}
+      passwords={{ givenPassword: sim.password }}
+      {...(backupDir ? { backupDir } : {})}
+      statusLog={join(io.cwd, 'status.log')}
+      settings={() => SettingsStore.open(io.env)}
+      onExit={(code) => exits.push(code)}
+    />,
+  );
+  running = { ui, exits };
+  await waitForFrame(ui.lastFrame, (f) => f.includes('4 of 4 VMs shown'));
+  // The list takes keys once Ink reads the terminal.
+  await waitForFrame(() => String(ui.stdin.listenerCount('readable')), (n) => n !== '0');
+  const until = (test: (frame: string) => boolean) => waitForFrame(ui.lastFrame, test, 20_000);
+  return { ui, exits, until };
+}
+
+describe('the app around the list', () => {
+  it('b: the new backup_dir is the session’s, remembered in settings, and the ages come from it', async () => {
+    const sim = await testSimulator({ pool: E2E_POOL });
+    const home = tempDir();
+    const first = join(home, 'first');
+    const second = join(home, 'second');
+    mkdirSync(first);
+    // A finished backup of db.example.com in the second folder only, 3 hours old.
+    const at = new Date(Date.now() - 3 * 3600_000 - 60_000);
+    const folder = join(second, vmFolderName('db.example.com'), backupFolderName(at, 'legacy'));
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'success'), '');
+
+    const io = testIo(home);
+    const { ui, until } = await startApp(io, sim, first);
+    expect(ui.lastFrame()).toContain(`backups in ${first}`);
+    expect(ui.lastFrame()).toMatch(/db\.example\.com .* never/);
+    ui.stdin.write('b');
+    await until((f) => f.includes(`backup_dir: ${first}`));
+    // A path relative to where vmbackup started.
+    ui.stdin.write('\x15second\r');
+    await until((f) => f.includes(`backups in ${second}`) && /db\.example\.com .* 3h/.test(f));
+    expect(SettingsStore.open(io.env).lastBackupDir).toBe(second);
+    // A folder that does not exist is taken, with a word about it.
+    ui.stdin.write('b\x15~/third\r');
+    await until((f) => f.includes(`backups in ${join(home, 'third')}`) && f.includes('does not exist yet'));
+    await quitApp();
+
+    // The next start without --backup-dir uses the remembered one.
+    const again = await startApp(io, sim);
+    expect(again.ui.lastFrame()).toContain(`backups in ${join(home, 'third')}`);
+  }, 60_000);
+
+  it('q quits at once after the selection was saved, and asks once it changed', async () => {
+    const sim = await testSimulator({ pool: E2E_POOL });
+    const home = tempDir();
+    const io = testIo(home);
+    const { ui, exits, until } = await startApp(io, sim, home);
+    ui.stdin.write(' ');
+    await until((f) => f.includes('1 selected'));
+    ui.stdin.write('s');
+    await until((f) => f.includes('File: '));
+    ui.stdin.write('\r');
+    await until((f) => f.includes('Run it headless:'));
+    ui.stdin.write('\r');
+    await until((f) => f.includes('1 selected'));
+    // Changed after the save: asks; n keeps the list.
+    ui.stdin.write('j q');
+    await until((f) => f.includes('Quit without saving? y/n'));
+    ui.stdin.write('n');
+    await until((f) => !f.includes('y/n') && f.includes('2 selected'));
+    // As saved again: quits at once.
+    ui.stdin.write(' q');
+    await until(() => exits.length === 1);
+    expect(exits).toEqual([0]);
+  }, 60_000);
+});
