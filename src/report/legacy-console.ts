@@ -37,12 +37,18 @@ function listLines(key: string, items: string[]): string[] {
   return [`  ${key} (cnt)= ${sorted.length}`, `  ${key}: ${sorted.join(', ')}`];
 }
 
+/**
+ * The one compress line: True/False as the original prints them (greps for `compress = True`
+ * keep working), and zstd, which the original cannot do, by name. The block of our own settings
+ * does not repeat it.
+ */
 function compressText(c: EffectiveSettings['compress']): string {
   return c === 'none' ? 'False' : c === 'gzip' ? 'True' : c;
 }
 
 /**
- * The settings block the original logs before a run or a preview (spec §9), message parts only:
+ * The settings block the original logs before a run or a preview (spec §9), message parts only
+ * (legacyLine stamps them and escapes control characters in names):
  * lists sorted byte-wise as 3.2+ does, and an empty list printed as "  exclude: " with the space.
  */
 export function settingsBlock(settings: EffectiveSettings, scope: Scope): string[] {
@@ -67,7 +73,6 @@ export function extensionSettingsBlock(settings: EffectiveSettings): string[] {
     'vmbackup settings beyond VmBackup.py:',
     `  pool              = ${settings.pool ?? '(not set)'}`,
     `  user              = ${settings.user}`,
-    `  compress          = ${settings.compress}`,
     `  pre_clean         = ${py(settings.preClean)}`,
     `  concurrency       = ${settings.concurrency}`,
     `  folder_names      = ${settings.folderNames}`,
