@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, formatIssue } from '../config/index.js';
 import { VmbackupError } from '../errors.js';
+import { printable } from '../report/printable.js';
 import { printInfo } from './info.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { type CliIo, processIo } from '../access/io.js';
@@ -75,8 +76,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof ConfigError) {
       for (const issue of err.issues) io.stderr(formatIssue(issue) + '\n');
     } else if (err instanceof VmbackupError) {
-      io.stderr(`vmbackup: error: ${err.message}\n`);
-      if (err.hint) io.stderr(`vmbackup: fix: ${err.hint}\n`);
+      // Messages may quote a VM name or pool text: one line each, whatever is in them.
+      io.stderr(`vmbackup: error: ${printable(err.message)}\n`);
+      if (err.hint) io.stderr(`vmbackup: fix: ${printable(err.hint)}\n`);
     } else {
       io.stderr(`vmbackup: internal error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     }
