@@ -55,6 +55,9 @@ const ONLY = new Set(args.only.split(','));
 // ---------------------------------------------------------------- temp dir, children, cleanup
 
 const work = mkdtempSync(join(tmpdir(), 'vmbackup-bench-'));
+// Certificate pins and known pools go to a settings folder of this run, never the user's: each
+// simulator makes a new certificate, and a pin left behind would refuse the next one.
+process.env.VMBACKUP_SETTINGS_DIR = join(work, 'settings');
 /** Every child still running. Each is the leader of its own process group (see spawnTracked). */
 const children = new Set();
 let cleaning;
@@ -204,7 +207,7 @@ async function startSim(name, vms, { http = false } = {}) {
   child.stdout.resume();
   const sim = { ...info, child, dir, backupDir: join(dir, 'backups'), passwordFile: join(dir, 'password') };
   // The legacy password file: base64 of the password, no newline, 0600 (what
-  // `vmbackup PASSWORD create-password-file=` writes), without a child process per simulator.
+  // `vmbackup password-file` writes), without a child process per simulator.
   writeFileSync(sim.passwordFile, Buffer.from(sim.password).toString('base64'), { mode: 0o600 });
   sim.session = await rpc(sim, 'session.login_with_password', [sim.user, sim.password]);
   sim.stop = async () => {
@@ -295,7 +298,10 @@ async function ours(sim, label, cfgLines, { extraArgs = [], keep = false } = {})
   const cfg = join(sim.dir, `${label}.cfg`);
   const report = join(sim.dir, `${label}.report.json`);
   writeCfg(sim, cfg, cfgLines);
-  const argv = [CLI, '--config', cfg, '--password-file', sim.passwordFile, `--json=${report}`, ...extraArgs];
+  // Trust the simulator's certificate as a user would: --trust with the fingerprint it printed
+  // (without it, a run with no terminal stops at CERT_UNKNOWN and measures nothing).
+  const trust = sim.fingerprint ? ['--trust', sim.fingerprint] : [];
+  const argv = [CLI, '--config', cfg, '--password-file', sim.passwordFile, ...trust, `--json=${report}`, ...extraArgs];
   settleDisks();
   const r = await withSimCpu(sim, () => timed(label, process.execPath, argv));
   if (r.code !== 0) throw new Error(`vmbackup --config ${label}.cfg exited with ${r.code}\n${r.stdout.split('\n').slice(-15).join('\n')}\n${r.stderr}`);

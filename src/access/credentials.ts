@@ -7,6 +7,7 @@ import { Keychain, type KeychainStore } from '../secrets/keychain.js';
 import { findPassword, type PromptAnswer } from '../secrets/sources.js';
 import { SettingsStore } from '../settings/store.js';
 import type { CredentialSource } from '../xapi/target.js';
+import type { PasswordOrigin } from './auth-hint.js';
 import type { CliIo } from './io.js';
 
 export interface PasswordFlags {
@@ -23,7 +24,7 @@ const pendingRemember = new WeakMap<CliIo, () => Promise<void>>();
 export function credentialSourceFor(io: CliIo, flags: PasswordFlags): CredentialSource {
   const note = (message: string) => io.stderr(`vmbackup: ${message}\n`);
   const trace = flags.verbose ? note : () => undefined;
-  return async (t) => {
+  const source: CredentialSource = async (t) => {
     const found = await findPassword(
       {
         cwd: io.cwd,
@@ -38,8 +39,17 @@ export function credentialSourceFor(io: CliIo, flags: PasswordFlags): Credential
       t,
     );
     if (found.remember) pendingRemember.set(io, found.remember);
+    origins.set(source, { source: found.source, file: flags.passwordFile });
     return { user: t.user, password: found.password };
   };
+  return source;
+}
+
+/** Where each source's last password came from, for the fix of a refused login (auth-hint.ts). */
+const origins = new WeakMap<CredentialSource, PasswordOrigin>();
+
+export function passwordOrigin(source: CredentialSource): PasswordOrigin | undefined {
+  return origins.get(source);
 }
 
 /**

@@ -13,6 +13,9 @@ import { type Fingerprint, HOST_FINGERPRINT_COMMAND, parseFingerprint } from '..
 import type { CredentialSource, PoolTarget } from '../xapi/target.js';
 import { describePeer, emptyRules, type Peer, type TrustRules } from '../xapi/tls-trust.js';
 import { TrustPolicy, type Verdict } from '../xapi/trust-policy.js';
+import { XapiCallError } from '../xapi/errors.js';
+import { authFailureHint, type Face } from './auth-hint.js';
+import { passwordOrigin } from './credentials.js';
 import type { CliIo } from './io.js';
 
 export interface TrustFlags {
@@ -29,6 +32,8 @@ export interface TrustFlags {
 export interface OpenPoolOptions {
   /** Asks about a new certificate; default: a question on the terminal when there is one. */
   ask?: ((peer: Peer) => Promise<Verdict>) | undefined;
+  /** Who shows a refused login's fix: the command line (default) or the TUI. */
+  face?: Face | undefined;
 }
 
 export function trustFingerprint(text: string, where = '--trust'): Fingerprint {
@@ -90,5 +95,13 @@ export async function openPool(io: CliIo, target: PoolTarget, credentials: Crede
       io.stderr(`vmbackup: ${before ? `replaced the pin ${before} of ${hostPort} with` : `pinned ${hostPort} to`} ${fingerprint} (in ${settings.path})\n`);
     },
   });
-  return PoolConnection.open({ target, credentials, tls: policy });
+  try {
+    return await PoolConnection.open({ target, credentials, tls: policy });
+  } catch (err) {
+    // xapi/ cannot know where the password came from, nor which face shows its fix.
+    if (err instanceof XapiCallError && err.xapiCode === 'SESSION_AUTHENTICATION_FAILED') {
+      throw new VmbackupError(err.code, err.message, authFailureHint(passwordOrigin(credentials), target, options.face ?? 'cli'));
+    }
+    throw err;
+  }
 }

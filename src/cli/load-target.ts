@@ -1,6 +1,7 @@
 /** Turns "a cfg file" or "a selector on the command line" into a model plus its problems. */
 import { type ConfigIssue, type CfgModel, parseConfig, parseSelectorArgument } from '../config/index.js';
 import type { CliIo } from '../access/io.js';
+import { MAX_CFG_BYTES } from '../config/limits.js';
 import { readInputFile } from './read-input.js';
 
 export type Target = { kind: 'config'; path: string } | { kind: 'selector'; text: string };
@@ -17,7 +18,7 @@ export async function loadTarget(target: Target, io: CliIo, ignoreExtraKeys: boo
     const r = parseSelectorArgument(target.text);
     return { model: r.model, issues: [...r.errors, ...r.warnings], source: target.text };
   }
-  const bytes = await readInputFile(io.cwd, target.path, 'cfg file');
+  const bytes = await readInputFile(io.cwd, target.path, 'cfg file', MAX_CFG_BYTES);
   const r = parseConfig(bytes, { file: target.path, ...(ignoreExtraKeys === undefined ? {} : { ignoreExtraKeys }) });
   const issues = [...r.errors, ...r.warnings].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   return { model: r.model, issues, source: target.path };

@@ -4,12 +4,16 @@
  * bin/vmbackup.js calls. Commands are loaded when chosen: a backup run does not load the
  * simulator or the mail stack, which halves the start-up time.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError, formatIssue } from '../config/index.js';
 import { VmbackupError } from '../errors.js';
+import { printable } from '../report/printable.js';
 import { printInfo } from './info.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { type CliIo, processIo } from '../access/io.js';
 import { INFO_WORDS, type InfoWord } from './legacy-args.js';
+import { unknownCommand, unknownFirstWord } from './command-words.js';
 
 async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const first = argv[0];
@@ -44,6 +48,16 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   // A mistyped long option must not become a password: only the legacy form's first word may
   // start with "-" (generated passwords do), and one starting with "--" follows a `--`.
   if (isModernFlag(first) || first.startsWith('--')) return (await import('./commands/run.js')).runCommand(argv, io);
+  // A command we do not have must not become a password either (command-words.ts has the rule):
+  // it stops here, before any login or status-log record. The legacy form's info words anywhere
+  // (`vmbackup secret help`) and `PASSWORD create-password-file=FILE` keep their meaning.
+  const infoWord = argv.some((a) => (INFO_WORDS as readonly string[]).includes(a));
+  const createsPasswordFile = argv[1]?.toLowerCase().startsWith('create-password-file') === true;
+  if (!infoWord && !createsPasswordFile) {
+    const exists = (path: string) => existsSync(resolve(io.cwd, path));
+    const unknown = unknownFirstWord(first, exists);
+    if (unknown) throw unknownCommand(first, unknown.planned, exists(first));
+  }
   // Anything else is the VmBackup.py form, whose first word is a password, which may well start
   // with "-" (generated ones do).
   return legacyCommand(argv, io);
@@ -62,8 +76,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof ConfigError) {
       for (const issue of err.issues) io.stderr(formatIssue(issue) + '\n');
     } else if (err instanceof VmbackupError) {
-      io.stderr(`vmbackup: error: ${err.message}\n`);
-      if (err.hint) io.stderr(`vmbackup: fix: ${err.hint}\n`);
+      // Messages may quote a VM name or pool text: one line each, whatever is in them.
+      io.stderr(`vmbackup: error: ${printable(err.message)}\n`);
+      if (err.hint) io.stderr(`vmbackup: fix: ${printable(err.hint)}\n`);
     } else {
       io.stderr(`vmbackup: internal error (please report it): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     }

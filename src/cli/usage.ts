@@ -82,7 +82,11 @@ The VmBackup.py form:
            [ignore_extra_keys=true|false] [pre_clean=true|false]
   vmbackup <password|password-file> create-password-file=FILE
       <password|password-file>  an existing file is read as a base64 password file; anything
-                                else is the password itself (visible in ps: avoid it)
+                                else is the password itself (visible in ps: avoid it). A word
+                                of letters only (and -) that names no file, or a command word
+                                (restore, verify, list...), is read as a command: "unknown
+                                command", exit 2, nothing logged in. Such a password follows
+                                --: vmbackup -- PASSWORD CFG
       <config-file|vm-selector> an existing file is a cfg; anything else selects VMs:
                                 NAME, REGEX, vm-export=SEL or vdi-export=SEL, each with optional :N
       preview                   check and show the scope; back up nothing
@@ -103,6 +107,7 @@ export const CONFIG_HELP = `The cfg file (the VmBackup.py format; vmbackup reads
 
 One setting per line, key=value. A line starting with # in column 1 is a comment. There are
 no inline comments and no quotes: everything after "=" is the value. A value cannot hold "=".
+A line may be 16 KiB long and the file 1 MiB: split a longer selection over several lines.
 
 Settings (default in brackets):
   pool_db_backup=0|1          dump the pool database too [${LEGACY_DEFAULTS.poolDbBackup}]
@@ -145,7 +150,7 @@ export const EXAMPLES = `Examples
   vmbackup login --pool https://xen1.example.com --user root
   vmbackup --config weekend.cfg --verbose
 
-  # a password file for cron (asked twice, written 0600)
+  # a password file for cron (asked twice, written 0600; never type the password in argv)
   vmbackup password-file /root/VmBackup.pass
 
   # show the plan against the pool, then run from cron

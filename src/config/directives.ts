@@ -7,6 +7,7 @@
 import type { Compression, Directives, FolderNames, MailWhen, SmtpStartTls, VdiDisks } from './model.js';
 import { HOST_FINGERPRINT_COMMAND, parseFingerprint } from '../util/fingerprint.js';
 import { parsePythonInt } from './python-text.js';
+import { excerpt } from './excerpt.js';
 
 export const DIRECTIVE_PREFIX = '#vmbackup:';
 
@@ -29,7 +30,7 @@ function readBool(key: string): Read<boolean> {
     const v = value.toLowerCase();
     if (v === 'true') return ok(true);
     if (v === 'false') return ok(false);
-    return bad(`${key}=${value} is not true or false`, `write #vmbackup: ${key}=true or ${key}=false`);
+    return bad(`${key}=${excerpt(value)} is not true or false`, `write #vmbackup: ${key}=true or ${key}=false`);
   };
 }
 
@@ -43,13 +44,13 @@ function readPool(value: string) {
   try {
     url = new URL(withScheme);
   } catch {
-    return bad(`pool=${value} is not a URL`, hint);
+    return bad(`pool=${excerpt(value)} is not a URL`, hint);
   }
   if (url.username || url.password) {
     return bad('pool= must not carry a user or password', 'put the user in #vmbackup: user=NAME and store the password with `vmbackup login`');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return bad(`pool=${value} must use https:// (or http://)`, hint);
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return bad(`pool=${value} must not have a path`, hint);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return bad(`pool=${excerpt(value)} must use https:// (or http://)`, hint);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return bad(`pool=${excerpt(value)} must not have a path`, hint);
   return ok(url.origin);
 }
 
@@ -57,7 +58,7 @@ function readPositiveInt(key: string, max: number): Read<number> {
   return (value) => {
     const n = parsePythonInt(value);
     if (n !== null && n >= 1 && n <= max) return ok(n);
-    return bad(`${key}=${value} is not a whole number from 1 to ${max}`, `write e.g. #vmbackup: ${key}=2`);
+    return bad(`${key}=${excerpt(value)} is not a whole number from 1 to ${max}`, `write e.g. #vmbackup: ${key}=2`);
   };
 }
 
@@ -65,7 +66,7 @@ function readCompression(value: string) {
   const v = value.toLowerCase();
   const map: Record<string, Compression> = { none: 'none', false: 'none', off: 'none', gzip: 'gzip', true: 'gzip', zstd: 'zstd' };
   const c = map[v];
-  return c ? ok(c) : bad(`compress=${value} is not none, gzip or zstd`, 'write #vmbackup: compress=zstd (or gzip, or none)');
+  return c ? ok(c) : bad(`compress=${excerpt(value)} is not none, gzip or zstd`, 'write #vmbackup: compress=zstd (or gzip, or none)');
 }
 
 function readChoice<T extends string>(key: string, choices: readonly T[], example: T): Read<T> {
@@ -73,7 +74,7 @@ function readChoice<T extends string>(key: string, choices: readonly T[], exampl
     const v = value.toLowerCase();
     const found = choices.find((c) => c === v);
     if (found !== undefined) return ok(found);
-    return bad(`${key}=${value} is not ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}`, `write e.g. #vmbackup: ${key}=${example}`);
+    return bad(`${key}=${excerpt(value)} is not ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}`, `write e.g. #vmbackup: ${key}=${example}`);
   };
 }
 
@@ -84,7 +85,7 @@ function readChoice<T extends string>(key: string, choices: readonly T[], exampl
 function readAbsolutePath(key: string, example: string): Read<string> {
   return (value) => {
     if (value === '' || /[\x00-\x1f\x7f]/.test(value)) return bad(`${key}= is empty or has control characters`, `write e.g. #vmbackup: ${key}=${example}`);
-    if (!value.startsWith('/')) return bad(`${key}=${value} is not an absolute path`, `write the full path, e.g. #vmbackup: ${key}=${example}`);
+    if (!value.startsWith('/')) return bad(`${key}=${excerpt(value)} is not an absolute path`, `write the full path, e.g. #vmbackup: ${key}=${example}`);
     return ok(value);
   };
 }
@@ -109,7 +110,7 @@ export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } 
     doc: "the pool certificate's SHA-256 fingerprint, trusted without a prompt (as --trust): SHA256:ab12... (colons allowed)",
     read: (value) => {
       const fp = parseFingerprint(value);
-      return fp ? ok(fp) : bad(`fingerprint=${value} is not a SHA-256 fingerprint`, `write SHA256: and 64 hex digits, as \`${HOST_FINGERPRINT_COMMAND}\` prints them on the host`);
+      return fp ? ok(fp) : bad(`fingerprint=${excerpt(value)} is not a SHA-256 fingerprint`, `write SHA256: and 64 hex digits, as \`${HOST_FINGERPRINT_COMMAND}\` prints them on the host`);
     },
     write: (v) => v,
   },

@@ -3,6 +3,8 @@ export { parseConfig, parseConfigOrThrow, type ParseOptions, type ParseResult } 
 export { formatConfig, type FormatOptions } from './format.js';
 export { effectiveSettings, type CommandLineOverrides, type EffectiveSettings } from './effective.js';
 export { ConfigError, formatIssue, IssueList, type ConfigIssue } from './issues.js';
+export { excerpt } from './excerpt.js';
+export { MAX_CFG_BYTES, MAX_LINE_BYTES } from './limits.js';
 export { LEGACY_DEFAULTS } from './legacy-keys.js';
 export { DIRECTIVES, DIRECTIVE_ORDER } from './directives.js';
 export { nameSelectorText, writesVerbatim } from './name-escape.js';

@@ -3,6 +3,7 @@
  * them all in one pass, so a user fixes a file once instead of once per error.
  */
 import { VmbackupError } from '../errors.js';
+import { escapeControls } from '../util/escape-controls.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -27,7 +28,8 @@ export function formatIssue(issue: ConfigIssue): string {
     if (issue.column !== undefined) where += `:${issue.column}`;
   }
   const fix = issue.hint ? `; fix: ${issue.hint}` : '';
-  return `${where}: ${issue.severity}: ${issue.message}${fix}`;
+  // Messages quote VM names, which may hold a newline: escaped, the issue stays one line.
+  return escapeControls(`${where}: ${issue.severity}: ${issue.message}${fix}`);
 }
 
 /** Small builder so parsers read as a list of rules rather than object literals. */

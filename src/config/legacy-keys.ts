@@ -4,6 +4,7 @@
  */
 import type { LegacySettings } from './model.js';
 import { parsePythonInt } from './python-text.js';
+import { excerpt } from './excerpt.js';
 
 export const SELECTION_KEYS = ['vm-export', 'vdi-export', 'exclude'] as const;
 
@@ -42,7 +43,7 @@ export const SCALAR_KEYS: { [K in keyof LegacySettings]: ScalarKey<K> } = {
       if (n === 0 || n === 1) return { ok: true, value: n };
       return {
         ok: false,
-        message: `pool_db_backup=${value} is not 0 or 1`,
+        message: `pool_db_backup=${excerpt(value)} is not 0 or 1`,
         hint: 'write pool_db_backup=0 (no pool database dump) or pool_db_backup=1',
       };
     },
@@ -56,7 +57,7 @@ export const SCALAR_KEYS: { [K in keyof LegacySettings]: ScalarKey<K> } = {
       if (n !== null && n >= 1 && Number.isSafeInteger(n)) return { ok: true, value: n };
       const why = n === null ? 'is not a whole number' : 'must be at least 1';
       const inline = /\s#/.test(value) ? ' (there are no inline comments: put the comment on its own line)' : '';
-      return { ok: false, message: `max_backups=${value} ${why}${inline}`, hint: 'write a whole number of at least 1, e.g. max_backups=4' };
+      return { ok: false, message: `max_backups=${excerpt(value)} ${why}${inline}`, hint: 'write a whole number of at least 1, e.g. max_backups=4' };
     },
     write: (v) => String(v),
   },
@@ -72,7 +73,7 @@ export const SCALAR_KEYS: { [K in keyof LegacySettings]: ScalarKey<K> } = {
         lower === 'raw' || lower === 'vhd'
           ? `the original only accepts lower case: write vdi_export_format=${lower}`
           : 'write vdi_export_format=raw or vdi_export_format=vhd';
-      return { ok: false, message: `vdi_export_format=${value} is not raw or vhd`, hint };
+      return { ok: false, message: `vdi_export_format=${excerpt(value)} is not raw or vhd`, hint };
     },
     write: (v) => v,
   },

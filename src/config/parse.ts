@@ -14,6 +14,7 @@ import { emptyModel, type CfgModel, type Directives, type LegacySettings, type S
 import { pyStrip } from './python-text.js';
 import { parseSelectionValue } from './selector-value.js';
 import { suggestKey } from './suggest.js';
+import { excerpt } from './excerpt.js';
 
 export interface ParseOptions {
   /** How the file is named in messages, e.g. "weekend.cfg". */
@@ -85,7 +86,7 @@ function readDirective(body: string, line: number, model: CfgModel, seen: Map<st
   const prop = DIRECTIVE_BY_KEY.get(key);
   if (prop === undefined) {
     const guess = suggestKey(key, [...DIRECTIVE_BY_KEY.keys()]);
-    issues.error(line, `unknown directive key "${key}"`, guess ? `did you mean #vmbackup: ${guess}=...?` : `known keys: ${[...DIRECTIVE_BY_KEY.keys()].join(', ')}`);
+    issues.error(line, `unknown directive key "${excerpt(key)}"`, guess ? `did you mean #vmbackup: ${guess}=...?` : `known keys: ${[...DIRECTIVE_BY_KEY.keys()].join(', ')}`);
     return;
   }
   if (isRepeat(seen, `#vmbackup: ${key}`, line, issues)) return;
@@ -100,7 +101,7 @@ function readDirective(body: string, line: number, model: CfgModel, seen: Map<st
 function unknownKeyHint(key: string): string {
   const directive = DIRECTIVE_BY_KEY.get(key);
   if (directive !== undefined) {
-    return `the original script has no "${key}" key; write it as "#vmbackup: ${key}=..." so both tools can read the file`;
+    return `the original script has no "${excerpt(key)}" key; write it as "#vmbackup: ${key}=..." so both tools can read the file`;
   }
   const guess = suggestKey(key, [...SCALAR_BY_CFG_KEY.keys(), ...SELECTION_KEYS]);
   return guess ? `did you mean ${guess}? (keys are case-sensitive)` : `the keys are ${[...SCALAR_BY_CFG_KEY.keys(), ...SELECTION_KEYS].join(', ')}`;
@@ -111,13 +112,13 @@ function readSetting(line: SourceLine, model: CfgModel, seen: Map<string, number
   const stripped = pyStrip(text);
   const parts = stripped.split('=');
   if (parts.length === 1) {
-    issues.error(number, `"${stripped}" is not key=value`, 'write key=value, or start a comment with # in column 1');
+    issues.error(number, `"${excerpt(stripped)}" is not key=value`, 'write key=value, or start a comment with # in column 1');
     return;
   }
   if (parts.length > 2) {
     issues.error(
       number,
-      `"${stripped}" has ${parts.length - 1} "=" signs; the original splits on every "=" and fails`,
+      `"${excerpt(stripped)}" has ${parts.length - 1} "=" signs; the original splits on every "=" and fails`,
       'a value cannot contain "="; inside a regex write \\x3d instead',
     );
     return;
@@ -134,8 +135,8 @@ function readSetting(line: SourceLine, model: CfgModel, seen: Map<string, number
 
   const prop = SCALAR_BY_CFG_KEY.get(key);
   if (prop === undefined) {
-    if (ignoreExtraKeys) issues.warning(number, `ignoring unknown key "${key}" (ignore_extra_keys is on)`, unknownKeyHint(key));
-    else issues.error(number, `unknown key "${key}"`, `${unknownKeyHint(key)}; or run with ignore_extra_keys=true`);
+    if (ignoreExtraKeys) issues.warning(number, `ignoring unknown key "${excerpt(key)}" (ignore_extra_keys is on)`, unknownKeyHint(key));
+    else issues.error(number, `unknown key "${excerpt(key)}"`, `${unknownKeyHint(key)}; or run with ignore_extra_keys=true`);
     return;
   }
   if (isRepeat(seen, key, number, issues, '; the original script fails on a repeated key')) return;
@@ -145,7 +146,7 @@ function readSetting(line: SourceLine, model: CfgModel, seen: Map<string, number
     return;
   }
   if (/^['"]/.test(value)) {
-    issues.warning(number, `${key}=${value} starts with a quote: quotes are kept as part of the value`, 'remove the quotes');
+    issues.warning(number, `${key}=${excerpt(value)} starts with a quote: quotes are kept as part of the value`, 'remove the quotes');
   }
   (model.settings as Record<keyof LegacySettings, unknown>)[prop] = result.value;
 }

@@ -7,6 +7,7 @@ import { IssueList } from './issues.js';
 import { emptyModel, type ExportMode } from './model.js';
 import type { ParseResult } from './parse.js';
 import { parseSelectionValue } from './selector-value.js';
+import { excerpt } from './excerpt.js';
 
 export const COMMAND_LINE = '<command line>';
 
@@ -18,13 +19,13 @@ export function parseSelectorArgument(text: string): ParseResult {
   let value = text;
   if (parts.length === 2) {
     if (parts[0] !== 'vm-export' && parts[0] !== 'vdi-export') {
-      issues.error(null, `"${text}": the part before "=" must be vm-export or vdi-export`, "write e.g. 'vm-export=DEV-.*' or 'vdi-export=DEV-mySql'");
+      issues.error(null, `"${excerpt(text)}": the part before "=" must be vm-export or vdi-export`, "write e.g. 'vm-export=DEV-.*' or 'vdi-export=DEV-mySql'");
       return { model, errors: issues.errors, warnings: issues.warnings };
     }
     action = parts[0];
     value = parts[1]!;
   } else if (parts.length > 2) {
-    issues.error(null, `"${text}" has more than one "="`, 'a "=" inside a regex must be written \\x3d');
+    issues.error(null, `"${excerpt(text)}" has more than one "="`, 'a "=" inside a regex must be written \\x3d');
     return { model, errors: issues.errors, warnings: issues.warnings };
   }
   const entry = parseSelectionValue(action, value, { issues, line: null, column: text.length - value.length + 1 });

@@ -8,6 +8,7 @@ import type { IssueList } from './issues.js';
 import type { SelectionAction, SelectionLine, Selector } from './model.js';
 import { writesVerbatim } from './name-escape.js';
 import { isSimpleName, parsePythonInt } from './python-text.js';
+import { excerpt } from './excerpt.js';
 
 export interface ValueContext {
   issues: IssueList;
@@ -31,7 +32,7 @@ export function classifySelector(text: string, ctx: ValueContext): Selector | nu
     if (!(err instanceof RegexSyntaxError)) throw err;
     ctx.issues.error(
       ctx.line,
-      `invalid regex "${text}": ${err.reason}`,
+      `invalid regex "${excerpt(text)}": ${err.reason}`,
       'fix the pattern (Python 2 re syntax; test it with `vmbackup preview`)',
       ctx.column + err.column - 1,
     );
@@ -41,10 +42,10 @@ export function classifySelector(text: string, ctx: ValueContext): Selector | nu
 
 function warnAboutValue(text: string, ctx: ValueContext): void {
   if (/[ \t]#/.test(text)) {
-    ctx.issues.warning(ctx.line, `"${text}" contains " #": there are no inline comments, so it is part of the selector`, 'put the comment on its own line');
+    ctx.issues.warning(ctx.line, `"${excerpt(text)}" contains " #": there are no inline comments, so it is part of the selector`, 'put the comment on its own line');
   }
   if (/^['"]/.test(text)) {
-    ctx.issues.warning(ctx.line, `"${text}" starts with a quote: quotes are kept as part of the value`, 'remove the quotes');
+    ctx.issues.warning(ctx.line, `"${excerpt(text)}" starts with a quote: quotes are kept as part of the value`, 'remove the quotes');
   }
 }
 
@@ -59,7 +60,7 @@ export function parseSelectionValue(action: SelectionAction, value: string, ctx:
     if (value.includes(':')) {
       ctx.issues.warning(
         ctx.line,
-        `exclude=${value}: exclude takes no :N, so the whole value is read as a regex that must match the ":" too`,
+        `exclude=${excerpt(value)}: exclude takes no :N, so the whole value is read as a regex that must match the ":" too`,
         'remove the :N from exclude lines',
       );
     }
@@ -71,7 +72,7 @@ export function parseSelectionValue(action: SelectionAction, value: string, ctx:
   if (parts.length > 2) {
     ctx.issues.error(
       ctx.line,
-      `${action}=${value} has more than one ":"; the original drops everything after the second ":" without a word`,
+      `${action}=${excerpt(value)} has more than one ":"; the original drops everything after the second ":" without a word`,
       'a ":" inside a VM name or regex must be written \\x3a; only the :N retention suffix uses ":"',
     );
     return null;
@@ -82,11 +83,11 @@ export function parseSelectionValue(action: SelectionAction, value: string, ctx:
   if (suffix !== undefined) {
     const n = parsePythonInt(suffix);
     if (suffix === '') {
-      ctx.issues.warning(ctx.line, `${action}=${value} has an empty :N; the global max_backups applies`, 'remove the ":" or give a number');
+      ctx.issues.warning(ctx.line, `${action}=${excerpt(value)} has an empty :N; the global max_backups applies`, 'remove the ":" or give a number');
     } else if (n === null || n < 1) {
       // The original accepts :0 and :-3 (a string/int comparison that is always true) and then
       // quietly uses the global max_backups; we refuse instead.
-      ctx.issues.error(ctx.line, `${action}=${value}: the :N after the selector must be a whole number of at least 1`, `write e.g. ${action}=${text}:3`);
+      ctx.issues.error(ctx.line, `${action}=${excerpt(value)}: the :N after the selector must be a whole number of at least 1`, `write e.g. ${action}=${excerpt(text)}:3`);
       return null;
     } else {
       maxBackups = n;
@@ -105,8 +106,8 @@ export function parseSelectionValue(action: SelectionAction, value: string, ctx:
   if (text !== text.trim() && suffix !== undefined) {
     ctx.issues.warning(
       ctx.line,
-      `"${text}" has a space before ":": it is part of the name, so only a VM whose name has that space matches`,
-      `write ${action}=${text.trim()}:${suffix.trim()}`,
+      `"${excerpt(text)}" has a space before ":": it is part of the name, so only a VM whose name has that space matches`,
+      `write ${action}=${excerpt(text.trim())}:${suffix.trim()}`,
     );
   }
   const selector = classifySelector(text, ctx);

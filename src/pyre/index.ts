@@ -8,7 +8,7 @@
  * RegexSyntaxError with a 1-based column. There is no silent fallback.
  */
 import { checkPattern } from './checks.js';
-import { byteChars, decodeUtf8, toByteString, utf8Bytes } from './bytes.js';
+import { byteChars, byteUnit, decodeUtf8, toByteString, utf8Bytes } from './bytes.js';
 import { emitJs } from './emit.js';
 import { parsePythonPattern, PyRegexError } from './parser.js';
 import type { ParsedPattern } from './ast.js';
@@ -66,8 +66,37 @@ function exactNameOf(parsed: ParsedPattern): string | null {
   return decodeUtf8(Uint8Array.from(bytes));
 }
 
+/**
+ * The longest pattern accepted, in UTF-8 bytes: a long alternation of VM names is a few KB, and
+ * the cfg parser stops lines at the same length. Without it a 10 MB pattern took 39 s and 2 GB
+ * to parse before JavaScript refused it anyway.
+ */
+export const MAX_PATTERN_BYTES = 16 * 1024;
+
+/**
+ * V8 compiles a RegExp at its first use and throws a SyntaxError there when the compiled form is
+ * too large or too deep ("Regular expression too large" for `a.` × 17,000): an internal error
+ * in the middle of scope resolution. Compiling it now turns that into a RegexSyntaxError. V8
+ * keeps one compiled form for one-byte subjects (ASCII names) and one for two-byte subjects
+ * (names with bytes over 0x7F, mapped to U+E080..): both are made here.
+ */
+function compileNow(regexp: RegExp, pattern: string): void {
+  try {
+    regexp.test('');
+    regexp.test(String.fromCharCode(byteUnit(0xff)));
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
+    const why = /: ([^:/]*)$/.exec(err.message)?.[1] ?? err.message;
+    throw new RegexSyntaxError(pattern, `the JavaScript regex engine refuses it (${why}); split the pattern into shorter ones`, 1, 'unsupported');
+  }
+}
+
 export function compilePythonRegex(pattern: string): PythonPattern {
   let parsed: ParsedPattern;
+  const size = utf8Bytes(pattern).length;
+  if (size > MAX_PATTERN_BYTES) {
+    throw new RegexSyntaxError(pattern, `the pattern is ${size} bytes long, over the limit of ${MAX_PATTERN_BYTES}; split it into shorter ones`, 1, 'unsupported');
+  }
   try {
     parsed = parsePythonPattern(byteChars(pattern));
     checkPattern(parsed);
@@ -77,6 +106,7 @@ export function compilePythonRegex(pattern: string): PythonPattern {
   }
   const { source, flags } = emitJs(parsed);
   const regexp = new RegExp(source, flags);
+  compileNow(regexp, pattern);
   return {
     pattern,
     regexp,

@@ -17,6 +17,24 @@ export { PyRegexError } from './tokenizer.js';
 interface State extends GroupState {
   flags: Flags;
   names: Map<string, number>;
+  /** Groups and lookarounds open around the current position. */
+  depth: number;
+}
+
+/**
+ * Each open group costs a few stack frames here, in checks.ts and in emit.ts; 10,000 nested
+ * `(?:` overflowed the stack (an internal error). Python 2.7 itself fails with "maximum
+ * recursion depth exceeded" at a few hundred levels, and no VM selector needs more than a handful.
+ */
+export const MAX_NESTING = 100;
+
+/** Parses a group's or lookaround's body one level deeper, refusing to go past MAX_NESTING. */
+function parseNested(src: Tokenizer, state: State, pos: number): Alternation {
+  if (state.depth >= MAX_NESTING) throw new PyRegexError(`groups nested more than ${MAX_NESTING} deep`, pos, 'unsupported');
+  state.depth++;
+  const body = parseAlternation(src, state);
+  state.depth--;
+  return body;
 }
 
 function isName(name: string): boolean {
@@ -105,7 +123,7 @@ function parseParen(src: Tokenizer, state: State, seq: Node[], pos: number): voi
         if (!isOneOf(src.next, '=!')) throw new PyRegexError('(?< must be followed by = or ! (named groups are written (?P<name>...))', pos);
         kind = src.get()!;
       }
-      const body = parseAlternation(src, state);
+      const body = parseNested(src, state, pos);
       if (!src.match(')')) throw new PyRegexError('( is never closed: missing )', pos);
       seq.push({ type: 'look', behind, negate: kind === '!', body, pos });
       return;
@@ -126,7 +144,7 @@ function parseParen(src: Tokenizer, state: State, seq: Node[], pos: number): voi
     }
   }
   const index = capture ? openGroup(state, name, pos) : null;
-  const body = parseAlternation(src, state);
+  const body = parseNested(src, state, pos);
   if (!src.match(')')) throw new PyRegexError('( is never closed: missing )', pos);
   if (index !== null) state.open.delete(index);
   seq.push({ type: 'group', index, body, pos });
@@ -195,7 +213,7 @@ function parseAlternation(src: Tokenizer, state: State): Alternation {
 
 function parseWithFlags(pattern: string, flags: Flags): ParsedPattern {
   const src = new Tokenizer(pattern);
-  const state: State = { flags: { ...flags }, groups: 1, open: new Set(), names: new Map() };
+  const state: State = { flags: { ...flags }, groups: 1, open: new Set(), names: new Map(), depth: 0 };
   const body = parseAlternation(src, state);
   const tailPos = src.nextPos;
   const tail = src.get();

@@ -8,7 +8,6 @@ import type { ProgressEvent, RunSummary, VmResult } from '../backup/events.js';
 import { humanBytes } from '../backup/free-space.js';
 import type { EffectiveSettings } from '../config/index.js';
 import { extensionSettingsBlock, legacyLine, settingsBlock } from './legacy-console.js';
-import { printable } from './printable.js';
 
 export type LineSink = (line: string) => void;
 
@@ -19,7 +18,7 @@ function minutes(ms: number): number {
 }
 
 function vmDoneLines(r: VmResult): string[] {
-  const name = printable(r.name);
+  const name = r.name;
   const t = `t:${minutes(r.elapsedMs)}`;
   const size = `${humanBytes(r.bytes)} at ${r.rateMBps.toFixed(1)} MB/s`;
   switch (r.status) {
@@ -50,7 +49,10 @@ export function endLines(summary: RunSummary): string[] {
   ];
 }
 
-/** Turns events into log lines; `now` stamps them (tests pass a fixed clock). */
+/**
+ * Turns events into log lines; `now` stamps them (tests pass a fixed clock). Names go in as
+ * they are: legacyLine escapes control characters in the whole line.
+ */
 export function consoleLogger(out: LineSink, now: () => Date = () => new Date(), settings?: EffectiveSettings): (event: ProgressEvent) => void {
   const emit = (message: string) => out(legacyLine(now(), message));
   let section: string | undefined;
@@ -68,7 +70,7 @@ export function consoleLogger(out: LineSink, now: () => Date = () => new Date(),
           section = event.vm.mode;
           emit(`************ ${event.vm.mode}= ***************`);
         }
-        const entry = `${printable(event.vm.name)}:${event.vm.maxBackups}`;
+        const entry = `${event.vm.name}:${event.vm.maxBackups}`;
         emit(`*** ${event.vm.mode} begin ${entry} (estimated ${humanBytes(event.vm.estimate)})`);
         return;
       }
@@ -76,7 +78,7 @@ export function consoleLogger(out: LineSink, now: () => Date = () => new Date(),
         emit(event.message);
         return;
       case 'warning':
-        emit(`WARNING ${event.vm === undefined ? '' : `${printable(event.vm)}: `}${event.message}`);
+        emit(`WARNING ${event.vm === undefined ? '' : `${event.vm}: `}${event.message}`);
         return;
       case 'vm-done':
         for (const line of vmDoneLines(event.result)) emit(line);

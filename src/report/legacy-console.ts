@@ -12,8 +12,13 @@ export function legacyTimestamp(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}-(${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())})`;
 }
 
+/**
+ * Every console-log line goes through here, so this is where control characters are escaped
+ * (printable.ts): a newline in a VM name or an XAPI message cannot start a line without a
+ * timestamp, whichever event or call site the text came from.
+ */
 export function legacyLine(d: Date, message: string): string {
-  return `${legacyTimestamp(d)} - ${message}`;
+  return `${legacyTimestamp(d)} - ${printable(message)}`;
 }
 
 /** Python 2 sorts byte strings byte-wise; JS sorts UTF-16 units. Compare the UTF-8 bytes. */
@@ -23,7 +28,7 @@ function byteWiseCompare(a: string, b: string): number {
 
 /** An entry as the original stores and prints it: `name` or `name:N`. */
 export function entryText(entry: ScopeEntry): string {
-  const name = printable(entry.vm.name);
+  const name = entry.vm.name;
   return entry.maxBackups === undefined ? name : `${name}:${entry.maxBackups}`;
 }
 
@@ -32,12 +37,18 @@ function listLines(key: string, items: string[]): string[] {
   return [`  ${key} (cnt)= ${sorted.length}`, `  ${key}: ${sorted.join(', ')}`];
 }
 
+/**
+ * The one compress line: True/False as the original prints them (greps for `compress = True`
+ * keep working), and zstd, which the original cannot do, by name. The block of our own settings
+ * does not repeat it.
+ */
 function compressText(c: EffectiveSettings['compress']): string {
   return c === 'none' ? 'False' : c === 'gzip' ? 'True' : c;
 }
 
 /**
- * The settings block the original logs before a run or a preview (spec §9), message parts only:
+ * The settings block the original logs before a run or a preview (spec §9), message parts only
+ * (legacyLine stamps them and escapes control characters in names):
  * lists sorted byte-wise as 3.2+ does, and an empty list printed as "  exclude: " with the space.
  */
 export function settingsBlock(settings: EffectiveSettings, scope: Scope): string[] {
@@ -49,7 +60,7 @@ export function settingsBlock(settings: EffectiveSettings, scope: Scope): string
     `  max_backups       = ${settings.maxBackups}`,
     `  vdi_export_format = ${settings.vdiExportFormat}`,
     `  pool_db_backup    = ${settings.poolDbBackup}`,
-    ...listLines('exclude', scope.exclude.map((e) => printable(e.vm.name))),
+    ...listLines('exclude', scope.exclude.map((e) => e.vm.name)),
     ...listLines('vdi-export', scope.vdiExport.map(entryText)),
     ...listLines('vm-export', scope.vmExport.map(entryText)),
   ];
@@ -62,7 +73,6 @@ export function extensionSettingsBlock(settings: EffectiveSettings): string[] {
     'vmbackup settings beyond VmBackup.py:',
     `  pool              = ${settings.pool ?? '(not set)'}`,
     `  user              = ${settings.user}`,
-    `  compress          = ${settings.compress}`,
     `  pre_clean         = ${py(settings.preClean)}`,
     `  concurrency       = ${settings.concurrency}`,
     `  folder_names      = ${settings.folderNames}`,

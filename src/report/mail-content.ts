@@ -17,8 +17,14 @@ export interface MailContent {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** Free text on one line: control characters (a newline in a VM name or an XAPI message) JSON-quoted. */
+/**
+ * Control characters (a newline in a VM name or an XAPI message) are escaped for each line at
+ * the end (`body`); names are escaped earlier only where their width lines up a column.
+ */
 const shown = printable;
+
+/** The sink: every line of the body on one line, whatever the text in it. */
+const body = (lines: string[]) => lines.map(printable).join('\n') + '\n';
 
 /** Host names come from the OS; keep them to one printable line all the same. */
 const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
@@ -90,8 +96,8 @@ function vmLine(vm: VmResult, nameWidth: number): string {
   const size = vm.bytes > 0 ? humanBytes(vm.bytes) : '-';
   const rate = vm.rateMBps > 0 && Number.isFinite(vm.rateMBps) ? vm.rateMBps.toFixed(1) : '-';
   const notes = [
-    ...(vm.error ? [`${shown(vm.error.code)}: ${shown(vm.error.message)}`] : []),
-    ...vm.warnings.map((w) => `warning: ${shown(w)}`),
+    ...(vm.error ? [`${vm.error.code}: ${vm.error.message}`] : []),
+    ...vm.warnings.map((w) => `warning: ${w}`),
   ];
   const cells = [
     statusWord(vm.status).padEnd(9),
@@ -106,7 +112,7 @@ function vmLine(vm: VmResult, nameWidth: number): string {
 
 function poolDbLine(db: PoolDbResult | null): string {
   if (db === null) return 'pool DB:     not requested (pool_db_backup=0)';
-  const what = db.error ? `  ${shown(db.error.code)}: ${shown(db.error.message)}` : db.file ? `  ${shown(db.file)}` : '';
+  const what = db.error ? `  ${db.error.code}: ${db.error.message}` : db.file ? `  ${db.file}` : '';
   return `pool DB:     ${statusWord(db.status)}${what}`;
 }
 
@@ -123,10 +129,10 @@ export function mailContent(summary: RunSummary, opts: { hostname: string }): Ma
   const lines = [
     `vmbackup report: ${s.status} on ${oneLine(opts.hostname)}`,
     '',
-    `pool:        ${shown(s.pool.name)}  ${shown(s.pool.url)}`,
-    `backup_dir:  ${shown(s.backupDir)}`,
-    `started:     ${shown(s.startedAt)}`,
-    `finished:    ${shown(s.finishedAt)}${runTime(s)}`,
+    `pool:        ${s.pool.name}  ${s.pool.url}`,
+    `backup_dir:  ${s.backupDir}`,
+    `started:     ${s.startedAt}`,
+    `finished:    ${s.finishedAt}${runTime(s)}`,
     `interrupted: ${s.interrupted ? 'YES - the run was stopped before every VM was done' : 'no'}`,
     `totals:      ${s.counts.success} success, ${s.counts.warning} warning, ${s.counts.error} error (S/W/E ${s.counts.success}/${s.counts.warning}/${s.counts.error})`,
     '',
@@ -134,13 +140,13 @@ export function mailContent(summary: RunSummary, opts: { hostname: string }): Ma
     ...(s.vms.length === 0 ? ['  (none)'] : [header, ...s.vms.map((vm) => vmLine(vm, nameWidth))]),
     '',
     poolDbLine(s.poolDb),
-    ...(s.problems.length === 0 ? [] : ['', `problems (${s.problems.length}, not tied to one VM):`, ...s.problems.map((p) => `  ${shown(p.code)}: ${shown(p.message)}`)]),
-    ...(s.warnings.length === 0 ? [] : ['', `warnings (${s.warnings.length}, not tied to one VM):`, ...s.warnings.flatMap((w) => [`  ${shown(w.code)}: ${shown(w.message)}`, ...(w.hint ? [`    fix: ${shown(w.hint)}`] : [])])]),
+    ...(s.problems.length === 0 ? [] : ['', `problems (${s.problems.length}, not tied to one VM):`, ...s.problems.map((p) => `  ${p.code}: ${p.message}`)]),
+    ...(s.warnings.length === 0 ? [] : ['', `warnings (${s.warnings.length}, not tied to one VM):`, ...s.warnings.flatMap((w) => [`  ${w.code}: ${w.message}`, ...(w.hint ? [`    fix: ${w.hint}`] : [])])]),
     '',
     '-- ',
-    `vmbackup on ${oneLine(opts.hostname)} (${shown(s.host)}). This mail covers this run only.`,
+    `vmbackup on ${oneLine(opts.hostname)} (${s.host}). This mail covers this run only.`,
   ];
-  return { subject: mailSubject(s, opts.hostname), text: lines.join('\n') + '\n' };
+  return { subject: mailSubject(s, opts.hostname), text: body(lines) };
 }
 
 export interface TestMailInput {
@@ -157,13 +163,13 @@ export function testMailContent(input: TestMailInput): MailContent {
   const text = [
     `This is a test message from \`vmbackup test-email\` on ${oneLine(input.hostname)}, sent ${input.now.toISOString()}.`,
     '',
-    `cfg:            ${shown(input.source)}`,
-    `smtp_server:    ${shown(settings.smtpServer ?? 'localhost')}`,
+    `cfg:            ${input.source}`,
+    `smtp_server:    ${settings.smtpServer ?? 'localhost'}`,
     `smtp_starttls:  ${settings.smtpStartTls}`,
-    `smtp_user:      ${settings.smtpUser === null ? '(no login)' : shown(settings.smtpUser)}`,
+    `smtp_user:      ${settings.smtpUser === null ? '(no login)' : settings.smtpUser}`,
     `mail_when:      ${settings.mailWhen}`,
     '',
     'If you can read this, backup reports from this cfg will reach you.',
   ];
-  return { subject: `TEST ${oneLine(input.hostname)} vmbackup: test message`, text: text.join('\n') + '\n' };
+  return { subject: `TEST ${oneLine(input.hostname)} vmbackup: test message`, text: body(text) };
 }

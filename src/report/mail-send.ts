@@ -102,7 +102,7 @@ export async function smtpPasswordFor(settings: MailSettings, env: NodeJS.Proces
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   throw notConfigured(
     `smtp_user=${settings.smtpUser} is set but there is no SMTP password`,
-    `add #vmbackup: smtp_password_file=/etc/vmbackup/smtp.pass (made with: vmbackup PASSWORD create-password-file=FILE), or set ${SMTP_PASSWORD_ENV}`,
+    `add #vmbackup: smtp_password_file=/etc/vmbackup/smtp.pass (made with: vmbackup password-file /etc/vmbackup/smtp.pass, typing the SMTP password when asked), or set ${SMTP_PASSWORD_ENV}`,
   );
 }
 

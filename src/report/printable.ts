@@ -1,8 +1,6 @@
 /**
- * A VM name safe to put on one log line. Names are free text in XAPI; a newline or an escape
- * sequence in one must not forge a log line or move the terminal cursor. Ordinary names (spaces
- * and Unicode included) are shown as they are; others are shown JSON-quoted.
+ * Text safe to show on one line: a VM name on a TUI row, or a whole log, status-log or mail
+ * line at its sink. The notation (\n, \t, \x00...) is util/escape-controls.ts's, shared with the
+ * cfg messages, so a name reads the same on screen, in the logs and in the mail.
  */
-export function printable(name: string): string {
-  return /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name) ? JSON.stringify(name) : name;
-}
+export { escapeControls as printable } from '../util/escape-controls.js';

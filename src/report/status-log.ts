@@ -13,6 +13,7 @@ import { appendFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ProgressEvent, VmResult } from '../backup/events.js';
+import { printable } from './printable.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -20,9 +21,12 @@ export function statusTimestamp(d: Date): string {
   return `${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-/** Fields are not quoted in the old format; a comma or newline in a name would break a record. */
+/**
+ * Fields are not quoted in the old format: a comma in a name would add a field, so it becomes a
+ * space. Control characters are escaped for the whole record, in statusRecords.
+ */
 function field(text: string): string {
-  return text.replace(/[,\r\n]/g, ' ');
+  return text.replace(/,/g, ' ');
 }
 
 function endMessage(r: VmResult): string {
@@ -39,8 +43,12 @@ function endMessage(r: VmResult): string {
   return `ERROR ${r.error?.code ?? 'FAILED'} ${name}`;
 }
 
-/** The records for one event, or none. */
+/** The records for one event, or none; each one line (a NUL or newline in a name escaped). */
 export function statusRecords(event: ProgressEvent, host: string, at: Date): string[] {
+  return recordsOf(event, host, at).map(printable);
+}
+
+function recordsOf(event: ProgressEvent, host: string, at: Date): string[] {
   const ts = statusTimestamp(at);
   switch (event.type) {
     case 'run-start':

@@ -22,7 +22,7 @@ export function encodePasswordFile(password: string): string {
 
 export function decodePasswordFile(content: Uint8Array, file: string): DecodedPassword {
   const text = Buffer.from(content).toString('latin1').replace(/[ \t\r\n]/g, '');
-  const hint = `recreate it: vmbackup PASSWORD create-password-file=${file}`;
+  const hint = `recreate it: vmbackup password-file ${file}`;
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0 || text.length === 0) {
     // Never echo the content: it is a (weakly hidden) password.
     throw new VmbackupError('PASSWORD_FILE_INVALID', `${file} is not a base64 password file`, hint);

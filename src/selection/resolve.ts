@@ -13,7 +13,7 @@
  * Where 3.24 has bugs (a VM left in both lists after adjacent duplicates; a crash on a second
  * matching exclude in 3.2-3.22), we do what its README says it does.
  */
-import { type CfgModel, type ConfigIssue, IssueList, type SelectionAction, type SelectionLine, type Selector, writesVerbatim } from '../config/index.js';
+import { type CfgModel, type ConfigIssue, excerpt, IssueList, type SelectionAction, type SelectionLine, type Selector, writesVerbatim } from '../config/index.js';
 import { compilePythonRegex, RegexSyntaxError } from '../pyre/index.js';
 
 export interface VmCandidate {
@@ -74,7 +74,7 @@ interface Pick extends ScopeEntry {
 
 function label(entry: SelectionLine): string {
   const s = entry.selector;
-  return `${entry.action}=${s.kind === 'name' ? s.name : s.pattern}`;
+  return `${entry.action}=${excerpt(s.kind === 'name' ? s.name : s.pattern)}`;
 }
 
 /**

@@ -5,7 +5,8 @@
 import { VmbackupError } from '../errors.js';
 
 const HINTS: Record<string, string> = {
-  SESSION_AUTHENTICATION_FAILED: 'check the user (#vmbackup: user=) and the password (vmbackup PASSWORD create-password-file=FILE)',
+  // access/auth-hint.ts replaces this with a fix for where the password came from.
+  SESSION_AUTHENTICATION_FAILED: 'the pool refused this user and password: check both',
   SESSION_INVALID: 'the pool restarted its toolstack or expired the session; run again',
   HOST_IS_SLAVE: 'use the pool master address in #vmbackup: pool=',
   SR_FULL: 'free space on the storage repository: a snapshot needs room for changed blocks (thick LVM: the whole disk)',

@@ -91,6 +91,8 @@ describe('vmbackup preview', () => {
       '  vm-export (cnt)= 6',
       '  vm-export: DEV-RH6:3, DEV-RH7:3, PROD-WinSvr, PROD-ubuntu14, Serveur-é:2, mail.example.com:25',
     ]);
+    // compress once, on the line the original prints (True/False there; zstd by name).
+    expect(block.filter((l) => /^ {2}compress +=/.test(l))).toEqual(['  compress          = zstd']);
     expect(r.stdout).toMatch(/Backup order \(7 VMs; vdi-export runs first/);
     expect(r.stdout).toMatch(/ 1 {2}vdi-export {2}PROD-CentOS7-large-user-disks +keep 4 +weekend\.cfg:5/);
     expect(r.stdout).toMatch(/ 7 {2}vm-export {3}Serveur-é +keep 2 +weekend\.cfg:9/);
@@ -205,6 +207,9 @@ describe('the VmBackup.py command line', () => {
     const r = vmbackup([PASSWORD, 'weekend.cfg', 'preview'], dir);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/password on the command line can be read by every local user/);
+    // The advice must not put the password on the command line again.
+    expect(r.stderr).toMatch(/Use a password file instead \(asked for on the terminal, written 0600\): vmbackup password-file \/root\/VmBackup\.pass/);
+    expect(r.stderr).not.toMatch(/create-password-file|vmbackup PASSWORD/);
     expect(r.stderr).toMatch(/error: logging in to https:\/\/localhost as root failed: .*ECONNREFUSED/);
     expect(r.stderr).toMatch(/fix: check that the pool is reachable/);
     expect(r.stdout + r.stderr).not.toContain(PASSWORD);
@@ -241,26 +246,27 @@ describe('the VmBackup.py command line', () => {
     const junk = vmbackup(['junk.b64', 'weekend.cfg'], dir);
     expect(junk.status).toBe(2);
     expect(junk.stderr).toMatch(/junk\.b64 is not a base64 password file/);
+    expect(junk.stderr).toMatch(/fix: recreate it: vmbackup password-file .*junk\.b64$/m);
   });
 
   it('reports cfg errors with file:line and exits 2', () => {
     writeFileSync(join(dir, 'bad.cfg'), 'vm-export=a=b\n');
-    const r = vmbackup(['pw', 'bad.cfg'], dir);
+    const r = vmbackup(['pw1', 'bad.cfg'], dir);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^bad\.cfg:1: error: "vm-export=a=b" has 2 "=" signs/m);
   });
 
   it.each([
-    [['pw', 'weekend.cfg', 'compress=true', 'ignore_extra_keys=false', 'pre_clean=true'], 2, /password on the command line/],
-    [['pw', 'vm-export=DEV-RH.*:2'], 2, /password on the command line/],
-    [['pw', 'DEV-RH6', 'preview'], 2, /logging in to https:\/\/localhost as root failed/],
-    [['pw', 'backup=DEV-RH6'], 2, /must be vm-export or vdi-export/],
-    [['pw', 'weekend.cfg', 'bogus'], 2, /invalid parameter: bogus/],
-    [['pw', 'weekend.cfg', 'compress'], 2, /compress needs a value/],
-    [['pw', 'weekend.cfg', 'compress=yes'], 2, /expected true, false, gzip or zstd/],
-    [['pw', 'weeknd.cfg'], 2, /cannot read cfg file weeknd\.cfg: no such file/],
-    [['pw'], 2, /expected <password\|password-file> <config-file\|vm-selector>/],
-    [['pw', 'create-password-file'], 2, /needs a file name/],
+    [['pw1', 'weekend.cfg', 'compress=true', 'ignore_extra_keys=false', 'pre_clean=true'], 2, /password on the command line/],
+    [['pw1', 'vm-export=DEV-RH.*:2'], 2, /password on the command line/],
+    [['pw1', 'DEV-RH6', 'preview'], 2, /logging in to https:\/\/localhost as root failed/],
+    [['pw1', 'backup=DEV-RH6'], 2, /must be vm-export or vdi-export/],
+    [['pw1', 'weekend.cfg', 'bogus'], 2, /invalid parameter: bogus/],
+    [['pw1', 'weekend.cfg', 'compress'], 2, /compress needs a value/],
+    [['pw1', 'weekend.cfg', 'compress=yes'], 2, /expected true, false, gzip or zstd/],
+    [['pw1', 'weeknd.cfg'], 2, /cannot read cfg file weeknd\.cfg: no such file/],
+    [['pw1'], 2, /expected <password\|password-file> <config-file\|vm-selector>/],
+    [['pw1', 'create-password-file'], 2, /needs a file name/],
   ])('%j exits %i', (args, status, message) => {
     const r = vmbackup(args, dir);
     expect(r.status).toBe(status);

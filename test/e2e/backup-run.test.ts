@@ -259,7 +259,7 @@ describe('the other faces of a run', () => {
     const r = await env.run(env.cfg('pw.cfg', ['vm-export=db.example.com']), ['--json=r.json']);
     expect(r.status).toBe(2);
     expect(r.stdout).toMatch(/ERROR logging in to https:\/\/127\.0\.0\.1:\d+ as root failed: SESSION_AUTHENTICATION_FAILED/);
-    expect(r.stdout).toMatch(/fix: check the user/);
+    expect(r.stdout).toMatch(/fix: rewrite the password file with the right password: vmbackup password-file pw\.b64; the user is root/);
     expect(r.stdout).toMatch(/VmBackup ended - \*\*ERRORS DETECTED\*\* - S:0 W:0 E:1/);
     expect(readFileSync(env.statusLog, 'utf8')).toMatch(/,vmbackup\.py,[^,]+,end,ERROR,S:0 W:0 E:1\n$/);
     expect(JSON.parse(readFileSync(join(env.dir, 'r.json'), 'utf8'))).toMatchObject({ exitCode: 2, problems: [{ code: 'SESSION_AUTHENTICATION_FAILED' }] });

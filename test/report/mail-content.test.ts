@@ -104,11 +104,11 @@ describe('report mail body', () => {
     expect(body.split('\n').length).toBeLessThan(25);
   });
 
-  it('shows names and messages with control characters JSON-quoted, never raw', () => {
-    const s = summary([vm('evil\nname\u001b[31m', { status: 'failed', error: { code: 'X', message: 'line1\nline2' } }), vm('Serveur-é')]);
+  it('shows names and messages with control characters escaped (\\n, \\x1b), never raw', () => {
+    const s = summary([vm('evil\nname\u001b[31m', { status: 'failed', error: { code: 'X', message: 'line1\nline2\u0000' } }), vm('Serveur-é')]);
     const body = mailContent(s, host).text;
-    expect(body).toContain('"evil\\nname\\u001b[31m"');
-    expect(body).toContain('X: "line1\\nline2"');
+    expect(body).toContain(' evil\\nname\\x1b[31m ');
+    expect(body).toContain('X: line1\\nline2\\x00');
     expect(body).toContain(' Serveur-é');
     expect(body).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
   });

@@ -25,8 +25,11 @@ describe('status log records', () => {
     [{ status: 'failed', mode: 'vdi-export', error: { code: 'E', message: 'x', phase: 'export' } }, '2016/11/30 14:47:02,vdi-export,xen1,end,VDI-EXPORT-FAIL web01'],
     [{ status: 'failed', error: { code: 'NO_SPACE', message: 'x', phase: 'sweep' } }, '2016/11/30 14:47:02,vm-export,xen1,end,ERROR NO_SPACE web01'],
     [{ status: 'cancelled', error: { code: 'INTERRUPTED', message: 'x', phase: 'export' } }, '2016/11/30 14:47:02,vm-export,xen1,end,CANCELLED web01'],
-    // A comma or newline in a VM name would split a record: replaced by a space.
-    [{ name: 'a,b\nc' }, '2016/11/30 14:47:02,vm-export,xen1,end,SUCCESS a b c,elapse:1 size:3G'],
+    // A comma in a VM name would add a field: replaced by a space. A newline would split the
+    // record and a NUL make grep call the log binary: escaped, as in every log.
+    [{ name: 'a,b\nc' }, '2016/11/30 14:47:02,vm-export,xen1,end,SUCCESS a b\\nc,elapse:1 size:3G'],
+    [{ name: 'nul\u0000\tdel\u007f' }, '2016/11/30 14:47:02,vm-export,xen1,end,SUCCESS nul\\x00\\tdel\\x7f,elapse:1 size:3G'],
+    [{ name: 'x\ny', status: 'failed', error: { code: 'E', message: 'x', phase: 'sweep' } }, '2016/11/30 14:47:02,vm-export,xen1,end,ERROR E x\\ny'],
   ])('%j', (over, record) => {
     expect(end(result(over))).toBe(record);
   });

@@ -35,7 +35,7 @@ describe('legacy password file', () => {
     expect(caught).toBeInstanceOf(VmbackupError);
     expect((caught as VmbackupError).message).toMatch(/^\/root\/pw /);
     if (content) expect((caught as VmbackupError).message).not.toContain(content);
-    expect((caught as VmbackupError).hint).toMatch(/create-password-file=\/root\/pw/);
+    expect((caught as VmbackupError).hint).toBe('recreate it: vmbackup password-file /root/pw');
   });
 
   it('writes base64 without a newline, mode 0600 even under a permissive umask, replacing an old file', async () => {

@@ -148,6 +148,10 @@ describe('ConnectScreen', () => {
     const frame = await waitForFrame(ui.lastFrame, (f) => f.includes('Could not connect'));
     expect(frame).toContain('[SESSION_AUTHENTICATION_FAILED]');
     expect(frame).toContain('Try again');
+    // The fix speaks of this screen, not of cfg directives or command lines.
+    const text = frame.replace(/\s+/g, ' ');
+    expect(text).toContain('fix: choose "Try again" and type the password again');
+    expect(text).not.toMatch(/#vmbackup|create-password-file|PASSWORD/);
     await press(ui.stdin, KEYS.enter);
     await waitForFrame(ui.lastFrame, (f) => f.includes('Password for'));
     await type(ui.stdin, sim.password);

@@ -21,7 +21,7 @@ async function obtainPassword(source: PasswordSource, io: CliIo): Promise<string
   }
   io.stderr(
     'vmbackup: warning: a password on the command line can be read by every local user (ps, /proc) and stays in shell history. ' +
-      'Use a password file instead (written 0600): vmbackup PASSWORD create-password-file=/root/VmBackup.pass\n',
+      'Use a password file instead (asked for on the terminal, written 0600): vmbackup password-file /root/VmBackup.pass, then give /root/VmBackup.pass in place of the password\n',
   );
   return source.value;
 }

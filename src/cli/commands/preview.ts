@@ -17,6 +17,9 @@ import { readInputFile } from '../read-input.js';
 import { OVERRIDE_OPTIONS, overridesFrom } from '../override-flags.js';
 import { saveResolvedConfig } from '../save-config.js';
 
+/** 10,000 names of 100 bytes are 1 MB; a names file many times that is the wrong file. */
+const MAX_NAMES_BYTES = 16 * 1024 * 1024;
+
 const OPTIONS = {
   config: { type: 'string' },
   selector: { type: 'string' },
@@ -48,7 +51,7 @@ function parsePreviewArgs(args: string[]) {
 export async function previewCommand(args: string[], io: CliIo): Promise<number> {
   const opts = parsePreviewArgs(args);
   const loaded = await loadTarget(opts.target, io, opts.overrides.ignoreExtraKeys);
-  const names = parseVmNamesList(await readInputFile(io.cwd, opts.namesFile, 'VM names file'), opts.namesFile);
+  const names = parseVmNamesList(await readInputFile(io.cwd, opts.namesFile, 'VM names file', MAX_NAMES_BYTES), opts.namesFile);
   const settings = effectiveSettings(loaded.model, opts.overrides);
   const scope = resolveScope(loaded.model, names.vms, { file: loaded.source });
 

@@ -69,7 +69,7 @@ export function ConnectScreen(props: ConnectScreenProps) {
     const io: CliIo = { ...props.io, stdout: note, stderr: note, tty: questions.prompter };
     let conn: PoolConnection | null = null;
     (async () => {
-      conn = await openPool(io, step.target, credentialSourceFor(io, props.passwords), props.trust, { ask: questions.askTrust });
+      conn = await openPool(io, step.target, credentialSourceFor(io, props.passwords), props.trust, { ask: questions.askTrust, face: 'tui' });
       await credentialsAccepted(io);
       try {
         SettingsStore.open(io.env).rememberPool(step.target);
