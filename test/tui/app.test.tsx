@@ -77,6 +77,9 @@ describe('the app around the list', () => {
     const at = new Date(Date.now() - 3 * 3600_000 - 60_000);
     const folder = join(second, vmFolderName('db.example.com'), backupFolderName(at, 'legacy'));
     mkdirSync(folder, { recursive: true });
+    // vm.cfg names the VM whose backup this is, as the engine writes it: the age column counts only the VM's own.
+    const dbUuid = sim.state.store.rows('VM').find((v) => v.record.name_label === 'db.example.com')!.record.uuid;
+    writeFileSync(join(folder, 'vm.cfg'), `name_label=db.example.com\norig_uuid=${dbUuid}\n`);
     writeFileSync(join(folder, 'success'), '');
 
     const io = testIo(home);
