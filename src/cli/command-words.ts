@@ -7,9 +7,13 @@
  * (main.ts applies it to the first word only, never after `--`):
  *   - a word that is, or will be, a vmbackup command (COMMANDS, PLANNED) is a command;
  *   - a word made of letters only, with inner hyphens (`restore`, `test-mail`), is read as a
- *     command too, unless a file of that name exists (then it is a password file, as before).
+ *     command too, unless a file of that name exists (then it is a password file, as before), or
+ *     unless the line has the VmBackup.py shape beyond doubt: the word is no near miss of a
+ *     command and the second word is an existing file (`vmbackup secretpw /etc/weekend.cfg`).
+ *     That exception keeps old cron lines with a letters-only password backing up: stopping
+ *     them would stop their backups, and they write nothing to a status log a monitor reads.
  * Both give "unknown command" (exit 2) when vmbackup has no such command. A password of letters
- * only still works after `--` (`vmbackup -- PASSWORD FILE`), and in the create-password-file
+ * only also works after `--` (`vmbackup -- PASSWORD FILE`), and in the create-password-file
  * form, whose second word leaves no doubt. Such a password is weak anyway; the fix says so.
  */
 import { suggestKey } from '../config/suggest.js';
@@ -39,12 +43,15 @@ const INSTEAD: Partial<Record<(typeof PLANNED)[number], string>> = {
 /**
  * For a first word that is none of the commands main.ts dispatches: null when it may be the
  * legacy form's password (or password file), else whether it names a planned command.
- * `fileExists` is asked only for letters-only words.
+ * `fileExists` is asked only for letters-only words; `secondIsFile`: the next word is an existing
+ * regular file (the VmBackup.py form's cfg).
  */
-export function unknownFirstWord(word: string, fileExists: (path: string) => boolean): { planned: boolean } | null {
+export function unknownFirstWord(word: string, fileExists: (path: string) => boolean, secondIsFile = false): { planned: boolean } | null {
   if ((PLANNED as readonly string[]).includes(word)) return { planned: true };
-  if (LETTERS_ONLY.test(word) && !fileExists(word)) return { planned: false };
-  return null;
+  if (!LETTERS_ONLY.test(word) || fileExists(word)) return null;
+  // `PASSWORD CFG-FILE`, as cron lines of VmBackup.py read: a password, unless it is a typo of a command.
+  if (secondIsFile && suggestKey(word, [...COMMANDS, ...PLANNED]) === null) return null;
+  return { planned: false };
 }
 
 /**

@@ -4,7 +4,7 @@
  * bin/vmbackup.js calls. Commands are loaded when chosen: a backup run does not load the
  * simulator or the mail stack, which halves the start-up time.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, formatIssue } from '../config/index.js';
 import { VmbackupError } from '../errors.js';
@@ -55,7 +55,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const createsPasswordFile = argv[1]?.toLowerCase().startsWith('create-password-file') === true;
   if (!infoWord && !createsPasswordFile) {
     const exists = (path: string) => existsSync(resolve(io.cwd, path));
-    const unknown = unknownFirstWord(first, exists);
+    const second = argv[1];
+    const secondIsFile = second !== undefined && statSync(resolve(io.cwd, second), { throwIfNoEntry: false })?.isFile() === true;
+    const unknown = unknownFirstWord(first, exists, secondIsFile);
     if (unknown) throw unknownCommand(first, unknown.planned, exists(first));
   }
   // Anything else is the VmBackup.py form, whose first word is a password, which may well start

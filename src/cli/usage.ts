@@ -82,11 +82,12 @@ The VmBackup.py form:
            [ignore_extra_keys=true|false] [pre_clean=true|false]
   vmbackup <password|password-file> create-password-file=FILE
       <password|password-file>  an existing file is read as a base64 password file; anything
-                                else is the password itself (visible in ps: avoid it). A word
-                                of letters only (and -) that names no file, or a command word
-                                (restore, verify, list...), is read as a command: "unknown
-                                command", exit 2, nothing logged in. Such a password follows
-                                --: vmbackup -- PASSWORD CFG
+                                else is the password itself (visible in ps: avoid it). A command
+                                word (restore, verify, list...), a near miss of one, or a word of
+                                letters only (and -) that names no file and is not followed by a
+                                cfg file, is read as a command: "unknown command", exit 2,
+                                nothing logged in. Such a password follows --:
+                                vmbackup -- PASSWORD CFG
       <config-file|vm-selector> an existing file is a cfg; anything else selects VMs:
                                 NAME, REGEX, vm-export=SEL or vdi-export=SEL, each with optional :N
       preview                   check and show the scope; back up nothing

@@ -44,9 +44,9 @@ describe('unknown command words', () => {
     expect(existsSync(env.statusLog)).toBe(false);
   });
 
-  it('a letters-only first word that is no file is a command, and is not echoed (it may be a password)', async () => {
+  it('a letters-only first word that is no file, before a VM selector, is a command, and is not echoed (it may be a password)', async () => {
     const { env, run, logins } = await setup();
-    const r = await run([LETTERS, 'sim.cfg']);
+    const r = await run([LETTERS, 'db.example.com']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^vmbackup: error: unknown command: the first word is made of letters only/m);
     expect(r.stderr).toMatch(/^vmbackup: fix: .*a password made of letters only must follow --: vmbackup -- PASSWORD CFG/m);
@@ -68,6 +68,24 @@ describe('unknown command words', () => {
 });
 
 describe('the VmBackup.py form still takes passwords', () => {
+  it('a letters-only password before an existing cfg file (an old cron line) still backs up', async () => {
+    const { env, run, logins } = await setup();
+    const r = await run([LETTERS, 'sim.cfg']);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/password on the command line/);
+    expect(logins()).toBe(1);
+    expect(readFileSync(env.statusLog, 'utf8')).toMatch(/,vmbackup\.py,[^,]+,end,SUCCESS,S:1 W:0 E:0\n$/);
+  }, 60_000);
+
+  it('a letters-only near miss of a command before a cfg file is still "did you mean"', async () => {
+    const { env, run, logins } = await setup('lisp');
+    const r = await run(['lisp', 'sim.cfg']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^vmbackup: error: unknown command "lisp"; did you mean list\?/m);
+    expect(logins()).toBe(0);
+    expect(existsSync(env.statusLog)).toBe(false);
+  });
+
   it('a letters-only password after --: logs in, backs up, writes the status log', async () => {
     const { env, run, logins } = await setup();
     const r = await run(['--', LETTERS, 'sim.cfg']);
