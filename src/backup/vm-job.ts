@@ -60,6 +60,8 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
   let marked = false;
 
   try {
+    // A pool that went away during an earlier VM fails this one at once, before any folder.
+    ctx.conn.link.throwIfLost(`${planned.mode} of ${planned.name}`);
     const vm: VmInfo | null = ctx.conn.vm(ctx.conn.vms().find((v) => v.uuid === planned.uuid)?.ref ?? '');
     if (!vm) throw new VmbackupError('VM_NOT_FOUND', `${planned.name} (${planned.uuid}) is no longer in the pool`, 'check the VM list');
     const base = vmFolderName(vm.name);
@@ -109,6 +111,8 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
       sparse: prepared.sparse,
       signal: ctx.signal,
       onProgress: (done, rate) => ctx.emit({ type: 'bytes', vm: planned.name, done, estimate: planned.estimate, rate }),
+      stallTimeoutS: ctx.settings.stallTimeoutS,
+      onQuiet: (seconds) => log(`no data from the pool for ${seconds} s (the export is given up after ${ctx.settings.stallTimeoutS} s: stall_timeout)`),
     }).finally(stopProgress);
     enter('verify');
     log(`${planned.mode} success`);
@@ -131,7 +135,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     try {
       await prepared.cleanup();
     } catch (err) {
-      warn(`the snapshot ${prepared.snapshotUuid} could not be removed (${poolError(err, 'cleanup').message}); the next run removes it`);
+      warn(snapshotLeft(prepared.snapshotUuid, err));
     }
 
     enter('retention');
@@ -171,13 +175,20 @@ async function newBackupFolder(ctx: RunContext, vmDir: string): Promise<string> 
   }
 }
 
+/** A snapshot we could not remove (the pool refused, or is gone): said, with what happens to it. */
+function snapshotLeft(uuid: string, err: unknown): string {
+  const e = poolError(err, 'removing it');
+  const why = e.code === 'CONNECTION_LOST' ? 'the pool cannot be reached' : `removing it failed: ${e.message}`;
+  return `the snapshot ${uuid} is left on the pool (${why}); it is tagged as ours, and the next run removes it`;
+}
+
 /** After a failure: our snapshot goes, the unmarked folder goes; both are logged if they fail. */
 async function abandon(ctx: RunContext, prepared: PreparedExport | null, folder: string | null, result: VmResult, warn: (m: string) => void): Promise<void> {
   if (prepared) {
     try {
       await prepared.cleanup();
     } catch (err) {
-      warn(`the snapshot ${prepared.snapshotUuid} could not be removed (${poolError(err, 'cleanup').message}); the next run removes it`);
+      warn(snapshotLeft(prepared.snapshotUuid, err));
     }
   }
   if (folder) {
