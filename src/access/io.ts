@@ -10,7 +10,11 @@ export interface CliIo {
   cwd: string;
   env: NodeJS.ProcessEnv;
   now(): Date;
-  /** Calls `handler` on SIGINT/SIGTERM until the returned function is called. */
+  /**
+   * Calls `handler` on SIGINT/SIGTERM until the returned function is called. Once a command has
+   * listened, a signal that arrives when nobody listens any more (the reports are being written,
+   * the process is about to exit with its code) is ignored instead of killing the process.
+   */
   onInterrupt(handler: () => void): () => void;
   /** Questions to a person at a terminal; undefined when stdin or stderr is not a TTY (cron). */
   tty?: TtyPrompter | undefined;
@@ -21,6 +25,28 @@ export interface TtyPrompter {
   ask(question: string, options?: { masked?: boolean }): Promise<string>;
 }
 
+const interruptHandlers = new Set<() => void>();
+let dispatching = false;
+
+/**
+ * One listener per signal for the life of the process. Removing the last listener would give
+ * the signal back to Node's default action, which kills the process: after two quick Ctrl-Cs,
+ * a third one during the final reports ended the run by the signal (exit 130 said only by a
+ * JSON report half written, or not at all).
+ */
+function onProcessInterrupt(handler: () => void): () => void {
+  if (!dispatching) {
+    dispatching = true;
+    const dispatch = () => {
+      for (const h of [...interruptHandlers]) h();
+    };
+    process.on('SIGINT', dispatch);
+    process.on('SIGTERM', dispatch);
+  }
+  interruptHandlers.add(handler);
+  return () => void interruptHandlers.delete(handler);
+}
+
 export function processIo(): CliIo {
   return {
     stdout: (text) => process.stdout.write(text),
@@ -29,13 +55,6 @@ export function processIo(): CliIo {
     env: process.env,
     now: () => new Date(),
     tty: ttyPrompter(),
-    onInterrupt: (handler) => {
-      process.on('SIGINT', handler);
-      process.on('SIGTERM', handler);
-      return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
-      };
-    },
+    onInterrupt: onProcessInterrupt,
   };
 }

@@ -2,7 +2,8 @@
  * Opening a pool from a command: the password from credentials.ts, the certificate checked by
  * the trust rules built here from the settings' pins and the flags (--trust, --ca, --insecure,
  * or a cfg's `#vmbackup: fingerprint=`). A backup run, `vmbackup login` and the TUI all come
- * through here, so all check a certificate the same way, before the password is sent.
+ * through here, so all check a certificate the same way (PoolConnection.open probes the pool
+ * first), before a password is asked for, looked up or sent.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';

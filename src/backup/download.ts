@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { VmbackupError } from '../errors.js';
 import type { TransferTicket } from '../xapi/transfer-ticket.js';
 import { commitFile, tempPathFor } from './finalize.js';
-import { runTransfer, type TransferFailure, type TransferOutcome, type TransferSpec } from './transfer.js';
+import { runTransfer, type TransferFailure, type TransferOutcome, type TransferReports, type TransferSpec } from './transfer.js';
 import type { FromWorker } from './transfer-worker.js';
 import type { VerifierSpec } from './verify.js';
 
@@ -29,19 +29,21 @@ export interface DownloadToFile {
   sparse: boolean;
   signal: AbortSignal;
   onProgress(done: number, ratePerSecond: number): void;
+  /** stall_timeout: seconds without data before the transfer fails as STALLED. */
+  stallTimeoutS: number;
+  /** The pool has sent nothing for `seconds` (a line for the log). */
+  onQuiet?(seconds: number): void;
 }
 
 const WORKER = new URL('./transfer-worker.js', import.meta.url);
 const HAVE_WORKER = existsSync(fileURLToPath(WORKER));
 const ABORT_GRACE_MS = 10_000;
 
-type Progress = DownloadToFile['onProgress'];
-
-function inThread(spec: TransferSpec, signal: AbortSignal, onProgress: Progress): Promise<TransferOutcome> {
-  return runTransfer(spec, signal, onProgress);
+function inThread(spec: TransferSpec, signal: AbortSignal, reports: TransferReports): Promise<TransferOutcome> {
+  return runTransfer(spec, signal, reports);
 }
 
-function onWorker(spec: TransferSpec, signal: AbortSignal, onProgress: Progress): Promise<TransferOutcome> {
+function onWorker(spec: TransferSpec, signal: AbortSignal, reports: TransferReports): Promise<TransferOutcome> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER, { workerData: spec });
     let settled = false;
@@ -65,7 +67,8 @@ function onWorker(spec: TransferSpec, signal: AbortSignal, onProgress: Progress)
       fn();
     };
     worker.on('message', (message: FromWorker) => {
-      if (message.type === 'progress') onProgress(message.done, message.rate);
+      if (message.type === 'progress') reports.progress(message.done, message.rate);
+      else if (message.type === 'quiet') reports.quiet(message.seconds);
       else if (message.type === 'done') settle(() => resolve(message.outcome));
       else settle(() => reject(message.failure));
     });
@@ -79,15 +82,27 @@ const ours = (f: TransferFailure) => new VmbackupError(f.code, f.message, f.hint
 /** Downloads into `finalPath`; resolves with the bytes received. */
 export async function downloadToFile(job: DownloadToFile): Promise<number> {
   const temp = tempPathFor(job.finalPath);
-  const spec: TransferSpec = { url: job.ticket.url, trust: job.ticket.trust, temp, verifier: job.verifier, sparse: job.sparse };
+  const stallTimeoutMs = job.stallTimeoutS * 1000;
+  const spec: TransferSpec = { url: job.ticket.url, trust: job.ticket.trust, temp, verifier: job.verifier, sparse: job.sparse, stallTimeoutMs };
+  const reports: TransferReports = { progress: job.onProgress, quiet: (seconds) => job.onQuiet?.(seconds) };
   try {
     let outcome: TransferOutcome;
     try {
-      outcome = await (HAVE_WORKER ? onWorker : inThread)(spec, job.signal, job.onProgress);
+      outcome = await (HAVE_WORKER ? onWorker : inThread)(spec, job.signal, reports);
     } catch (failure) {
       if (job.signal.aborted) throw job.signal.reason;
-      throw await job.ticket.explain(ours(failure as TransferFailure));
+      const f = failure as TransferFailure;
+      // We gave up on a silent pool: its task would wait on; the pool has no error to tell.
+      if (f.code === 'STALLED') {
+        await job.ticket.cancel();
+        throw ours(f);
+      }
+      const error = await job.ticket.explain(ours(f));
+      await job.ticket.cancel();
+      throw error;
     }
+    // A stream that ended short may be a pool that went away: ask now, not after the timeout.
+    if (outcome.endFailure) job.ticket.checkLink();
     await taskResult(job.ticket.result);
     if (outcome.endFailure) throw ours(outcome.endFailure);
     await commitFile(temp, job.finalPath);

@@ -24,7 +24,16 @@ export async function backupPoolDb(ctx: RunContext): Promise<PoolDbResult> {
     const target = insideBackupDir(ctx.backupDir, poolDbFolderName(short), name);
     ctx.emit({ type: 'log', message: `*** begin backup_pool_metadata *** ${target}` });
     const ticket = await ctx.conn.transfer('pool database dump', '/pool/xmldbdump', {}, ctx.signal);
-    await downloadToFile({ ticket, finalPath: target, verifier: { kind: 'xml-dump' }, sparse: false, signal: ctx.signal, onProgress: () => undefined });
+    await downloadToFile({
+      ticket,
+      finalPath: target,
+      verifier: { kind: 'xml-dump' },
+      sparse: false,
+      signal: ctx.signal,
+      onProgress: () => undefined,
+      stallTimeoutS: ctx.settings.stallTimeoutS,
+      onQuiet: (seconds) => ctx.emit({ type: 'log', message: `pool database dump: no data from the pool for ${seconds} s` }),
+    });
     result.status = 'success';
     result.file = join(poolDbFolderName(short), name);
     for (const old of poolDbToRemove(await readdir(dir), ctx.settings.maxBackups)) {

@@ -7,8 +7,9 @@
  * named RESTORE_<vm>, NAU #96).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { VmbackupError } from '../errors.js';
 import type { PoolConnection } from '../xapi/connection.js';
-import { XapiCallError } from '../xapi/errors.js';
+import { poolError, XapiCallError } from '../xapi/errors.js';
 import { NULL_REF, str } from '../xapi/records.js';
 
 export const RUN_TAG = 'vmbackup:run';
@@ -83,14 +84,37 @@ export async function destroyVdi(conn: PoolConnection, vdi: string, retry: Retry
   }
 }
 
+/** The VM snapshot is gone, some of its disks are not (VDI_IN_USE...): they stay tagged as ours. */
+export class DisksLeftError extends VmbackupError {
+  constructor(
+    readonly disks: { ref: string; uuid: string }[],
+    cause: VmbackupError,
+  ) {
+    super('SNAPSHOT_DISKS_LEFT', `the disk snapshot${disks.length === 1 ? '' : 's'} ${disks.map((d) => d.uuid).join(', ')} could not be removed: ${cause.message}`, cause.hint);
+    this.name = 'DisksLeftError';
+  }
+}
+
 /**
  * Removes a VM snapshot as `xe vm-uninstall` does: VM.destroy (which keeps disks), then
- * VDI.destroy for exactly the VDIs whose VBD other_config carries "owner".
+ * VDI.destroy for exactly the VDIs whose VBD other_config carries "owner". Every disk is tried
+ * even when one refuses; those left are named (DisksLeftError).
  */
 export async function destroyVmSnapshot(conn: PoolConnection, snap: string, retry: RetryPolicy, log?: (message: string) => void): Promise<void> {
   const owned = await ownedDisks(conn, snap);
   await conn.call('destroying the snapshot', 'VM.destroy', snap);
-  for (const vdi of owned) await destroyVdi(conn, vdi, retry, log);
+  const left: { ref: string; uuid: string }[] = [];
+  let cause: VmbackupError | null = null;
+  for (const vdi of owned) {
+    try {
+      await destroyVdi(conn, vdi, retry, log);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'CONNECTION_LOST') throw err;
+      left.push({ ref: vdi, uuid: str(conn.lookup(vdi)?.uuid) || vdi });
+      cause ??= poolError(err, `destroying disk snapshot ${vdi}`);
+    }
+  }
+  if (cause) throw new DisksLeftError(left, cause);
 }
 
 /** The VDIs whose VBD on `vm` has "owner" in other_config: what `xe vm-uninstall` destroys. */

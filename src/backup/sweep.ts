@@ -3,11 +3,17 @@
  * cleanup failed), found by our other_config tag and by what they are snapshots of. Things that
  * only look like ours (RESTORE_<vm>, SNAP_<vm>_... without the tag) are left alone, with a
  * warning: they may be someone's real VM or disk (NAU #96).
+ *
+ * A leftover that cannot be removed now (VDI_IN_USE: a stuck tapdisk, an export still holding
+ * it) is a warning with its uuid, and the new backup runs anyway: the sweep is housekeeping, and
+ * one stuck disk must not stop every later backup of its VM. It is tried once per run, without
+ * the backoff our own fresh snapshot gets: a leftover still in use is not about to be freed.
  */
 import { hostname } from 'node:os';
 import type { PoolConnection } from '../xapi/connection.js';
+import { poolError } from '../xapi/errors.js';
 import { str, vdiInfo, type VmInfo } from '../xapi/records.js';
-import { destroyVdi, destroyVmSnapshot, type RetryPolicy, RUN_TAG } from './snapshots.js';
+import { destroyVdi, destroyVmSnapshot, DisksLeftError, type RetryPolicy, RUN_TAG } from './snapshots.js';
 
 export interface SweepResult {
   removed: string[];
@@ -37,6 +43,15 @@ export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: Re
   const removed: string[] = [];
   const inUse: string[] = [];
   const warnings: string[] = [];
+  const once: RetryPolicy = { ...retry, attempts: 1 };
+  /** Disks already tried (and left) in this sweep: tried and reported once. */
+  const left = new Set<string>();
+  const cannotRemove = (what: string, err: unknown) => {
+    // A pool that is gone fails the VM: nothing else could work either.
+    if ((err as { code?: unknown }).code === 'CONNECTION_LOST') throw err;
+    if (err instanceof DisksLeftError) for (const d of err.disks) left.add(d.ref);
+    warnings.push(`could not remove ${what}, left by an earlier run: ${poolError(err, 'removing it').message}; the backup goes on, and the next run tries again`);
+  };
   // A run killed between tagging the source and the snapshot call leaves the tag on the source
   // (it is only there so the snapshot is born tagged).
   const busy = (tag: string, what: string) => {
@@ -58,8 +73,12 @@ export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: Re
   const vms = conn.vms();
   for (const snap of vms.filter((v) => v.isSnapshot && v.snapshotOf === vm.ref)) {
     if (snap.otherConfig[RUN_TAG] === undefined || busy(snap.otherConfig[RUN_TAG], `snapshot ${snap.name} (${snap.uuid})`)) continue;
-    await destroyVmSnapshot(conn, snap.ref, retry, log);
-    removed.push(`snapshot ${snap.name} (${snap.uuid}) from run ${snap.otherConfig[RUN_TAG]}`);
+    try {
+      await destroyVmSnapshot(conn, snap.ref, once, log);
+      removed.push(`snapshot ${snap.name} (${snap.uuid}) from run ${snap.otherConfig[RUN_TAG]}`);
+    } catch (err) {
+      cannotRemove(`snapshot ${snap.name} (${snap.uuid})`, err);
+    }
   }
   if (removed.length > 0) await conn.settle();
   for (const other of vms.filter((v) => v.name === `RESTORE_${vm.name}` && v.otherConfig[RUN_TAG] === undefined)) {
@@ -74,9 +93,13 @@ export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: Re
     if (vdi.otherConfig[RUN_TAG] !== undefined) {
       if (busy(vdi.otherConfig[RUN_TAG], `disk snapshot ${vdi.nameLabel} (${vdi.uuid})`)) continue;
       // A vdi-export leftover, or a disk whose VM snapshot was destroyed without it.
-      if (!conn.lookup(vdi.ref)) continue;
-      await destroyVdi(conn, vdi.ref, retry, log);
-      removed.push(`disk snapshot ${vdi.nameLabel} (${vdi.uuid}) from run ${vdi.otherConfig[RUN_TAG]}`);
+      if (!conn.lookup(vdi.ref) || left.has(vdi.ref)) continue;
+      try {
+        await destroyVdi(conn, vdi.ref, once, log);
+        removed.push(`disk snapshot ${vdi.nameLabel} (${vdi.uuid}) from run ${vdi.otherConfig[RUN_TAG]}`);
+      } catch (err) {
+        cannotRemove(`disk snapshot ${vdi.nameLabel} (${vdi.uuid})`, err);
+      }
     } else if (vdi.nameLabel.startsWith(`SNAP_${vm.name.replace(/ /g, '-')}_`)) {
       warnings.push(`left alone: disk "${vdi.nameLabel}" (${vdi.uuid}) is not tagged as ours`);
     }

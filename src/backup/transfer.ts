@@ -9,6 +9,7 @@ import { rawGet } from '../xapi/raw-get.js';
 import type { TrustRules } from '../xapi/tls-trust.js';
 import { DirectWriter } from './file-writer.js';
 import { SparseFileWriter } from './sparse-file.js';
+import { StallWatch } from './stall-watch.js';
 import { type VerifierSpec, verifierFor } from './verify.js';
 
 export interface TransferSpec {
@@ -19,6 +20,15 @@ export interface TransferSpec {
   verifier: VerifierSpec;
   /** Raw disks: all-zero blocks become holes. */
   sparse: boolean;
+  /** Silence from the pool after which the transfer fails as STALLED (stall_timeout). */
+  stallTimeoutMs: number;
+}
+
+/** What a transfer tells while it runs: bytes so far, and silences of the pool. */
+export interface TransferReports {
+  progress(done: number, ratePerSecond: number): void;
+  /** The pool has sent nothing for `seconds` (stall-watch.ts has the schedule). */
+  quiet(seconds: number): void;
 }
 
 /** A failure as data: code, message and hint of the VmbackupError it becomes. */
@@ -39,6 +49,8 @@ export interface TransferOutcome {
 }
 
 const PROGRESS_EVERY_MS = 250;
+/** raw-get.ts's default: 15 minutes without a byte on the socket. */
+const IDLE_BACKSTOP_MS = 15 * 60_000;
 
 export function asFailure(err: unknown, fallbackCode = 'TRANSFER_FAILED'): TransferFailure {
   const e = err as { code?: unknown; message?: unknown; hint?: unknown };
@@ -64,11 +76,19 @@ function sinkFor(file: FileHandle, sparse: boolean) {
   };
 }
 
+export function stalledFailure(timeoutMs: number): TransferFailure {
+  return {
+    code: 'STALLED',
+    message: `no data from the pool for ${timeoutMs / 1000} s: the export was given up (stall_timeout)`,
+    hint: 'the pool or its storage is hung or overloaded: see `xe task-list` and the host\'s SMlog; if the pool is only slow, raise #vmbackup: stall_timeout=SECONDS',
+  };
+}
+
 /**
- * Runs the transfer; `onProgress` gets (bytes, bytes per second) a few times a second. Throws a
- * TransferFailure; the temporary file is then gone.
+ * Runs the transfer; `reports.progress` gets (bytes, bytes per second) a few times a second.
+ * Throws a TransferFailure; the temporary file is then gone.
  */
-export async function runTransfer(spec: TransferSpec, signal: AbortSignal, onProgress: (done: number, rate: number) => void): Promise<TransferOutcome> {
+export async function runTransfer(spec: TransferSpec, signal: AbortSignal, reports: TransferReports): Promise<TransferOutcome> {
   const verifier = verifierFor(spec.verifier);
   const file = await open(spec.temp, 'wx', 0o640).catch((err: unknown) => {
     throw asFailure(err);
@@ -81,14 +101,21 @@ export async function runTransfer(spec: TransferSpec, signal: AbortSignal, onPro
     received += chunk.length;
     const now = Date.now();
     if (now - lastReport >= PROGRESS_EVERY_MS) {
-      onProgress(received, lastReport === 0 ? 0 : ((received - lastBytes) * 1000) / (now - lastReport));
+      reports.progress(received, lastReport === 0 ? 0 : ((received - lastBytes) * 1000) / (now - lastReport));
       lastReport = now;
       lastBytes = received;
     }
     return sink.write(chunk);
   };
+  // Done here, where every piece is seen, whichever thread this runs on.
+  const stalled = new AbortController();
+  const watch = new StallWatch({ timeoutMs: spec.stallTimeoutMs, onQuiet: (seconds) => reports.quiet(seconds), onStalled: () => stalled.abort() });
   try {
-    const res = await rawGet(new URL(spec.url), {}, { trust: spec.trust, signal });
+    watch.waiting();
+    // The socket's own idle limit stays a backstop behind stall_timeout (which may be longer
+    // than its default), never ahead of it.
+    const idleTimeoutMs = Math.max(IDLE_BACKSTOP_MS, spec.stallTimeoutMs + 60_000);
+    const res = await rawGet(new URL(spec.url), {}, { trust: spec.trust, signal: AbortSignal.any([signal, stalled.signal]), idleTimeoutMs });
     if (res.status < 200 || res.status > 299) {
       res.body.destroy();
       throw { code: `HTTP_${res.status}`, message: `HTTP ${res.status} ${res.statusText}`.trim() } satisfies TransferFailure;
@@ -96,20 +123,25 @@ export async function runTransfer(spec: TransferSpec, signal: AbortSignal, onPro
     // The body's buffer is reused once a piece's promise (if any) settles; neither the
     // verifiers nor the sinks keep views of it.
     await res.body.pump((chunk) => {
+      watch.working();
       const checking = verifier.feed(chunk);
-      return checking ? checking.then(() => take(chunk)) : take(chunk);
+      const writing = checking ? checking.then(() => take(chunk)) : take(chunk);
+      if (!writing) return watch.waiting();
+      return writing.then(() => watch.waiting());
     });
+    watch.stop();
     await sink.finish();
     let endFailure: TransferFailure | null = null;
     await verifier.end().catch((err: unknown) => (endFailure = asFailure(err)));
-    onProgress(received, 0);
+    reports.progress(received, 0);
     await file.sync();
     await file.close();
     return { bytes: received, endFailure };
   } catch (err) {
+    watch.stop();
     await sink.abandon();
     await file.close().catch(() => undefined);
     await unlink(spec.temp).catch(() => undefined);
-    throw asFailure(err);
+    throw stalled.signal.aborted && !signal.aborted ? stalledFailure(spec.stallTimeoutMs) : asFailure(err);
   }
 }

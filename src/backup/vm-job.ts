@@ -61,6 +61,8 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
   let marked = false;
 
   try {
+    // A pool that went away during an earlier VM fails this one at once, before any folder.
+    ctx.conn.link.throwIfLost(`${planned.mode} of ${planned.name}`);
     const vm: VmInfo | null = ctx.conn.vm(ctx.conn.vms().find((v) => v.uuid === planned.uuid)?.ref ?? '');
     if (!vm) throw new VmbackupError('VM_NOT_FOUND', `${planned.name} (${planned.uuid}) is no longer in the pool`, 'check the VM list');
     const base = await existingVmFolder(ctx.backupDir, vm.name, ctx.ownNames);
@@ -126,7 +128,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     try {
       await prepared.cleanup();
     } catch (err) {
-      warn(`the snapshot ${prepared.snapshotUuid} could not be removed (${poolError(err, 'cleanup').message}); the next run removes it`);
+      warn(snapshotLeft(prepared.snapshotUuid, err));
     }
 
     enter('retention');
@@ -174,6 +176,8 @@ async function exportFiles(ctx: RunContext, planned: PlannedVm, prepared: Prepar
       sparse: part.sparse,
       signal: ctx.signal,
       onProgress: (done, rate) => ctx.emit({ type: 'bytes', vm: planned.name, done: before.bytes + done, estimate: planned.estimate, rate }),
+      stallTimeoutS: ctx.settings.stallTimeoutS,
+      onQuiet: (seconds) => ctx.emit({ type: 'log', vm: planned.name, message: `no data from the pool for ${seconds} s (the export is given up after ${ctx.settings.stallTimeoutS} s: stall_timeout)` }),
     }).finally(stopProgress);
     result.bytes += bytes;
     weightBefore += weights[i]!;
@@ -200,13 +204,20 @@ async function newBackupFolder(ctx: RunContext, vmDir: string): Promise<string> 
   }
 }
 
+/** A snapshot we could not remove (the pool refused, or is gone): said, with what happens to it. */
+function snapshotLeft(uuid: string, err: unknown): string {
+  const e = poolError(err, 'removing it');
+  const why = e.code === 'CONNECTION_LOST' ? 'the pool cannot be reached' : `removing it failed: ${e.message}`;
+  return `the snapshot ${uuid} is left on the pool (${why}); it is tagged as ours, and the next run removes it`;
+}
+
 /** After a failure: our snapshot goes, the unmarked folder goes; both are logged if they fail. */
 async function abandon(ctx: RunContext, prepared: PreparedExport | null, folder: string | null, result: VmResult, warn: (m: string) => void): Promise<void> {
   if (prepared) {
     try {
       await prepared.cleanup();
     } catch (err) {
-      warn(`the snapshot ${prepared.snapshotUuid} could not be removed (${poolError(err, 'cleanup').message}); the next run removes it`);
+      warn(snapshotLeft(prepared.snapshotUuid, err));
     }
   }
   if (folder) {

@@ -17,7 +17,8 @@ function minutes(ms: number): number {
   return Math.floor(ms / 60_000);
 }
 
-function vmDoneLines(r: VmResult): string[] {
+/** `alreadySaid`: warnings the log showed when they happened, not repeated at the end. */
+function vmDoneLines(r: VmResult, alreadySaid: ReadonlySet<string> = new Set()): string[] {
   const name = r.name;
   const t = `t:${minutes(r.elapsedMs)}`;
   const size = `${humanBytes(r.bytes)} at ${r.rateMBps.toFixed(1)} MB/s`;
@@ -25,7 +26,7 @@ function vmDoneLines(r: VmResult): string[] {
     case 'success':
       return [`VmBackup ${r.mode} ${name} - ***Success*** ${t} (${size})`];
     case 'warning':
-      return [...r.warnings.map((w) => `WARNING ${name}: ${w}`), `VmBackup ${r.mode} ${name} - ***WARNING*** ${t} (${size})`];
+      return [...r.warnings.filter((w) => !alreadySaid.has(w)).map((w) => `WARNING ${name}: ${w}`), `VmBackup ${r.mode} ${name} - ***WARNING*** ${t} (${size})`];
     case 'cancelled':
       return [`VmBackup ${r.mode} ${name} - ***CANCELLED*** ${t}`];
     default:
@@ -56,6 +57,8 @@ export function endLines(summary: RunSummary): string[] {
 export function consoleLogger(out: LineSink, now: () => Date = () => new Date(), settings?: EffectiveSettings): (event: ProgressEvent) => void {
   const emit = (message: string) => out(legacyLine(now(), message));
   let section: string | undefined;
+  // Per VM, the warnings already logged: a VM's result lists them again.
+  const said = new Map<string, Set<string>>();
   return (event) => {
     switch (event.type) {
       case 'run-start':
@@ -78,10 +81,12 @@ export function consoleLogger(out: LineSink, now: () => Date = () => new Date(),
         emit(event.message);
         return;
       case 'warning':
+        if (event.vm !== undefined) said.set(event.vm, (said.get(event.vm) ?? new Set()).add(event.message));
         emit(`WARNING ${event.vm === undefined ? '' : `${event.vm}: `}${event.message}`);
         return;
       case 'vm-done':
-        for (const line of vmDoneLines(event.result)) emit(line);
+        for (const line of vmDoneLines(event.result, said.get(event.result.name))) emit(line);
+        said.delete(event.result.name);
         return;
       case 'pool-db':
         emit(event.result.status === 'success' ? `pool database saved: ${event.result.file}` : `ERROR failed to backup pool metadata: ${event.result.error?.message ?? ''}`);

@@ -1,8 +1,9 @@
 /**
- * One session with a pool, over the xen-api client (either transport): connect (the client
- * follows HOST_IS_SLAVE), read typed records from its event-fed cache, call methods with XAPI
- * errors turned into ours, stream HTTP exports under a task we own (so we can cancel it and
- * read its result), and log out at the end (XAPI caps sessions at 500 per user).
+ * One session with a pool, over the xen-api client (either transport): check that the pool
+ * answers and its certificate is trusted, then log in (the client follows HOST_IS_SLAVE), read
+ * typed records from its event-fed cache, call methods with XAPI errors turned into ours, stream
+ * HTTP exports under a task we own (so we can cancel it and read its result), notice when the
+ * pool goes away (link-watch.ts), and log out at the end (XAPI caps sessions at 500 per user).
  */
 import { createClient, type Xapi } from 'xen-api';
 import { poolError } from './errors.js';
@@ -13,6 +14,9 @@ import { fingerprintOfPem, hostPort } from './fingerprint.js';
 import type { CredentialSource, PoolTarget } from './target.js';
 import { installCheckedConnectors } from './client-internals.js';
 import type { TrustPolicy } from './trust-policy.js';
+import { captureClientWarnings } from './client-warnings.js';
+import { LinkWatch } from './link-watch.js';
+import { probePool } from './probe.js';
 
 export interface ConnectOptions {
   target: PoolTarget;
@@ -32,6 +36,8 @@ const WATCHED = ['pool', 'host', 'VM', 'VBD', 'VDI', 'VIF', 'network', 'SR', 'ta
 export class PoolConnection {
   private readonly noticeListeners = new Set<(message: string) => void>();
   private pendingNotices: string[] = [];
+  /** Lost when a transport failure is confirmed by a failed connect (link-watch.ts). */
+  readonly link: LinkWatch;
 
   private constructor(
     readonly xapi: Xapi,
@@ -39,7 +45,10 @@ export class PoolConnection {
     readonly url: string,
     private readonly tls: TrustPolicy,
     private readonly agents: { close(): Promise<void> },
-  ) {}
+    private readonly stopWarnings: () => void,
+  ) {
+    this.link = new LinkWatch(url, () => this.poolName(), (message) => this.notice(message));
+  }
 
   /**
    * Exports of disks on a member's local storage are redirected (302) to that member, which
@@ -85,6 +94,14 @@ export class PoolConnection {
   }
 
   static async open(options: ConnectOptions): Promise<PoolConnection> {
+    // The pool must answer, with a certificate we trust, before anyone is asked for a password
+    // (or a password source is even looked at): nothing is written on this connection.
+    try {
+      await probePool(options.target.url, options.tls);
+    } catch (err) {
+      if (err instanceof VmbackupError) throw err;
+      throw poolError(err, `logging in to ${options.target.url} as ${options.target.user}`);
+    }
     const { user, password } = await options.credentials(options.target);
     const xapi = createClient({
       url: options.target.url,
@@ -100,10 +117,21 @@ export class PoolConnection {
       watchEvents: WATCHED,
     });
     const agents = installCheckedConnectors(xapi, options.tls, options.target.url);
+    // The client's own warnings, one line each and each once, for the log (client-warnings.ts).
+    const seen = new Set<string>();
+    let route: (line: string) => void = () => undefined;
+    const stopWarnings = captureClientWarnings((line) => {
+      if (seen.has(line)) return;
+      seen.add(line);
+      route(line);
+    });
+    const early: string[] = [];
+    route = (line) => early.push(line);
     try {
       await xapi.connect();
       await xapi.objectsFetched;
     } catch (err) {
+      stopWarnings();
       await xapi.disconnect().catch(() => undefined);
       await agents.close();
       // A refused certificate is ours already, with its own fix; everything else gets context.
@@ -116,7 +144,12 @@ export class PoolConnection {
     const actual = (xapi as unknown as { _url?: { hostname?: string } })._url?.hostname;
     const url = new URL(options.target.url);
     if (actual && actual !== given.hostname) url.hostname = actual;
-    const conn = new PoolConnection(xapi, url.origin, options.tls, agents);
+    const conn = new PoolConnection(xapi, url.origin, options.tls, agents, stopWarnings);
+    for (const line of early) conn.notice(line);
+    route = (line) => conn.notice(line);
+    // The event feed is the first to feel a pool that went away, and the first to see it back.
+    xapi.on('eventFetchingError', (err: unknown) => void conn.link.suspect(err, 'reading the pool\'s events'));
+    xapi.on('eventFetchingSuccess', () => conn.link.restored());
     await conn.acceptMemberCertificates();
     if (url.hostname !== given.hostname) {
       conn.notice(`${given.hostname} is a pool member, not the master (HOST_IS_SLAVE): connected to the master ${url.hostname}; set #vmbackup: pool=${url.origin} to skip the detour`);
@@ -180,23 +213,26 @@ export class PoolConnection {
     await this.xapi.barrier();
   }
 
+  /** Once the pool is gone, every call fails at once with CONNECTION_LOST instead of timing out. */
   async call<T = unknown>(doing: string, method: string, ...args: unknown[]): Promise<T> {
+    this.link.throwIfLost(doing);
     try {
-      return await this.xapi.call<T>(method, ...args);
+      return await this.link.race(this.xapi.call<T>(method, ...args), doing);
     } catch (err) {
-      throw poolError(err, doing);
+      throw (await this.link.suspect(err, doing)) ?? poolError(err, doing);
     }
   }
 
   /** A call run as an XAPI task (Async.*); aborting `signal` cancels the task. */
   async callAsync<T = unknown>(doing: string, signal: AbortSignal | undefined, method: string, ...args: unknown[]): Promise<T> {
+    this.link.throwIfLost(doing);
     const pending = this.xapi.callAsync<T>(method, ...args) as Promise<T> & { cancel?: () => void };
     const onAbort = () => pending.cancel?.();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await pending;
+      return await this.link.race(pending, doing);
     } catch (err) {
-      throw poolError(err, doing);
+      throw (await this.link.suspect(err, doing)) ?? poolError(err, doing);
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -206,11 +242,17 @@ export class PoolConnection {
    * A transfer of `path` under a task we create (see transfer-ticket.ts); the GET itself is
    * made by whoever takes the ticket, often another thread.
    */
-  transfer(doing: string, path: string, query: Record<string, string>, signal?: AbortSignal): Promise<TransferTicket> {
-    return openTransfer(this.xapi, { base: this.url, trust: this.tls.snapshot() }, doing, path, query, signal);
+  async transfer(doing: string, path: string, query: Record<string, string>, signal?: AbortSignal): Promise<TransferTicket> {
+    this.link.throwIfLost(doing);
+    try {
+      return await openTransfer(this.xapi, { base: this.url, trust: this.tls.snapshot(), link: this.link }, doing, path, query, signal);
+    } catch (err) {
+      throw (await this.link.suspect(err, doing)) ?? err;
+    }
   }
 
   async close(): Promise<void> {
+    this.stopWarnings();
     // disconnect() sends session.logout without waiting for it (XAPI caps sessions at 500 per
     // user, so it must arrive). Our dispatcher's graceful close waits for what is in flight: the
     // logout, and the pending event.from it ends. Bounded, in case a pool keeps that call open.

@@ -61,13 +61,20 @@ function tlsOptions(host: string, port: number, ca: string | undefined, extra: C
   };
 }
 
-/** Opens a TLS socket and resolves it once the policy accepted the peer; destroys it otherwise. */
-export function checkedTlsSocket(policy: TrustPolicy, host: string, port: number, extra: ConnectionOptions = {}): Promise<TLSSocket> {
+/**
+ * Opens a TLS socket and resolves it once the policy accepted the peer; destroys it otherwise.
+ * `handshakeTimeoutMs` bounds the connect and handshake (not a question the policy asks).
+ */
+export function checkedTlsSocket(policy: TrustPolicy, host: string, port: number, extra: ConnectionOptions = {}, handshakeTimeoutMs?: number): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tlsConnect(tlsOptions(host, port, policy.ca, extra));
     const onError = (err: Error) => reject(err);
     socket.once('error', onError);
+    if (handshakeTimeoutMs !== undefined) {
+      socket.setTimeout(handshakeTimeoutMs, () => socket.destroy(Object.assign(new Error(`no answer from ${host}:${port} within ${handshakeTimeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
+    }
     socket.once('secureConnect', () => {
+      if (handshakeTimeoutMs !== undefined) socket.setTimeout(0);
       const peer = peerOf(hostPort(host, port), socket.getPeerCertificate(), socket.authorized);
       policy.check(peer).then(
         () => {

@@ -8,6 +8,7 @@
 import type { Xapi } from 'xen-api';
 import type { VmbackupError } from '../errors.js';
 import { poolError } from './errors.js';
+import type { LinkWatch } from './link-watch.js';
 import type { TrustRules } from './tls-trust.js';
 
 export interface TransferTicket {
@@ -16,22 +17,40 @@ export interface TransferTicket {
   /** The certificate rules for the GET (and its redirects), as plain data for a thread. */
   trust: TrustRules;
   taskRef: string;
-  /** Resolves when the pool says the transfer completed, rejects (with our error) otherwise. */
+  /**
+   * Resolves when the pool says the transfer completed, rejects (with our error) otherwise:
+   * CONNECTION_LOST at once when the pool goes away meanwhile.
+   */
   result: Promise<unknown>;
   /**
-   * Why a transfer failed: the task's own error when the pool records one within a few seconds
-   * (an HTTP 500, a disk read error), else `err` as ours.
+   * Why a transfer failed: CONNECTION_LOST when the pool no longer answers, the task's own error
+   * when the pool records one within a few seconds (an HTTP 500, a disk read error), else `err`
+   * as ours.
    */
   explain(err: unknown): Promise<VmbackupError>;
+  /**
+   * The stream ended early with no error of its own: checks that the pool still answers, so
+   * that `result` fails at once when it does not (it would otherwise wait for its timeout).
+   */
+  checkLink(): void;
+  /** Cancels the task on the pool (we gave up on the transfer); bounded, errors ignored. */
+  cancel(): Promise<void>;
   /** Stops listening to the abort signal (call once the transfer is over). */
   done(): void;
 }
 
 const TASK_ERROR_WAIT_MS = 5_000;
+const CANCEL_WAIT_MS = 10_000;
+
+function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 export async function openTransfer(
   xapi: Xapi,
-  where: { base: string; trust: TrustRules },
+  where: { base: string; trust: TrustRules; link: LinkWatch },
   doing: string,
   path: string,
   query: Record<string, string>,
@@ -45,7 +64,7 @@ export async function openTransfer(
   }
   const cancel = () => void xapi.call('task.cancel', taskRef).catch(() => undefined);
   signal?.addEventListener('abort', cancel, { once: true });
-  const result = xapi.watchTask(taskRef).catch((err: unknown) => {
+  const result = where.link.race(xapi.watchTask(taskRef), doing).catch((err: unknown) => {
     throw poolError(err, doing);
   });
   // Nobody may await it when the stream itself fails first; avoid an unhandled rejection.
@@ -58,15 +77,23 @@ export async function openTransfer(
     taskRef,
     result,
     async explain(err) {
+      const lost = await where.link.suspect(err, doing);
+      if (lost) return lost;
       // A network failure may leave the task pending: do not wait for it long.
-      const taskError = await Promise.race([
+      const taskError = await within(
         result.then(
           () => undefined,
           (e: unknown) => e,
         ),
-        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), TASK_ERROR_WAIT_MS).unref()),
-      ]);
+        TASK_ERROR_WAIT_MS,
+        undefined,
+      );
       return poolError(taskError ?? err, doing);
+    },
+    checkLink: () => void where.link.check(),
+    async cancel() {
+      if (where.link.lost) return;
+      await within(xapi.call('task.cancel', taskRef).catch(() => undefined), CANCEL_WAIT_MS, undefined);
     },
     done: () => signal?.removeEventListener('abort', cancel),
   };

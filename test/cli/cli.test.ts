@@ -3,12 +3,13 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { VERSION } from '../../src/cli/main.js';
 import { resolveScope } from '../../src/selection/index.js';
 import { summarize } from '../helpers/scope.js';
-import { tempDir, vmbackup } from '../helpers/cli.js';
+import { tempDir, vmbackup, vmbackupAsync } from '../helpers/cli.js';
+import { stopAll, testSimulator } from '../helpers/sim.js';
 
 const TS = /^\d{4}-\d{2}-\d{2}-\(\d{2}:\d{2}:\d{2}\) - /;
 const NAMES = ['PROD-ubuntu14', 'PROD-ubuntu12-benchmark', 'PROD-CentOS7-large-user-disks', 'DEV-RH6', 'DEV-RH7', 'PROD-WinSvr', 'mail.example.com:25', 'Serveur-é'];
@@ -25,6 +26,8 @@ const WEEKEND = [
   'exclude=PROD-ubuntu12.benchmark',
   '',
 ].join('\n');
+
+afterEach(stopAll);
 
 let dir: string;
 beforeEach(() => {
@@ -284,10 +287,14 @@ describe('vmbackup --config (headless run)', () => {
     expect(r.stdout).toMatch(/VmBackup ended - \*\*ERRORS DETECTED\*\* - S:0 W:0 E:1\n$/);
   });
 
-  it('without a password source it says where a password can come from (exit 2)', () => {
-    const r = vmbackup(['--config', 'weekend.cfg', '--pool', 'https://127.0.0.1:1'], dir);
+  it('without a password source it says where a password can come from (exit 2)', async () => {
+    // A pool that answers with a trusted certificate: an unreachable one is reported first.
+    const sim = await testSimulator();
+    const hostPort = new URL(sim.url).host;
+    const r = await vmbackupAsync(['--config', 'weekend.cfg', '--pool', sim.url, '--trust', sim.fingerprint!], dir);
     expect(r.status).toBe(2);
-    expect(r.stdout).toMatch(/ERROR no password for root@127\.0\.0\.1:1; tried .* \[NO_PASSWORD\]/);
+    expect(r.stdout).toContain(`ERROR no password for root@${hostPort}; tried `);
+    expect(r.stdout).toMatch(/\[NO_PASSWORD\]/);
     expect(r.stdout).toMatch(/fix: store it with vmbackup login \(needs a keychain\), or use a password file/);
   });
 

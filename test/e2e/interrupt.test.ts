@@ -5,8 +5,10 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { tempDir } from '../helpers/cli.js';
 import { type E2eEnv, e2eEnv, expectKept, expectNoPartial, fileSizes, leftovers, messages, tree } from '../helpers/e2e.js';
 import { stopAll } from '../helpers/sim.js';
+import { relayFiles, SMTP_USER, startRelay } from '../helpers/smtp.js';
 
 afterEach(stopAll);
 
@@ -82,4 +84,41 @@ it('SIGKILL mid-export leaves a snapshot and a partial folder; the next run remo
   for (const folder of readdirSync(join(env.backupDir, 'web 01'))) expect(readdirSync(join(env.backupDir, 'web 01', folder))).toContain('success');
   expectKept(before, env.backupDir);
   expectNoPartial(env.backupDir);
+}, 60_000);
+
+it('two quick SIGINTs, then a third while the report is being mailed: the process still ends with 130 and its JSON report', async () => {
+  const files = await relayFiles(tempDir());
+  // The relay holds the run in its mail step (after the run's own interrupt handling is over)
+  // until the third signal has been sent.
+  let reached!: () => void;
+  const mailing = new Promise<void>((resolve) => (reached = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const relay = await startRelay(files, {
+    onConnect(_session, callback) {
+      reached();
+      void released.then(() => callback());
+    },
+  });
+  env.cfg('m.cfg', [
+    ...CFG,
+    '#vmbackup: mail_to=ops@example.com',
+    `#vmbackup: smtp_server=127.0.0.1:${relay.port}`,
+    `#vmbackup: smtp_user=${SMTP_USER}`,
+    `#vmbackup: smtp_password_file=${files.passwordFile}`,
+    `#vmbackup: smtp_ca_file=${files.caFile}`,
+  ]);
+  const run = env.start('m.cfg', ['--json=r.json']);
+  await exporting(env);
+  run.child.kill('SIGINT');
+  run.child.kill('SIGINT');
+  await mailing;
+  run.child.kill('SIGINT');
+  release();
+  const r = await run.done;
+  expect(r.signal).toBeNull();
+  expect(r.status).toBe(130);
+  expect(JSON.parse(readFileSync(join(env.dir, 'r.json'), 'utf8'))).toMatchObject({ exitCode: 130, interrupted: true });
+  expect(relay.received).toHaveLength(1);
+  expect(leftovers(env.sim)).toEqual([]);
 }, 60_000);

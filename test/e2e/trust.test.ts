@@ -104,6 +104,32 @@ describe('trust on first use, headless', () => {
   }, 60_000);
 });
 
+describe('the order of the questions, headless', () => {
+  it('an unknown certificate is reported before a missing password; nothing is sent', async () => {
+    const s = setup();
+    const sim = await testSimulator({ pool: POOL });
+    writeFileSync(join(s.dir, 't.cfg'), [`#vmbackup: pool=${sim.url}`, `backup_dir=${join(s.dir, 'backups')}`, 'vm-export=db.example.com', ''].join('\n'));
+    // No password file, no keychain, no $VMBACKUP_PASSWORD, no terminal.
+    const r = await vmbackupAsync(['--config', 't.cfg'], s.dir, { VMBACKUP_SETTINGS_DIR: s.settings, VMBACKUP_PASSWORD: '', DBUS_SESSION_BUS_ADDRESS: '', CREDENTIALS_DIRECTORY: '' });
+    expect(r.status).toBe(2);
+    const out = r.stdout + r.stderr;
+    expect(out).toMatch(/the certificate of 127\.0\.0\.1:\d+ is not trusted yet/);
+    expect(out).toContain(`--trust ${sim.fingerprint}`);
+    expect(out).not.toMatch(/no password/);
+    expect(sim.calls.records).toEqual([]);
+  }, 60_000);
+
+  it('a pool that does not answer is reported before a missing password', async () => {
+    const s = setup();
+    writeFileSync(join(s.dir, 't.cfg'), ['#vmbackup: pool=https://127.0.0.1:1', `backup_dir=${join(s.dir, 'backups')}`, 'vm-export=db.example.com', ''].join('\n'));
+    const r = await vmbackupAsync(['--config', 't.cfg'], s.dir, { VMBACKUP_SETTINGS_DIR: s.settings, VMBACKUP_PASSWORD: '', DBUS_SESSION_BUS_ADDRESS: '', CREDENTIALS_DIRECTORY: '' });
+    expect(r.status).toBe(2);
+    const out = r.stdout + r.stderr;
+    expect(out).toMatch(/logging in to https:\/\/127\.0\.0\.1:1 as root failed: connect ECONNREFUSED 127\.0\.0\.1:1 \[ECONNREFUSED\]/);
+    expect(out).not.toMatch(/no password/);
+  }, 60_000);
+});
+
 describe('exports redirected to another pool member (302)', () => {
   const farOnly = ['vm-export=far'];
 

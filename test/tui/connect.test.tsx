@@ -90,19 +90,21 @@ describe('ConnectScreen', () => {
     await waitForFrame(ui.lastFrame, (f) => /User: root/.test(f));
     await press(ui.stdin, KEYS.enter);
 
-    // The password is asked first; it is sent only once the certificate is trusted.
-    let frame = await waitForFrame(ui.lastFrame, (f) => f.includes(`Password for ${sim.user}@`));
+    // The certificate is asked about first (the pool answered); the password only once it is trusted.
+    let frame = await waitForFrame(ui.lastFrame, (f) => f.includes('First contact with'));
+    expect(frame).toContain(`fingerprint: ${sim.fingerprint}`);
+    expect(frame).toMatch(/subject:\s+CN=/);
+    expect(frame).toContain('Trust it once');
+    expect(frame).not.toContain('Password for');
+    expect(sim.calls.records).toEqual([]);
+    await press(ui.stdin, KEYS.enter);
+
+    frame = await waitForFrame(ui.lastFrame, (f) => f.includes(`Password for ${sim.user}@`));
+    expect(sim.calls.named('session.login_with_password')).toHaveLength(0);
     await type(ui.stdin, sim.password);
     frame = ui.lastFrame()!;
     expect(frame).not.toContain(sim.password);
     expect(frame).toContain('*'.repeat(sim.password.length));
-    await press(ui.stdin, KEYS.enter);
-
-    frame = await waitForFrame(ui.lastFrame, (f) => f.includes('First contact with'));
-    expect(frame).toContain(`fingerprint: ${sim.fingerprint}`);
-    expect(frame).toMatch(/subject:\s+CN=/);
-    expect(frame).toContain('Trust it once');
-    expect(sim.calls.named('session.login_with_password')).toHaveLength(0);
     await press(ui.stdin, KEYS.enter);
 
     await waitForFrame(ui.lastFrame, () => result.conn !== null);
@@ -118,11 +120,11 @@ describe('ConnectScreen', () => {
     const sim = await testSimulator();
     const io = testIo({ VMBACKUP_PASSWORD: '' });
     const first = connectScreen(io, { initial: { url: sim.url, user: sim.user } });
+    await waitForFrame(first.ui.lastFrame, (f) => f.includes('First contact with'));
+    await press(first.ui.stdin, KEYS.down, KEYS.enter);
     await waitForFrame(first.ui.lastFrame, (f) => f.includes('Password for'));
     await type(first.ui.stdin, sim.password);
     await press(first.ui.stdin, KEYS.enter);
-    await waitForFrame(first.ui.lastFrame, (f) => f.includes('First contact with'));
-    await press(first.ui.stdin, KEYS.down, KEYS.enter);
     await waitForFrame(first.ui.lastFrame, () => first.result.conn !== null);
     expect(first.result.notes.join('\n')).toContain(`pinned ${hostPortOf(sim.url)} to ${sim.fingerprint}`);
     first.ui.unmount();
@@ -163,14 +165,21 @@ describe('ConnectScreen', () => {
     const sim = await testSimulator();
     const io = testIo();
     const { ui } = connectScreen(io, { initial: { url: sim.url, user: sim.user } });
-    await waitForFrame(ui.lastFrame, (f) => f.includes('Password for'));
-    await type(ui.stdin, sim.password);
-    await press(ui.stdin, KEYS.enter);
     await waitForFrame(ui.lastFrame, (f) => f.includes('First contact with'));
     await press(ui.stdin, KEYS.down, KEYS.down, KEYS.enter);
     const frame = await waitForFrame(ui.lastFrame, (f) => f.includes('Could not connect'));
     expect(frame).toMatch(/\[CERT_[A-Z_]+\]/);
-    expect(sim.calls.named('session.login_with_password')).toHaveLength(0);
+    // Nobody was asked for a password for a pool we would not talk to.
+    expect(ui.frames.join('\n')).not.toContain('Password for');
+    expect(sim.calls.records).toEqual([]);
+  });
+
+  it('a pool that does not answer is said at once, without asking for a password', async () => {
+    const io = testIo();
+    const { ui } = connectScreen(io, { initial: { url: 'https://127.0.0.1:1', user: 'root' } });
+    const frame = (await waitForFrame(ui.lastFrame, (f) => f.includes('Could not connect'))).replace(/\s+/g, ' ');
+    expect(frame).toContain('connect ECONNREFUSED 127.0.0.1:1 [ECONNREFUSED]');
+    expect(ui.frames.join('\n')).not.toContain('Password for');
   });
 
   describe.runIf(keyringTests())('with a keychain', () => {

@@ -1,7 +1,7 @@
 /**
  * The connect screen: a known pool from the settings or a new one (URL, user), then the same
- * openPool a headless run uses, with its questions (password, keychain, certificate) answered
- * here. Failures are shown in plain words with their code (the XAPI code for pool errors) and
+ * openPool a headless run uses, with its questions answered here, in its order: the certificate
+ * (once the pool answered), then the password and the keychain. Failures are shown in plain words with their code (the XAPI code for pool errors) and
  * the hint, with a menu to retry, pick another pool or quit.
  */
 import { Box, Text, useInput } from 'ink';
