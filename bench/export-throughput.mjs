@@ -193,7 +193,8 @@ async function startSim(name, vms, { http = false } = {}) {
   mkdirSync(join(dir, 'backups'), { recursive: true });
   const poolFile = join(dir, 'pool.json');
   writeFileSync(poolFile, JSON.stringify({ name: 'bench', hosts: [{ name: 'xcp1' }], srs: [{ name: 'Local storage', size: '1TiB', default: true }], vms }));
-  const child = spawnTracked(process.execPath, [CLI, 'sim', '--port', '0', '--json', '--pool', poolFile, ...(http ? ['--http'] : [])], { isSim: true });
+  // --state: the simulator keeps its certificate and password in this bench's folder, never in the user's HOME.
+  const child = spawnTracked(process.execPath, [CLI, 'sim', '--port', '0', '--json', '--pool', poolFile, '--state', join(dir, 'sim-state'), ...(http ? ['--http'] : [])], { isSim: true });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const info = await new Promise((res, rej) => {
