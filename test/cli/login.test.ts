@@ -65,6 +65,20 @@ describe.skipIf(!RUN)('with gnome-keyring on a private D-Bus', () => {
     expect(await new Keychain({ env: { ...process.env, ...bus.env } }).get(t.account)).toBeNull();
   });
 
+  it('login checks the pool and its certificate before it asks for a password', async () => {
+    const t = await loginEnv(bus);
+    // No terminal and no --password-stdin: asking first would say "no terminal to ask".
+    const unknownCert = await t.cli(['login', '--pool', t.sim.url]);
+    expect(unknownCert.status).toBe(2);
+    expect(unknownCert.stderr).toMatch(/CERT_UNKNOWN|not trusted|--trust SHA256:/);
+    expect(unknownCert.stderr).not.toContain('no terminal to ask for the password');
+    const down = await t.cli(['login', '--pool', 'https://127.0.0.1:1', '--trust', t.sim.fingerprint!]);
+    expect(down.status).toBe(2);
+    expect(down.stderr).toMatch(/ECONNREFUSED/);
+    expect(down.stderr).not.toContain('no terminal to ask for the password');
+    expect(t.sim.calls.named('session.login_with_password')).toHaveLength(0);
+  });
+
   it('login defaults to the pool and user logged in to last', async () => {
     const t = await loginEnv(bus);
     const login = await t.cli(['login', '--pool', t.sim.url, '--password-stdin', '--trust', t.sim.fingerprint!], { input: t.sim.password });

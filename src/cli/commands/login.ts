@@ -1,7 +1,7 @@
 /**
  * `vmbackup login [--pool URL] [--user U] [--password-stdin] [--trust SHA256:...] [--ca FILE]
- * [--insecure]`: asks for the pool password (or reads one line from stdin), logs in to the pool
- * to prove it, then stores it in the keychain and remembers the pool in the settings, so that
+ * [--insecure]`: checks that the pool answers with a trusted certificate, then asks for the pool
+ * password (or reads one line from stdin), logs in to the pool to prove it, then stores it in the keychain and remembers the pool in the settings, so that
  * later runs, headless ones included, need no password option. The keychain is checked first:
  * without one there is nothing to log in for, and the user learns it before typing a password.
  */
@@ -43,10 +43,19 @@ export async function loginCommand(argv: string[], io: CliIo): Promise<number> {
   const keychain = keychainFor(io);
   await checkKeychain(io, keychain, account, values.verbose ?? false);
 
-  const password = values['password-stdin'] ? await readStdinLine() : await askPassword(io, account);
-  if (password === '') throw new VmbackupError('USAGE', `no password given for ${account}`, USAGE);
-
-  const conn = await openPool(io, target, async (t) => ({ user: t.user, password }), { trust: values.trust, ca: values.ca, insecure: values.insecure });
+  // Asked for only once the pool has answered and its certificate is trusted (openPool probes
+  // first): nobody types a password for a pool that is down or not the one they think.
+  let password = '';
+  const conn = await openPool(
+    io,
+    target,
+    async (t) => {
+      password = values['password-stdin'] ? await readStdinLine() : await askPassword(io, account);
+      if (password === '') throw new VmbackupError('USAGE', `no password given for ${account}`, USAGE);
+      return { user: t.user, password };
+    },
+    { trust: values.trust, ca: values.ca, insecure: values.insecure },
+  );
   await conn.close();
   await keychain.set(account, password);
   settings.rememberPool(target);
