@@ -8,7 +8,10 @@
  * ~/.local/state/vmbackup/sim. Made on first start (folders 0700); in it, all 0600:
  *   host-1.pem   the pool master's certificate and its key (PEM, certificate first);
  *   host-2.pem   the next member's, and so on (the demo pool has two hosts);
- *   password     the password, in the legacy base64 format: a `--password-file` as it is.
+ *   password     the password, in the legacy base64 format: a `--password-file` as it is;
+ *   uuid-seed    what the pool's uuids are drawn from, so its VMs keep their uuids (backup
+ *                folders are matched to their VM by uuid: new ones made every restart's
+ *                backups look like another VM's).
  * Two starts at once on a fresh folder agree: each file is linked into place only if absent,
  * and the loser reads the winner's.
  */
@@ -42,6 +45,8 @@ export interface SimStateFolder {
   /** The legacy password file holding `password`; null when --password gave another one. */
   passwordFile: string | null;
   password: string;
+  /** Seed of the pool's uuids (startSimulator's uuidSeed). */
+  uuidSeed: string;
   /** Each host's certificate, made on first use and then read back. */
   certificateFor(host: SimHost): Promise<Tls>;
 }
@@ -107,10 +112,12 @@ export async function openSimState(dir: string, options: { password?: string | u
     password = decodePasswordFile(Buffer.from(text, 'utf8'), file).password;
     passwordFile = file;
   }
+  const uuidSeed = (await readOrCreate(join(dir, 'uuid-seed'), async () => `${randomBytes(16).toString('hex')}\n`)).trim();
   return {
     dir,
     passwordFile,
     password,
+    uuidSeed,
     async certificateFor(host) {
       const file = join(dir, `host-${host.index + 1}.pem`);
       const text = await readOrCreate(file, async () => {

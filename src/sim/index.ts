@@ -6,7 +6,7 @@
  *   sim.url; sim.fingerprint; sim.faults.dropExportAfter(1 << 20); sim.calls.named('VM.snapshot');
  *   await sim.close();
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import selfsigned from 'selfsigned';
 import { fingerprintOfPem } from '../util/fingerprint.js';
 import { addCoreMethods } from './api/core-methods.js';
@@ -17,6 +17,7 @@ import { Tasks } from './api/tasks.js';
 import { addVdiMethods } from './api/vdi.js';
 import { addVmMethods } from './api/vm.js';
 import { CallLog } from './calls.js';
+import { seededUuids } from './db/seeded-uuids.js';
 import { Store } from './db/store.js';
 import { DiskStore } from './disks/store.js';
 import { Faults } from './faults.js';
@@ -54,6 +55,11 @@ export interface SimulatorOptions extends Partial<SimOptions> {
    * start. `vmbackup sim` and the demo keep theirs in a state folder, so a pin stays valid.
    */
   certificateFor?: (host: SimHost) => Promise<Tls>;
+  /**
+   * The same seed builds the same pool with the same uuids (`vmbackup sim` keeps one in its state
+   * folder); without it every start makes new ones.
+   */
+  uuidSeed?: string;
   /**
    * What the listener at an address presents instead of its host's certificate, while the pool
    * database keeps the genuine one: a man in the middle, for trust tests.
@@ -136,8 +142,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     hostCertificates: new Map(),
     options,
   };
+  if (opts.uuidSeed !== undefined) store.newUuid = seededUuids(opts.uuidSeed);
   if (opts.load) opts.load(sim);
   else buildPool(sim, opts.pool ?? { vms: [{ name: 'demo', disks: [{ size: '64MiB' }] }] });
+  // Snapshots, tasks and imports made while serving get fresh uuids, as on a real pool.
+  store.newUuid = randomUUID;
 
   const master = opts.address ?? '127.0.0.1';
   const hosts = store.rows('host');

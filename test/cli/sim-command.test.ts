@@ -134,7 +134,7 @@ it('a second start on the same state folder serves the same certificates and pas
   expect(decodePasswordFile(readFileSync(second.passwordFile!), 'password').password).toBe(second.password);
   expect(statSync(state).mode & 0o777).toBe(0o700);
   for (const file of readdirSync(state)) expect({ file, mode: statSync(join(state, file)).mode & 0o777 }).toEqual({ file, mode: 0o600 });
-  expect(readdirSync(state).sort()).toEqual(['host-1.pem', 'host-2.pem', 'password']);
+  expect(readdirSync(state).sort()).toEqual(['host-1.pem', 'host-2.pem', 'password', 'uuid-seed']);
   await stop();
 
   // --password is served, not stored; the kept one stays for the next start.

@@ -6,6 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { openSimState, simStateLocation } from '../../src/cli/sim-state.js';
+import { snapshotVm } from '../../src/sim/api/vm.js';
+import { startSimulator } from '../../src/sim/index.js';
 import { fingerprintOfPem } from '../../src/util/fingerprint.js';
 import { tempDirForTest } from '../helpers/temp.js';
 
@@ -45,4 +47,27 @@ it('a password given is served, not stored', async () => {
   const given = await openSimState(dir, { password: 'other' });
   expect(given).toMatchObject({ password: 'other', passwordFile: null });
   expect((await openSimState(dir)).password).toBe(kept.password);
+});
+
+it('keeps the pool uuids: a start on the same folder serves the same VM uuids, snapshots stay fresh', async () => {
+  const dir = join(tempDirForTest('sim-state'), 'state');
+  const seed = (await openSimState(dir)).uuidSeed;
+  expect(seed).toMatch(/^[0-9a-f]{32}$/);
+  expect((await openSimState(dir)).uuidSeed).toBe(seed);
+  const pool = { vms: [{ name: 'web-01', disks: [{ size: '4MiB' }] }, { name: 'db-01', disks: [{ size: '4MiB' }] }] };
+  const uuidsOf = async (uuidSeed: string | undefined) => {
+    const sim = await startSimulator({ pool, http: true, ...(uuidSeed === undefined ? {} : { uuidSeed }) });
+    try {
+      const vms = sim.state.store.rows('VM').filter((r) => r.record.is_control_domain === false);
+      const snapshot = snapshotVm(sim.state, vms[0]!.ref, 'snap');
+      return [...vms.map((r) => `${String(r.record.name_label)} ${String(r.record.uuid)}`), String(sim.state.store.get(snapshot)!.record.uuid)];
+    } finally {
+      await sim.close();
+    }
+  };
+  const first = await uuidsOf(seed);
+  const again = await uuidsOf(seed);
+  expect(again.slice(0, 2)).toEqual(first.slice(0, 2));
+  expect(again[2]).not.toBe(first[2]);
+  expect((await uuidsOf(undefined)).slice(0, 2)).not.toEqual(first.slice(0, 2));
 });

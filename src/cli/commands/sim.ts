@@ -123,6 +123,7 @@ export async function simCommand(args: string[], io: CliIo): Promise<number> {
     http: values.http ?? false,
     ...(values.user ? { user: values.user } : {}),
     password: state.password,
+    uuidSeed: state.uuidSeed,
     ...(values.address ? { address: values.address } : {}),
     ...(values.checksum ? { xvaChecksum: values.checksum as 'xxhash' | 'sha1' } : {}),
     ...(tls ? { tls } : { certificateFor: (host) => state.certificateFor(host) }),

@@ -95,6 +95,7 @@ async function demo(io: CliIo): Promise<number> {
     progressIntervalMs: DEMO_PACE.progressIntervalMs,
     loginFailureDelayMs: 0,
     password: state.password,
+    uuidSeed: state.uuidSeed,
     certificateFor: (host) => state.certificateFor(host),
   });
   sim.faults.throttle(DEMO_PACE.bytesPerSecond);

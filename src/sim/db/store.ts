@@ -48,6 +48,12 @@ export class Store {
   private forgottenBefore = 0;
   private readonly listeners = new Set<(changed: ClassDef) => void>();
   generation = 0;
+  /**
+   * Where new rows get their uuid. The simulator swaps in a seeded source while it builds the
+   * pool, so a simulator started again on the same state folder serves the same VM uuids, as a
+   * real pool does after a restart (backup folders are matched to VMs by uuid).
+   */
+  newUuid: () => string = randomUUID;
 
   /** Relations whose both classes are simulated, by child class name. */
   private readonly relationsOf = new Map<string, Relation[]>();
@@ -109,7 +115,7 @@ export class Store {
   /** Creates a row; missing fields get their defaults, a missing uuid a fresh one. */
   add(className: string, fields: Record<string, unknown>, ref: string = newRef()): string {
     const cls = this.classOf(className);
-    const record = completeRecord(cls, { uuid: randomUUID(), ...fields });
+    const record = completeRecord(cls, { uuid: this.newUuid(), ...fields });
     const gen = ++this.generation;
     const row: Row = { ref, cls, record, ctime: gen, mtime: gen };
     this.tables.get(cls.name)!.set(ref, row);
