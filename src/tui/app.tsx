@@ -4,7 +4,7 @@
  * backups go), keeps the list's state while another screen is shown, and ends the app with the
  * exit code of the last run (as a headless run of the same cfg would have ended).
  */
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { useEffect, useRef, useState } from 'react';
@@ -18,6 +18,7 @@ import { parseFingerprint } from '../xapi/fingerprint.js';
 import type { PoolConnection } from '../xapi/connection.js';
 import type { PoolTarget } from '../xapi/target.js';
 import type { DemoFacts, Screen, Session, VmRow } from './contracts.js';
+import { useKeys } from './hooks/use-keys.js';
 import { loadRows } from './load-rows.js';
 import { ConnectScreen } from './screens/connect.js';
 import { PreviewScreen } from './screens/preview.js';
@@ -27,7 +28,6 @@ import { SelectScreen } from './screens/select.js';
 import { SummaryScreen } from './screens/summary.js';
 import type { RunFiles } from './run-files.js';
 import { engineRun } from './start-run.js';
-import { splitKeys } from './state/key-split.js';
 import { choiceKey, type SelectState } from './state/selection.js';
 import type { ModelBase } from './state/to-model.js';
 
@@ -116,9 +116,9 @@ export function App(props: AppProps) {
     });
   });
 
-  useInput((input, key) => {
-    const ctrlC = splitKeys(input, key).some((k) => k.key.ctrl && k.input === 'c');
-    if (ctrlC && view.name !== 'run' && view.name !== 'connect') quit();
+  useKeys(({ input, key }) => {
+    const now = viewRef.current.name;
+    if (key.ctrl && input === 'c' && now !== 'run' && now !== 'connect') quit();
   });
 
   const connected = (conn: PoolConnection, target: PoolTarget) => {

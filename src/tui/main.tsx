@@ -6,6 +6,7 @@ import { render } from 'ink';
 import { SettingsStore } from '../settings/store.js';
 import { App, type AppProps } from './app.js';
 import { TerminalFrame } from './components/terminal-frame.js';
+import { KeyRouter } from './hooks/use-keys.js';
 import { asciiOnly, TerminalContext } from './hooks/use-terminal.js';
 
 /** What the command line gives the app; the rest of AppProps is wired here. */
@@ -21,21 +22,23 @@ export async function startTui(options: TuiOptions): Promise<number> {
     const instance = render(
       <TerminalContext.Provider value={{ ascii: asciiOnly(io.env) }}>
         <TerminalFrame>
-          <App
-            io={io}
-            target={options.target}
-            trust={options.trust}
-            passwords={options.passwords}
-            backupDir={options.backupDir}
-            statusLog={options.statusLog}
-            demo={options.demo}
-            settings={() => SettingsStore.open(io.env)}
-            interrupt={io.onInterrupt}
-            onExit={(c) => {
-              code = c;
-              instance.unmount();
-            }}
-          />
+          <KeyRouter>
+            <App
+              io={io}
+              target={options.target}
+              trust={options.trust}
+              passwords={options.passwords}
+              backupDir={options.backupDir}
+              statusLog={options.statusLog}
+              demo={options.demo}
+              settings={() => SettingsStore.open(io.env)}
+              interrupt={io.onInterrupt}
+              onExit={(c) => {
+                code = c;
+                instance.unmount();
+              }}
+            />
+          </KeyRouter>
         </TerminalFrame>
       </TerminalContext.Provider>,
       // Ctrl-C is ours: during a run it cancels, and the engine must clean up before we exit.

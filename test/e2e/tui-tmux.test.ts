@@ -73,9 +73,14 @@ describe.runIf(run)('the TUI in tmux', () => {
     await pane.waitFor(/The VM names: exactly these VMs/);
     await pane.keys('Enter');
     await pane.waitFor(/File: /);
+    // The path field takes a chunk too: ctrl-u clears it, the path is pasted with two
+    // characters too many, and two Backspaces at once take them back.
+    const cfgPath = join(dir, 'vmbackup.cfg');
+    pane.chunk(`\x15${cfgPath}xx\x7f\x7f`);
+    screen = await pane.waitFor((s) => s.split('\n').some((l) => l.trimEnd() === `File: ${cfgPath}`));
+    expect(screen).not.toContain('\x7f');
     await pane.keys('Enter');
     screen = await pane.waitFor(/Run it headless:/);
-    const cfgPath = join(dir, 'vmbackup.cfg');
     expect(screen).toContain(`Saved ${cfgPath}`);
     await pane.keys('Escape');
     await pane.waitFor(/2 selected/);

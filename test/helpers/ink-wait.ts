@@ -1,6 +1,7 @@
 /**
- * Driving Ink components in tests: one key per write (Ink drops keys that arrive in one chunk)
- * and waiting for a frame by its content instead of by time.
+ * Driving Ink components in tests: keys written as a terminal delivers them, and waiting for a
+ * frame by its content instead of by time. A screen hears keys from the moment it is drawn
+ * (the KeyRouter, test/helpers/render-tui.tsx), so nothing waits after a frame.
  */
 export const KEYS = { up: '\u001b[A', down: '\u001b[B', enter: '\r', escape: '\u001b', ctrlC: '\u0003', backspace: '\u007f', tab: '\t' } as const;
 
@@ -11,21 +12,16 @@ export async function waitForFrame(lastFrame: () => string | undefined, test: (f
   const until = Date.now() + timeoutMs;
   for (;;) {
     const frame = lastFrame() ?? '';
-    if (test(frame)) {
-      // Ink subscribes a newly shown input's key handler just after the frame is written: a key
-      // sent at once would be lost (a person is never that fast).
-      await tick(50);
-      return frame;
-    }
+    if (test(frame)) return frame;
     if (Date.now() > until) throw new Error(`no matching frame within ${timeoutMs} ms; the last one:\n${frame}`);
     await tick(20);
   }
 }
 
-/** Writes keys one at a time, letting Ink handle each before the next. */
+/** Writes keys one write each, as typed: the event loop turns between them (effects run). */
 export async function press(stdin: { write(data: string): void }, ...keys: string[]): Promise<void> {
   for (const key of keys) {
     stdin.write(key);
-    await tick(30);
+    await new Promise((r) => setImmediate(r));
   }
 }

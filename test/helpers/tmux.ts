@@ -1,9 +1,7 @@
 /**
  * A real terminal for end-to-end tests of the TUI: a detached tmux session of a given size, keys
- * sent one `send-keys` at a time (screens built on ink-text-input or ink-select-input may still
- * drop keys that arrive in one chunk), or in one chunk on purpose (`chunk`: the select screen
- * must take every key of it), the window resized, and the screen read back with
- * `capture-pane -p`.
+ * sent one `send-keys` at a time as typed, or in one chunk on purpose (`chunk`: every screen must
+ * take every key of it), the window resized, and the screen read back with `capture-pane -p`.
  */
 import { execFile, spawnSync } from 'node:child_process';
 
@@ -53,27 +51,17 @@ export function startPane(command: string, options: { columns?: number; rows?: n
       for (;;) {
         // Asynchronously: the simulator answering the TUI runs in this process's event loop.
         const s = await screenAsync();
-        if (test(s)) {
-          // Let Ink subscribe the key handlers of what it just drew.
-          await tick(80);
-          return s;
-        }
+        if (test(s)) return s;
         if (Date.now() > until) throw new Error(`the terminal never showed ${String(pattern)} within ${timeoutMs} ms; it shows:\n${s}`);
         await tick(50);
       }
     },
     async keys(...keys) {
-      for (const key of keys) {
-        tmux(['send-keys', '-t', name, key]);
-        await tick(60);
-      }
+      for (const key of keys) tmux(['send-keys', '-t', name, key]);
     },
     async type(text) {
       // -l: literally (a ";" or a word like "Enter" is not a key name then).
-      for (const ch of text) {
-        tmux(['send-keys', '-t', name, '-l', ch]);
-        await tick(40);
-      }
+      for (const ch of text) tmux(['send-keys', '-t', name, '-l', ch]);
     },
     chunk(text) {
       tmux(['send-keys', '-t', name, '-l', text]);

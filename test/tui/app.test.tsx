@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { render } from 'ink-testing-library';
+import { render } from '../helpers/render-tui.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/access/io.js';
 import { backupFolderName, vmFolderName } from '../../src/backup/layout.js';

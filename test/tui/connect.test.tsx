@@ -3,7 +3,7 @@
  * with its questions (password, keychain, certificate) answered through the screen.
  */
 import { join } from 'node:path';
-import { render } from 'ink-testing-library';
+import { render } from '../helpers/render-tui.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/access/io.js';
 import { SettingsStore } from '../../src/settings/store.js';

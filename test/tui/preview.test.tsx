@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { render } from 'ink-testing-library';
+import { render } from '../helpers/render-tui.js';
 import { afterEach, expect, it } from 'vitest';
 import { PreviewScreen } from '../../src/tui/screens/preview.js';
 import type { VmRow } from '../../src/tui/contracts.js';

@@ -4,7 +4,7 @@
  * run's whole log scrolls; the overall bar has a time left, and after a cancel it shows what
  * was done, not 100% and not 0 B.
  */
-import { render } from 'ink-testing-library';
+import { render } from '../helpers/render-tui.js';
 import stringWidth from 'string-width';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../src/backup/events.js';

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { render } from 'ink-testing-library';
+import { render } from '../helpers/render-tui.js';
 import { afterEach, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import type { RunOutcome } from '../../src/tui/hooks/use-backup-run.js';

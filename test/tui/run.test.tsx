@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { render } from 'ink-testing-library';
+import { render } from '../helpers/render-tui.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../src/backup/events.js';
 import { effectiveSettings, parseConfig } from '../../src/config/index.js';

@@ -3,7 +3,7 @@
  * backup_dir back as the screen's base, the calls the screen made, and a wait for a frame.
  * Keys are written as a terminal delivers them: back to back, or several in one chunk.
  */
-import { render } from 'ink-testing-library';
+import { render } from '../helpers/render-tui.js';
 import { useState } from 'react';
 import type { CfgModel } from '../../src/config/index.js';
 import type { VmRow } from '../../src/tui/contracts.js';

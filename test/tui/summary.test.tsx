@@ -3,7 +3,7 @@
  * keep their status, name and kind, a body taller than the screen that scrolls, a cancel called
  * a cancel, local times as in the log, and the files the run wrote.
  */
-import { render } from 'ink-testing-library';
+import { render } from '../helpers/render-tui.js';
 import stringWidth from 'string-width';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/backup/events.js';

@@ -4,7 +4,7 @@
  * whole frame drawn again (a narrowed terminal re-wraps the old frame beyond what Ink erases).
  */
 import { Box, Text } from 'ink';
-import { render } from 'ink-testing-library';
+import { render } from '../helpers/render-tui.js';
 import { useEffect } from 'react';
 import { afterEach, expect, it } from 'vitest';
 import { TerminalFrame } from '../../src/tui/components/terminal-frame.js';

@@ -21,7 +21,15 @@ describe('wrapLines', () => {
   });
 
   it('shows control characters escaped instead of letting them move the cursor', () => {
-    expect(wrapLines('a\u001b[2Jb\tc', 40)).toEqual(['a\\u001b[2Jb c']);
+    expect(wrapLines('a\u001b[2Jb\tc', 40)).toEqual(['a\\x1b[2Jb\\tc']);
+  });
+
+  it('a grapheme wider than the room after the indent goes on a line without the indent', () => {
+    // One grapheme that string-width counts as three columns (found by the property below).
+    const note = '\u{1D158}\u{1D165}\u{1D16E}';
+    const lines = wrapLines(` ${note}!`, 4, '  ');
+    for (const line of lines) expect(stringWidth(line)).toBeLessThanOrEqual(4);
+    expect(lines.join('')).toContain(note);
   });
 
   it('never makes a line wider than asked, and loses no text', () => {

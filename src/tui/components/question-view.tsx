@@ -3,20 +3,18 @@
  * yes/no menu, or the first-contact certificate with its once / always / cancel menu.
  */
 import { Box, Text } from 'ink';
-import SelectInput from 'ink-select-input';
-import TextInput from 'ink-text-input';
-import { useState } from 'react';
 import { HOST_FINGERPRINT_COMMAND } from '../../xapi/fingerprint.js';
 import { describePeer } from '../../xapi/tls-trust.js';
 import type { Verdict } from '../../xapi/trust-policy.js';
 import type { Question } from '../hooks/use-questions.js';
+import { Menu } from './menu-view.js';
+import { TextField } from './text-field.js';
 
 function TextQuestion({ question, masked, onAnswer }: { question: string; masked: boolean; onAnswer(text: string): void }) {
-  const [value, setValue] = useState('');
   return (
     <Box>
       <Text>{question} </Text>
-      <TextInput value={value} onChange={setValue} onSubmit={onAnswer} {...(masked ? { mask: '*' } : {})} />
+      <TextField masked={masked} onSubmit={onAnswer} />
     </Box>
   );
 }
@@ -35,7 +33,7 @@ export function QuestionView({ question }: { question: Question }) {
       return (
         <Box flexDirection="column">
           <Text>{question.question}</Text>
-          <SelectInput
+          <Menu
             items={[
               { label: 'No', value: false },
               { label: 'Yes', value: true },
@@ -52,7 +50,7 @@ export function QuestionView({ question }: { question: Question }) {
           <Text dimColor wrap="wrap">
             Compare the fingerprint with the host's own (in its console: {HOST_FINGERPRINT_COMMAND}).
           </Text>
-          <SelectInput items={TRUST_ITEMS} onSelect={(item) => question.answer(item.value)} />
+          <Menu items={TRUST_ITEMS} onSelect={(item) => question.answer(item.value)} />
         </Box>
       );
   }

@@ -6,7 +6,7 @@
 import type { Key } from 'ink';
 
 /** The first line shown after a key, or null when the key is not a scroll key. */
-export function scrollBy(key: Pick<Key, 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'home' | 'end'>, top: number, page: number, total: number): number | null {
+export function scrollBy(key: Partial<Pick<Key, 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'home' | 'end'>>, top: number, page: number, total: number): number | null {
   const last = Math.max(0, total - page);
   const step = Math.max(1, page - 1);
   let next: number;

@@ -8,12 +8,16 @@
  * through clipToWidth so they all look the same.
  */
 import stringWidth from 'string-width';
+import { escapeControls } from '../../util/escape-controls.js';
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** Control characters (a VM name may hold "\n") would break the line: shown as "?". */
+/**
+ * Control characters (a VM name may hold "\n") would break the line: shown escaped, in the
+ * logs' notation (util/escape-controls.ts), so the screen and the log name a VM the same way.
+ */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return escapeControls(text);
 }
 
 export function cutMark(ascii: boolean): string {

@@ -4,15 +4,16 @@
  * before they draw it: a window of N lines is only honest if each line is one screen line.
  */
 import stringWidth from 'string-width';
+import { escapeControls } from '../../util/escape-controls.js';
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
- * Control characters would move the cursor or split a line behind our back: a tab becomes a
- * space, the others are shown escaped (`\u0007`). Newlines are kept; they end a line.
+ * Control characters would move the cursor or split a line behind our back: shown escaped in
+ * the logs' notation (`\x07`, `\t`). Newlines are kept; they end a line.
  */
 export function screenSafe(text: string): string {
-  return text.replace(/\t/g, ' ').replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.split(/\r?\n/).map(escapeControls).join('\n');
 }
 
 /**
@@ -56,6 +57,12 @@ export function wrapLines(text: string, width: number, indent = ''): string[] {
       for (const { segment } of graphemes.segment(word)) {
         const gw = stringWidth(segment);
         if (used + gw > w && !fresh) flush();
+        // A grapheme wider than what the indent leaves (string-width gives some three
+        // columns): that line goes without the indent rather than past the edge.
+        if (fresh && used + gw > w && line === pad) {
+          line = '';
+          used = 0;
+        }
         line += segment;
         used += gw;
         fresh = false;

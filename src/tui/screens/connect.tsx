@@ -4,9 +4,7 @@
  * (once the pool answered), then the password and the keychain. Failures are shown in plain words with their code (the XAPI code for pool errors) and
  * the hint, with a menu to retry, pick another pool or quit.
  */
-import { Box, Text, useInput } from 'ink';
-import SelectInput from 'ink-select-input';
-import TextInput from 'ink-text-input';
+import { Box, Text } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { credentialsAccepted, credentialSourceFor, type PasswordFlags } from '../../access/credentials.js';
 import type { CliIo } from '../../access/io.js';
@@ -15,7 +13,10 @@ import { VmbackupError } from '../../errors.js';
 import { SettingsStore } from '../../settings/store.js';
 import type { PoolConnection } from '../../xapi/connection.js';
 import type { PoolTarget } from '../../xapi/target.js';
+import { Menu } from '../components/menu-view.js';
 import { QuestionView } from '../components/question-view.js';
+import { TextField } from '../components/text-field.js';
+import { useKeys } from '../hooks/use-keys.js';
 import { useQuestions } from '../hooks/use-questions.js';
 
 export interface ConnectScreenProps {
@@ -85,7 +86,7 @@ export function ConnectScreen(props: ConnectScreenProps) {
     });
   }, [step]);
 
-  useInput((input, key) => {
+  useKeys(({ input, key }) => {
     if (key.escape) {
       if (step.name === 'url' || step.name === 'user') setStep({ name: 'choose' });
       else if (step.name === 'connecting') questions.dismiss();
@@ -124,7 +125,7 @@ function StepView({ step, setStep, io, onQuit }: { step: Step; setStep(s: Step):
         <Box flexDirection="column">
           {known.problem ? <Text color="yellow">{known.problem}</Text> : null}
           <Text>{known.pools.length > 0 ? 'Known pools:' : 'No known pools yet.'}</Text>
-          <SelectInput
+          <Menu
             items={items}
             limit={12}
             onSelect={(item) => {
@@ -141,10 +142,10 @@ function StepView({ step, setStep, io, onQuit }: { step: Step; setStep(s: Step):
         <Box flexDirection="column">
           <Box>
             <Text>Pool master URL: </Text>
-            <TextInput
-              value={step.value}
+            <TextField
+              key="url"
+              initial={step.value}
               placeholder="https://xcp-master.example.com"
-              onChange={(value) => setStep({ name: 'url', value })}
               onSubmit={(value) => {
                 const url = poolUrlOf(value);
                 if (url === null) setStep({ name: 'url', value, problem: `"${value}" is not a pool address: write a host name or https://host[:port]` });
@@ -162,7 +163,7 @@ function StepView({ step, setStep, io, onQuit }: { step: Step; setStep(s: Step):
           <Text>Pool master URL: {step.url}</Text>
           <Box>
             <Text>User: </Text>
-            <TextInput value={step.value} onChange={(value) => setStep({ ...step, value })} onSubmit={(value) => value.trim() !== '' && setStep({ name: 'connecting', target: { url: step.url, user: value.trim() } })} />
+            <TextField key="user" initial={step.value} onSubmit={(value) => value.trim() !== '' && setStep({ name: 'connecting', target: { url: step.url, user: value.trim() } })} />
           </Box>
           <Text dimColor>enter: connect   esc: back</Text>
         </Box>
@@ -177,7 +178,7 @@ function StepView({ step, setStep, io, onQuit }: { step: Step; setStep(s: Step):
           </Text>
           {step.error.hint ? <Text wrap="wrap">fix: {step.error.hint}</Text> : null}
           <Text> </Text>
-          <SelectInput
+          <Menu
             items={[
               { label: 'Try again', value: 'retry' },
               { label: 'Choose another pool', value: 'choose' },

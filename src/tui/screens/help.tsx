@@ -2,7 +2,8 @@
  * The select screen's keys in full. The select screen shows it as one of its states and takes
  * the key that closes it itself; given `onBack`, it takes any key on its own.
  */
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from '../hooks/use-keys.js';
 import { KEY_HELP } from '../state/keys.js';
 
 export interface HelpScreenProps {
@@ -10,7 +11,7 @@ export interface HelpScreenProps {
 }
 
 export function HelpScreen({ onBack }: HelpScreenProps) {
-  useInput(() => onBack?.(), { isActive: onBack !== undefined });
+  useKeys(() => onBack?.(), { isActive: onBack !== undefined });
   return (
     <Box flexDirection="column">
       <Text bold>Keys of the VM list</Text>

@@ -3,14 +3,15 @@
  * (backup/preview.ts): VMs and modes in backup order, estimated bytes, free space in backup_dir,
  * the folders retention would delete, and the scope's warnings and errors. Reads only.
  */
-import { Box, Text, useInput, useStdout } from 'ink';
-import SelectInput from 'ink-select-input';
+import { Box, Text, useStdout } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import { humanBytes } from '../../backup/free-space.js';
 import { type PoolPreview, previewRun } from '../../backup/preview.js';
 import { type CfgModel, effectiveSettings, formatIssue } from '../../config/index.js';
 import type { PoolConnection } from '../../xapi/connection.js';
+import { Menu } from '../components/menu-view.js';
 import { fit } from '../components/vm-columns.js';
+import { useKeys } from '../hooks/use-keys.js';
 
 export interface PreviewScreenProps {
   conn: PoolConnection;
@@ -69,9 +70,14 @@ export function PreviewScreen(props: PreviewScreenProps) {
     };
   }, [props.conn, props.model]);
 
-  useInput(
-    (_input, key) => {
-      if (key.escape || loaded.state === 'failed') return props.onBack();
+  const left = useRef(false);
+  useKeys(
+    ({ key }) => {
+      if (left.current) return;
+      if (key.escape || loaded.state === 'failed') {
+        left.current = true;
+        return props.onBack();
+      }
       const { room, total } = page.current;
       const last = Math.max(0, total - room);
       if (key.pageDown) setOffset((o) => Math.min(last, o + room));
@@ -137,7 +143,7 @@ export function PreviewScreen(props: PreviewScreenProps) {
           {line}
         </Text>
       ))}
-      <SelectInput
+      <Menu
         items={[
           ...(errors === 0 ? [{ label: 'Run this backup now', value: 'run' }] : []),
           { label: 'Back to the list', value: 'back' },

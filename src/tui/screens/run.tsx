@@ -7,17 +7,18 @@
  * `interrupt`) cancels without asking, as in a headless run. When the run ends, the final bars
  * stay until the user moves on to the summary.
  */
-import { Box, Text, useInput } from 'ink';
-import SelectInput from 'ink-select-input';
-import { useEffect, useState } from 'react';
+import { Box, Text } from 'ink';
+import { useEffect } from 'react';
 import type { RunSummary } from '../../backup/events.js';
 import type { EffectiveSettings } from '../../config/index.js';
+import { Menu } from '../components/menu-view.js';
 import { ProgressBar } from '../components/progress-bar.js';
 import { LogTail, LogView, useWrappedLog } from '../components/run-log.js';
 import { bytesText, durationText, fit, percent, rateText, verdict } from '../components/run-format.js';
 import { scrollBy } from '../components/scroll.js';
 import { VmProgressRows } from '../components/vm-progress-rows.js';
 import { type RunOutcome, type StartRun, useBackupRun } from '../hooks/use-backup-run.js';
+import { useKeys, useLiveState } from '../hooks/use-keys.js';
 import { useTerminal, useTerminalSize } from '../hooks/use-terminal.js';
 
 export interface RunScreenProps {
@@ -43,10 +44,11 @@ export function RunScreen(props: RunScreenProps) {
   const terminal = useTerminalSize();
   const { columns, rows } = props.size ?? terminal;
   const { ascii } = useTerminal();
-  const [confirming, setConfirming] = useState(false);
-  const [showLog, setShowLog] = useState(false);
+  // Live: each key of a chunk ("c" then "y") sees what the key before it set.
+  const [confirming, setConfirming, liveConfirming] = useLiveState(false);
+  const [showLog, setShowLog, liveShowLog] = useLiveState(false);
   // First log line shown in the log view; null follows the end as lines arrive.
-  const [logTop, setLogTop] = useState<number | null>(null);
+  const [logTop, setLogTop, liveLogTop] = useLiveState<number | null>(null);
   const summary = run.outcome?.summary ?? null;
   const finished = run.outcome !== null || run.failure !== null;
   const width = Math.max(40, columns);
@@ -66,12 +68,12 @@ export function RunScreen(props: RunScreenProps) {
   // Title, overall, blank, blank, log header, log lines, footer, spare.
   const rowsRoom = Math.max(3, rows - (6 + logCount + footerLines));
 
-  useInput((input, key) => {
+  useKeys(({ input, key }) => {
     if (key.ctrl && input === 'c') {
       if (!finished) run.cancel();
       return;
     }
-    if (confirming) {
+    if (liveConfirming.current) {
       // The arrows and enter belong to the menu.
       if (key.escape || input === 'n') setConfirming(false);
       else if (input === 'y') {
@@ -80,24 +82,22 @@ export function RunScreen(props: RunScreenProps) {
       }
       return;
     }
-    if (input === 'l' || (showLog && key.escape)) {
-      setShowLog(!showLog);
+    const showingLog = liveShowLog.current;
+    if (input === 'l' || (showingLog && key.escape)) {
+      setShowLog(!showingLog);
       setLogTop(null);
       return;
     }
     const last = Math.max(0, log.length - logHeight);
-    if (!showLog && key.pageUp) {
+    if (!showingLog && key.pageUp) {
       setShowLog(true);
       setLogTop(scrollBy(key, last, logHeight, log.length));
       return;
     }
-    if (showLog && scrollBy(key, 0, logHeight, log.length) !== null) {
-      // From the state, not this render's value: keys that arrive together each count. Back
-      // at the end, the view follows the new lines again.
-      setLogTop((top) => {
-        const next = scrollBy(key, top ?? last, logHeight, log.length)!;
-        return next >= last ? null : next;
-      });
+    const next = showingLog ? scrollBy(key, liveLogTop.current ?? last, logHeight, log.length) : null;
+    if (next !== null) {
+      // Back at the end, the view follows the new lines again.
+      setLogTop(next >= last ? null : next);
       return;
     }
     if (finished) {
@@ -165,7 +165,7 @@ function Footer(p: { summary: RunSummary | null; failure: Error | null; cancelle
         <Text color="yellow" wrap="truncate-end">
           Cancel the run? Finished backups stay; VMs in flight are cleaned up. (esc: no)
         </Text>
-        <SelectInput
+        <Menu
           items={[
             { label: 'No, keep running', value: 'no' },
             { label: 'Yes, cancel the run', value: 'yes' },

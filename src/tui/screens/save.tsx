@@ -13,14 +13,15 @@
  */
 import { homedir } from 'node:os';
 import { basename, resolve } from 'node:path';
-import { Box, Text, useInput } from 'ink';
-import SelectInput from 'ink-select-input';
-import TextInput from 'ink-text-input';
+import { Box, Text } from 'ink';
 import { useMemo, useRef, useState } from 'react';
 import { type CfgModel, ConfigError, formatConfig, legacyNameWarning } from '../../config/index.js';
 import { legacyNameProblemsOf } from '../../selection/index.js';
 import { SettingsStore } from '../../settings/store.js';
+import { Menu } from '../components/menu-view.js';
 import { SavedReport } from '../components/saved-report.js';
+import { TextField } from '../components/text-field.js';
+import { useKeys, useLiveState } from '../hooks/use-keys.js';
 import type { DemoFacts } from '../contracts.js';
 import { type CrontabResult, saveCfgFile, savePath, shellQuote, writeCrontabFile } from '../save-file.js';
 import type { SavedFilter } from '../state/to-model.js';
@@ -94,7 +95,8 @@ export function SaveScreen(props: SaveScreenProps) {
   const [settings] = useState(() => (props.defaultPath !== undefined && props.rememberPath ? null : settingsPath()));
   const [path, setPath] = useState(() => props.defaultPath ?? settings?.path ?? resolve(cwd, 'vmbackup.cfg'));
   const [useFilter, setUseFilter] = useState(false);
-  const [step, setStep] = useState<Step>(props.filter ? { name: 'shape' } : { name: 'path', error: null });
+  // Live: the keys of one chunk ("y" then Enter) each see the step the one before left.
+  const [step, setStep, liveStep] = useLiveState<Step>(props.filter ? { name: 'shape' } : { name: 'path', error: null });
   const model = useFilter && props.filter ? props.filter.model : props.model;
   const problems = useMemo(() => legacyNameProblemsOf(model, knownVms([props.model, ...(props.filter ? [props.filter.model] : [])])), [model, props.model, props.filter]);
   // A key pressed twice while a write is under way must not start a second one.
@@ -132,8 +134,9 @@ export function SaveScreen(props: SaveScreenProps) {
     }
   };
 
-  useInput(
-    (input, key) => {
+  useKeys(
+    ({ input, key }) => {
+      const step = liveStep.current;
       if (step.name === 'mkdir') {
         if (input.toLowerCase() === 'y') void write(step.path, { overwrite: false, createFolders: true });
         else if (input.toLowerCase() === 'n' || key.escape) setStep({ name: 'path', error: `not saved: ${step.folder} was not created` });
@@ -161,7 +164,7 @@ export function SaveScreen(props: SaveScreenProps) {
         <Box flexDirection="column">
           <Text bold>Save the selection as a cfg</Text>
           <Text>Every VM the filter shows is chosen (less the excluded). Save the filter or the names?</Text>
-          <SelectInput
+          <Menu
             items={[
               { label: `The filter ${props.filter!.pattern}: VMs created later that match are backed up too`, value: 'filter' },
               { label: 'The VM names: exactly these VMs', value: 'names' },
@@ -179,7 +182,7 @@ export function SaveScreen(props: SaveScreenProps) {
           <Text bold>Save the selection as a cfg</Text>
           <Box>
             <Text>File: </Text>
-            <TextInput value={path} onChange={setPath} onSubmit={(p) => void write(savePath(p, cwd, home), { overwrite: false, createFolders: false })} />
+            <TextField initial={path} onChange={setPath} onSubmit={(p) => void write(savePath(p, cwd, home), { overwrite: false, createFolders: false })} />
           </Box>
           {step.error !== null ? <Text color="red">{step.error}</Text> : null}
           {warningView}
@@ -191,7 +194,7 @@ export function SaveScreen(props: SaveScreenProps) {
       return (
         <Box flexDirection="column">
           <Text color="yellow">{step.path} exists. Replace it?</Text>
-          <SelectInput
+          <Menu
             items={[
               { label: 'No, choose another name', value: 'no' },
               { label: 'Yes, replace it', value: 'yes' },

@@ -3,14 +3,13 @@
  * and keep N. Its output is a CfgModel (tui/state/to-model.ts), handed to the run, preview or
  * save screen through the callbacks; this screen holds no backup logic.
  *
- * Keys: ONE input handler, subscribed once and never switched off, splits each Ink event into
- * single keys (state/key-split.ts) and folds them through the pure screen machine
- * (state/screen.ts). Its state lives in a ref updated in the handler itself, so a key that
- * arrives before React has drawn the previous one still sees it: nothing typed is lost, however
- * the keys are chunked. `initial` and `onChange` let the app shell keep the choices while
+ * Keys: one at a time from the app's key router (hooks/use-keys.tsx), folded through the pure
+ * screen machine (state/screen.ts). Its state lives in a ref updated in the handler itself, so a
+ * key that arrives before React has drawn the previous one still sees it: nothing typed is
+ * lost, however the keys are chunked. `initial` and `onChange` let the app shell keep the choices while
  * another screen is shown.
  */
-import { Box, type Key, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import stringWidth from 'string-width';
 import type { CfgModel } from '../../config/index.js';
@@ -20,8 +19,9 @@ import { clipToWidth } from '../components/text-fit.js';
 import { diskNote } from '../components/vm-columns.js';
 import { VmList } from '../components/vm-list.js';
 import type { VmRow } from '../contracts.js';
+import { useKeys } from '../hooks/use-keys.js';
 import { useTerminal, useTerminalSize } from '../hooks/use-terminal.js';
-import { splitKeys } from '../state/key-split.js';
+import type { KeyPress } from '../state/key-split.js';
 import { pressKeys, type ScreenState, screenState } from '../state/screen.js';
 import { cursorRow, initialState, isChosen, reduce, replaceRows, type SelectState } from '../state/selection.js';
 import type { ModelBase, SavedFilter } from '../state/to-model.js';
@@ -85,11 +85,11 @@ export function SelectScreen(props: SelectScreenProps) {
     live.current.props.onChange?.(next.select);
   }, []);
 
-  const onInput = useCallback(
-    (input: string, key: Key) => {
+  const onKey = useCallback(
+    (press: KeyPress) => {
       const { screen: before, props: p } = live.current;
       const ctx = { base: p.base, savedChoice: p.savedChoice ?? null, resolveDir: p.resolveDir ?? ((text: string) => text) };
-      const { state, effects } = pressKeys(before, splitKeys(input, key), ctx);
+      const { state, effects } = pressKeys(before, [press], ctx);
       let next = state;
       for (const effect of effects) {
         if (effect.type !== 'backup-dir') continue;
@@ -107,9 +107,7 @@ export function SelectScreen(props: SelectScreenProps) {
     },
     [commit],
   );
-  // Always active and always the same function: Ink subscribes it once, so no key falls
-  // between an unsubscribe and a subscribe.
-  useInput(onInput);
+  useKeys(onKey);
 
   const info = infoLines(screen, size.columns, ascii);
   const pageSize = Math.max(3, size.rows - CHROME - info.length);
@@ -123,7 +121,9 @@ export function SelectScreen(props: SelectScreenProps) {
   }, [props.rows, commit]);
 
   if (screen.overlay.kind === 'help') return <HelpScreen />;
-  const select = screen.select;
+  // Drawn at the page size this frame has room for: the effect above stores it for the keys,
+  // but a frame drawn before it ran was taller than the terminal when the lines below grew.
+  const select = screen.select.win.pageSize === pageSize ? screen.select : reduce(screen.select, { type: 'resize', pageSize });
   const at = cursorRow(select);
   const anyVdi = select.choices.some((c) => isChosen(c) && c.mode !== 'xva');
   const note = diskNote(at === null ? undefined : select.rows[at], at === null ? undefined : select.choices[at], select.vdiDisks, anyVdi, size.columns, ascii);

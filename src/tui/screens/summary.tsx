@@ -4,14 +4,15 @@
  * fix in full, wrapped; a summary taller than the terminal scrolls (↑/↓, PgUp/PgDn, Home/End)
  * between the title and the key bar, which stay put. Times are local, as in the log.
  */
-import { Box, Text, useInput } from 'ink';
-import { useState } from 'react';
+import { Box, Text } from 'ink';
+import { useRef, useState } from 'react';
 import type { RunSummary } from '../../backup/events.js';
 import { jsonReport } from '../../report/json-report.js';
 import { fit, verdict } from '../components/run-format.js';
 import { ScreenLines } from '../components/screen-lines.js';
 import { positionText, scrollBy, windowAt } from '../components/scroll.js';
 import { summaryLines } from '../components/summary-lines.js';
+import { useKeys } from '../hooks/use-keys.js';
 import { useTerminal, useTerminalSize } from '../hooks/use-terminal.js';
 import type { RunFiles } from '../run-files.js';
 
@@ -39,9 +40,14 @@ export function SummaryScreen({ summary, exitCode, files, onBack, onQuit, size }
   const [top, setTop] = useState(0);
   const { from, to } = windowAt(top, page, lines.length);
 
-  useInput((input, key) => {
-    if (input === 'q') return onQuit();
-    if (key.return || input === 'b') return onBack();
+  const left = useRef(false);
+  useKeys(({ input, key }) => {
+    if (left.current) return;
+    if (input === 'q' || key.return || input === 'b') {
+      // The rest of a chunk must not act on the screen that follows.
+      left.current = true;
+      return input === 'q' ? onQuit() : onBack();
+    }
     // From the state, not this render's value: keys that arrive together each count.
     setTop((t) => scrollBy(key, windowAt(t, page, lines.length).from, page, lines.length) ?? t);
   });
