@@ -20,6 +20,12 @@ import { destroyVdi, destroyVmSnapshot, takeVdiSnapshot, takeVmSnapshot } from '
 import { bootDisk, vdiExportDisks, vdiFileName, type VmDisk } from './vdi-disks.js';
 import type { VerifierSpec } from './verify.js';
 
+/** The format a VM's backup has in this run's settings: before its export starts, too. */
+export function plannedFormat(mode: VmResult['mode'], settings: RunContext['settings']): VmResult['format'] {
+  if (mode === 'vdi-export') return settings.vdiExportFormat;
+  return settings.compress === 'gzip' ? 'xva.gz' : settings.compress === 'zstd' ? 'xva.zst' : 'xva';
+}
+
 /** One file of a backup and the transfer that fills it. */
 export interface ExportPart {
   /** The file's name inside the dated folder. */
@@ -67,7 +73,7 @@ export async function prepareVmExport(ctx: RunContext, vm: VmInfo, fileBase: str
   return withSnapshot(
     () => destroyVmSnapshot(ctx.conn, snap, ctx.retry, logFor(ctx, vm)),
     async () => ({
-      format: compress === 'gzip' ? 'xva.gz' : compress === 'zstd' ? 'xva.zst' : 'xva',
+      format: plannedFormat('vm-export', ctx.settings),
       snapshotUuid: (await ctx.conn.call<{ uuid: string }>('reading the snapshot', 'VM.get_record', snap)).uuid,
       parts: [
         {

@@ -15,6 +15,7 @@ import type { Scope } from '../selection/index.js';
 import type { PoolConnection } from '../xapi/connection.js';
 import type { RunContext } from './context.js';
 import type { EventSink, PlannedVm, PoolDbResult, RunSummary, VmError, VmResult } from './events.js';
+import { plannedFormat } from './exports.js';
 import { type OwnNames, ownNamesIn } from './layout.js';
 import { acquireLock } from './lock.js';
 import { planBackup } from './plan.js';
@@ -49,8 +50,7 @@ export async function checkBackupDir(dir: string): Promise<void> {
 
 /** A VM the run never started: reported in the mode and format it was planned with. */
 function cancelled(vm: PlannedVm, settings: EffectiveSettings): VmResult {
-  const format = vm.mode === 'vdi-export' ? settings.vdiExportFormat : settings.compress === 'gzip' ? 'xva.gz' : settings.compress === 'zstd' ? 'xva.zst' : 'xva';
-  return { name: vm.name, uuid: vm.uuid, mode: vm.mode, format, status: 'cancelled', folder: null, files: [], bytes: 0, elapsedMs: 0, rateMBps: 0, warnings: [], deleted: [], error: { code: 'INTERRUPTED', message: 'not started: the run was interrupted' } };
+  return { name: vm.name, uuid: vm.uuid, mode: vm.mode, format: plannedFormat(vm.mode, settings), status: 'cancelled', folder: null, files: [], bytes: 0, elapsedMs: 0, rateMBps: 0, warnings: [], deleted: [], error: { code: 'INTERRUPTED', message: 'not started: the run was interrupted' } };
 }
 
 /** A status log inside backup_dir takes a name no VM folder may take (a VM named status.log). */

@@ -15,7 +15,7 @@ import type { VmInfo } from '../xapi/records.js';
 import type { RunContext } from './context.js';
 import { downloadToFile } from './download.js';
 import type { Phase, PlannedVm, VmResult } from './events.js';
-import { prepareVdiExport, prepareVmExport, type PreparedExport } from './exports.js';
+import { plannedFormat, prepareVdiExport, prepareVmExport, type PreparedExport } from './exports.js';
 import { writeSmallFile } from './finalize.js';
 import { fileSystemError } from './fs-errors.js';
 import { checkRoom, freeBytes } from './free-space.js';
@@ -36,7 +36,8 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     name: planned.name,
     uuid: planned.uuid,
     mode: planned.mode,
-    format: planned.mode === 'vm-export' ? 'xva' : ctx.settings.vdiExportFormat,
+    // Cancelled or failed before its export started, it is still reported as planned.
+    format: plannedFormat(planned.mode, ctx.settings),
     status: 'failed',
     folder: null,
     files: [],

@@ -42,3 +42,16 @@ it.each([
   ]);
   expect(leftovers(sim)).toEqual([]);
 });
+
+it('a compressed vm-export that fails at its snapshot is reported as the compressed XVA it was to be', async () => {
+  const sim = await testSimulator({ pool: E2E_POOL });
+  sim.faults.srFullOnSnapshot();
+  const conn = await PoolConnection.open({ target: { url: sim.url, user: sim.user }, credentials: async (t) => ({ user: t.user, password: sim.password }), tls: trustSim(sim) });
+  connections.push(conn);
+  const dir = join(tempDir(), 'backups');
+  mkdirSync(dir);
+  const parsed = parseConfig([`backup_dir=${dir}`, '#vmbackup: compress=zstd', 'vm-export=web 01', ''].join('\n'), { file: 't.cfg' });
+  const summary = await runBackup({ conn, model: parsed.model, settings: effectiveSettings(parsed.model), source: 't.cfg', emit: () => undefined, signal: new AbortController().signal });
+  expect(summary.vms.map((v) => [v.name, v.format, v.status, v.error?.code])).toEqual([['web 01', 'xva.zst', 'failed', 'SR_FULL']]);
+  expect(leftovers(sim)).toEqual([]);
+});
