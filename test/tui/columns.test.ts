@@ -16,7 +16,7 @@ describe('fit', () => {
     ['データベース', 14, 'データベース  '], // six wide characters: 12 columns
     ['データベース', 8, 'データ… '], // a wide character never half-shown
     ['cafe\u0301', 6, 'cafe\u0301  '], // a combining accent takes no column
-    ['line\nbreak', 12, 'line?break  '],
+    ['line\nbreak', 12, 'line\\nbreak '], // a control character shown escaped, as in the logs
   ])('%j in %i columns', (name, width, expected) => {
     const cell = fit(name, width);
     expect(cell).toBe(expected);
