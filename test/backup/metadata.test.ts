@@ -2,36 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { metadataFiles, pyRepr } from '../../src/backup/metadata.js';
 import type { VbdInfo, VmInfo } from '../../src/xapi/records.js';
+import { diskVbd } from '../helpers/vbd.js';
 
-function vbd(device: string, over: Partial<VbdInfo> = {}): VbdInfo {
-  return {
-    ref: `OpaqueRef:vbd-${device}`,
-    uuid: `vbd-uuid-${device}`,
-    device,
-    userdevice: device === 'xvdb' ? '1' : '0',
-    bootable: device === 'xvda',
-    mode: 'RW',
-    type: 'Disk',
-    empty: false,
-    unpluggable: false,
-    otherConfig: { owner: '' },
-    vdi: {
-      ref: `OpaqueRef:vdi-${device}`,
-      uuid: `vdi-uuid-${device}`,
-      nameLabel: `disk ${device}`,
-      nameDescription: 'Crée par vmbackup',
-      virtualSize: 21474836480,
-      type: 'system',
-      sharable: false,
-      readOnly: false,
-      srRef: 'OpaqueRef:sr',
-      srUuid: 'sr-uuid',
-      isSnapshot: false,
-      otherConfig: {},
-    },
-    ...over,
-  };
-}
+const vbd = (device: string, over: Partial<VbdInfo> = {}): VbdInfo => diskVbd(device, {}, over);
 
 const VM: VmInfo = {
   ref: 'OpaqueRef:vm',

@@ -9,24 +9,12 @@ import { runWarnings } from '../../src/backup/run.js';
 import { leftOutMessage, vdiExportDisks } from '../../src/backup/vdi-disks.js';
 import { effectiveSettings, parseConfig } from '../../src/config/index.js';
 import type { VbdInfo, VmInfo } from '../../src/xapi/records.js';
+import { diskVbd } from '../helpers/vbd.js';
 
 const GiB = 2 ** 30;
 
 function disk(device: string, size: number, over: Partial<VbdInfo> = {}): VbdInfo {
-  return {
-    ref: `OpaqueRef:vbd-${device}`,
-    uuid: `vbd-${device}`,
-    device,
-    userdevice: String('abcdefgh'.indexOf(device.slice(-1))),
-    bootable: device === 'xvda',
-    mode: 'RW',
-    type: 'Disk',
-    empty: false,
-    unpluggable: false,
-    otherConfig: { owner: '' },
-    vdi: { ref: `OpaqueRef:vdi-${device}`, uuid: `vdi-${device}`, nameLabel: device, nameDescription: '', virtualSize: size, type: 'user', sharable: false, readOnly: false, srRef: 'OpaqueRef:sr', srUuid: 'sr', isSnapshot: false, otherConfig: {} },
-    ...over,
-  };
+  return diskVbd(device, { virtualSize: size, type: 'user' }, over);
 }
 
 function vm(name: string, vbds: VbdInfo[]): VmInfo {

@@ -4,21 +4,19 @@
  * what it did (overall not 100%, the bytes that came) and lists a VM it never started in the
  * mode and format it was planned with.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { render } from '../helpers/render-tui.js';
 import { afterEach, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/index.js';
 import type { RunOutcome } from '../../src/tui/hooks/use-backup-run.js';
 import { RunScreen } from '../../src/tui/screens/run.js';
 import { SummaryScreen } from '../../src/tui/screens/summary.js';
 import { engineRun } from '../../src/tui/start-run.js';
 import { PoolConnection } from '../../src/xapi/connection.js';
-import { tempDir } from '../helpers/cli.js';
-import { E2E_POOL, leftovers } from '../helpers/e2e.js';
+import { leftovers } from '../helpers/e2e.js';
 import { KEYS, press, waitForFrame } from '../helpers/ink-wait.js';
-import { stopAll, testSimulator } from '../helpers/sim.js';
-import { trustSim } from '../helpers/trust.js';
+import { stopAll } from '../helpers/sim.js';
+import { tuiRunSetup } from '../helpers/tui-run.js';
 
 const SIZE = { columns: 80, rows: 24 };
 const conns: PoolConnection[] = [];
@@ -30,18 +28,7 @@ afterEach(async () => {
   await stopAll();
 });
 
-async function setup(lines: string[], statusLog: (dir: string) => string) {
-  const sim = await testSimulator({ pool: E2E_POOL });
-  const conn = await PoolConnection.open({ target: { url: sim.url, user: sim.user }, credentials: async (t) => ({ user: t.user, password: sim.password }), tls: trustSim(sim), callTimeoutMs: 10_000 });
-  conns.push(conn);
-  const dir = tempDir();
-  const backupDir = join(dir, 'backups');
-  mkdirSync(backupDir);
-  const parsed = parseConfig([`backup_dir=${backupDir}`, `status_log=${statusLog(dir)}`, ...lines, ''].join('\n'), { file: 'tui.cfg' });
-  expect(parsed.errors).toEqual([]);
-  const session = { conn, poolUrl: sim.url, user: sim.user, backupDir, statusLog: statusLog(dir) };
-  return { sim, dir, backupDir, start: engineRun(session, parsed.model, dir) };
-}
+const setup = (lines: string[], statusLog: (dir: string) => string) => tuiRunSetup(conns, lines, statusLog);
 
 function showRun(start: ReturnType<typeof engineRun>) {
   const outcome: { current: RunOutcome | null } = { current: null };

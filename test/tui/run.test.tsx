@@ -1,18 +1,16 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { render } from '../helpers/render-tui.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../src/backup/events.js';
-import { effectiveSettings, parseConfig } from '../../src/config/index.js';
+import { effectiveSettings } from '../../src/config/index.js';
 import { consoleLogger } from '../../src/report/console-log.js';
 import { jsonReport } from '../../src/report/json-report.js';
 import { runExitCode } from '../../src/report/run-exit-code.js';
-import { engineRun } from '../../src/tui/start-run.js';
 import { PoolConnection } from '../../src/xapi/connection.js';
-import { E2E_POOL, leftovers } from '../helpers/e2e.js';
-import { tempDir } from '../helpers/cli.js';
-import { stopAll, testSimulator } from '../helpers/sim.js';
-import { trustSim } from '../helpers/trust.js';
+import { leftovers } from '../helpers/e2e.js';
+import { stopAll } from '../helpers/sim.js';
+import { tuiRunSetup } from '../helpers/tui-run.js';
 import type { RunOutcome } from '../../src/tui/hooks/use-backup-run.js';
 import { RunTracker } from '../../src/tui/run-progress.js';
 import { RunScreen } from '../../src/tui/screens/run.js';
@@ -174,19 +172,10 @@ describe('RunScreen fed with engine events', () => {
 
 describe('RunScreen on a real run', () => {
   it('backs up against the simulator: rows reach 100%, the files are on disk, the summary is the JSON report', async () => {
-    const sim = await testSimulator({ pool: E2E_POOL });
-    const conn = await PoolConnection.open({ target: { url: sim.url, user: sim.user }, credentials: async (t) => ({ user: t.user, password: sim.password }), tls: trustSim(sim), callTimeoutMs: 10_000 });
-    conns.push(conn);
-    const dir = tempDir();
-    const backupDir = join(dir, 'backups');
-    mkdirSync(backupDir);
-    const parsed = parseConfig([`backup_dir=${backupDir}`, `status_log=${join(dir, 'status.log')}`, 'vm-export=db.example.com', 'vdi-export=scratch', ''].join('\n'), { file: 'tui.cfg' });
-    expect(parsed.errors).toEqual([]);
-    const session = { conn, poolUrl: sim.url, user: sim.user, backupDir, statusLog: join(dir, 'status.log') };
+    const { sim, dir, backupDir, model, start } = await tuiRunSetup(conns, ['vm-export=db.example.com', 'vdi-export=scratch']);
     let finished: RunOutcome | null = null;
     // Every event the screen got, to replay through the headless console log below.
     const events: ProgressEvent[] = [];
-    const start = engineRun(session, parsed.model, dir);
     const ui = render(<RunScreen start={(emit, signal) => start((e) => (events.push(e), emit(e)), signal)} title="real run" onFinished={(s) => (finished = s)} />);
     unmount = ui.unmount;
     const frame = await waitForFrame(ui.lastFrame, (f) => f.includes('finished: SUCCESS'), 30_000);
@@ -215,7 +204,7 @@ describe('RunScreen on a real run', () => {
     // The lines a headless run prints for these events (timestamps aside; the screen alone also
     // says where the log is).
     const headless: string[] = [];
-    const logger = consoleLogger((l) => headless.push(l), () => new Date(), effectiveSettings(parsed.model));
+    const logger = consoleLogger((l) => headless.push(l), () => new Date(), effectiveSettings(model));
     for (const e of events) if (!(e.type === 'log' && e.message.startsWith("this run's log:"))) logger(e);
     const stamp = /^\d{4}-\d\d-\d\d-\(\d\d:\d\d:\d\d\) - /;
     const written = readFileSync(files.log!, 'utf8').trimEnd().split('\n');
