@@ -31,6 +31,8 @@ describe.skipIf(!keyringTests())('a whole session of credential commands', () =>
   });
   afterAll(() => bus?.stop());
 
+  // Thirteen commands in a row, each a node process (some wait out a refused login): 15 s on
+  // a quiet machine, over 30 s (the default timeout) with another test file running beside it.
   it('never shows the password', async () => {
     const t = await loginEnv(bus, { password: PASSWORD });
     const outputs: Array<[string, string]> = [];
@@ -86,5 +88,5 @@ describe.skipIf(!keyringTests())('a whole session of credential commands', () =>
       for (const form of forms) if (bytes.includes(form)) leaks.push(`${relative(t.dir, file)} holds ${form}`);
     }
     expect(leaks).toEqual([]);
-  });
+  }, 120_000);
 });
