@@ -12,14 +12,6 @@ import { escapeControls } from '../../util/escape-controls.js';
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/**
- * Control characters (a VM name may hold "\n") would break the line: shown escaped, in the
- * logs' notation (util/escape-controls.ts), so the screen and the log name a VM the same way.
- */
-export function printable(text: string): string {
-  return escapeControls(text);
-}
-
 export function cutMark(ascii: boolean): string {
   return ascii ? '~' : '…';
 }
@@ -29,7 +21,9 @@ export function cutMark(ascii: boolean): string {
  * beginning: a path keeps its last folders) gives way to the cut mark.
  */
 export function clipToWidth(text: string, width: number, ascii = false, side: 'end' | 'start' = 'end'): string {
-  const clean = printable(text);
+  // Control characters (a VM name may hold "\n") would break the line: shown escaped, in the
+  // logs' notation, so the screen and the log name a VM the same way.
+  const clean = escapeControls(text);
   if (stringWidth(clean) <= width) return clean;
   if (width <= 0) return '';
   const parts = Array.from(graphemes.segment(clean), (s) => s.segment);
@@ -58,7 +52,7 @@ export function fit(text: string, width: number, ascii = false): string {
 export function wrapToWidth(text: string, width: number): string[] {
   const limit = Math.max(1, width);
   const lines: string[] = [];
-  for (const paragraph of text.split(/\r?\n/).map(printable)) {
+  for (const paragraph of text.split(/\r?\n/).map(escapeControls)) {
     let line = '';
     let used = 0;
     const flush = () => {

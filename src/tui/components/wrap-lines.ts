@@ -9,14 +9,6 @@ import { escapeControls } from '../../util/escape-controls.js';
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
- * Control characters would move the cursor or split a line behind our back: shown escaped in
- * the logs' notation (`\x07`, `\t`). Newlines are kept; they end a line.
- */
-export function screenSafe(text: string): string {
-  return text.split(/\r?\n/).map(escapeControls).join('\n');
-}
-
-/**
  * `text` as lines of at most `width` columns, broken at spaces where possible; every line after
  * the first starts with `indent` (so a wrapped message stays under its first line). Never
  * returns an empty array: an empty text is one empty line.
@@ -27,7 +19,9 @@ export function wrapLines(text: string, width: number, indent = ''): string[] {
   const pad = stringWidth(indent) < w ? indent : '';
   const padWidth = stringWidth(pad);
   const out: string[] = [];
-  for (const paragraph of screenSafe(text).split(/\r?\n/)) {
+  // A newline ends a line; other control characters would move the cursor behind our back:
+  // shown escaped in the logs' notation (`\x07`, `\t`).
+  for (const paragraph of text.split(/\r?\n/).map(escapeControls)) {
     let line = out.length === 0 ? '' : pad;
     let used = out.length === 0 ? 0 : padWidth;
     let fresh = true;
