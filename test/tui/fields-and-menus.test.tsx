@@ -30,14 +30,29 @@ describe('TextField', () => {
     unmount();
   });
 
-  it('submits once for two Enters in one chunk, and masks a password', async () => {
+  it('masks a password', async () => {
     const { stdin, lastFrame, submitted, until, unmount } = field({ masked: true, initial: '' });
     stdin.write('s3cr');
     await until((f) => f.includes('****'));
     expect(lastFrame()).not.toContain('s3cr');
-    stdin.write('et\r\r');
+    stdin.write('et\r');
     await until(() => submitted.length > 0);
     expect(submitted).toEqual(['s3cret']);
+    unmount();
+  });
+
+  it('a paste through two fields: the keys after the first Enter go to the field it opened', async () => {
+    const submitted: string[] = [];
+    function TwoFields() {
+      const [host, setHost] = useState<string | null>(null);
+      if (host === null) return <TextField key="host" width={40} onSubmit={(t) => (submitted.push(t), setHost(t))} />;
+      return <TextField key="user" width={40} initial="root" onSubmit={(t) => void submitted.push(t)} />;
+    }
+    const { stdin, unmount } = render(<TwoFields />);
+    // Taken by the user field: "root" less two, plus "sy". Left with the first field, it made "xcsy".
+    stdin.write('xcp1\r\x7f\x7fsy\r');
+    await waitForFrame(() => '', () => submitted.length === 2);
+    expect(submitted).toEqual(['xcp1', 'rosy']);
     unmount();
   });
 
@@ -69,7 +84,7 @@ function Chooser({ onPick }: { onPick(value: string): void }) {
 }
 
 describe('Menu', () => {
-  it('jj and Enter in one chunk pick the third item, once', async () => {
+  it('jj and Enter in one chunk pick the third item; the next Enter goes to what the pick showed', async () => {
     const picks: string[] = [];
     const { stdin, lastFrame, unmount } = render(<Chooser onPick={(v) => picks.push(v)} />);
     await waitForFrame(lastFrame, (f) => f.includes('❯ alpha'));

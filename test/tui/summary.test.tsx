@@ -3,11 +3,14 @@
  * keep their status, name and kind, a body taller than the screen that scrolls, a cancel called
  * a cancel, local times as in the log, and the files the run wrote.
  */
+import { Text } from 'ink';
+import { useState } from 'react';
 import { render } from '../helpers/render-tui.js';
 import stringWidth from 'string-width';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/backup/events.js';
 import type { RunFiles } from '../../src/tui/run-files.js';
+import { useKeys } from '../../src/tui/hooks/use-keys.js';
 import { TerminalContext } from '../../src/tui/hooks/use-terminal.js';
 import { SummaryScreen } from '../../src/tui/screens/summary.js';
 import { KEYS, press, waitForFrame } from '../helpers/ink-wait.js';
@@ -38,7 +41,31 @@ const unwrapped = (frame: string) => frame.replace(/\n {12,}/g, ' ');
 const message = 'VDI_IO_ERROR (Device I/O error) while the pool read the disk of dns-2 from its SR "Local storage" at offset 1073741824; the export stopped there';
 const hint = 'check the SR and the host it is attached to (xe sr-list, dmesg on the host), then run the backup of dns-2 again';
 
+/** Stands for the VM list the summary goes back to: it records the keys it is given. */
+function AfterSummary({ seen }: { seen: string[] }) {
+  useKeys(({ input }) => void seen.push(input));
+  return <Text>the list</Text>;
+}
+
 describe('SummaryScreen', () => {
+  it('b and q in one chunk: back to the list, and the q goes to the list, not to quitting', async () => {
+    const seen: string[] = [];
+    const quits: number[] = [];
+    function Shell() {
+      const [back, setBack] = useState(false);
+      if (back) return <AfterSummary seen={seen} />;
+      return <SummaryScreen summary={summaryOf([result(vm('web 01', MiB), 'success', MiB)])} exitCode={0} files={undefined} onBack={() => setBack(true)} onQuit={() => quits.push(1)} size={SIZE} />;
+    }
+    const ui = render(<Shell />);
+    unmount = ui.unmount;
+    await waitForFrame(ui.lastFrame, (f) => f.includes('Run finished'));
+    ui.stdin.write('bq');
+    await waitForFrame(ui.lastFrame, (f) => f.includes('the list'));
+    await waitForFrame(ui.lastFrame, () => seen.length > 0);
+    expect(seen).toEqual(['q']);
+    expect(quits).toEqual([]);
+  });
+
   it('shows each error and its fix in full at 80 columns, wrapped', async () => {
     const dns = vm('dns-2', 50 * MiB, 'vdi-export');
     const summary = summaryOf([result(vm('web 01', 100 * MiB), 'success', 100 * MiB), result(dns, 'failed', 0, { error: { code: 'VDI_IO_ERROR', message, hint, phase: 'export' } })], false, {

@@ -1,10 +1,9 @@
 /**
- * A vertical menu: ↑/↓ (or k/j) move, Enter picks, a digit picks that line. Each key of a chunk counts (`jj` typed fast
- * moves two lines; ink-select-input compared the whole chunk to one key and did nothing), and a
- * second Enter in the same chunk does not pick twice.
+ * A vertical menu: ↑/↓ (or k/j) move, Enter picks, a digit picks that line. Each key of a chunk
+ * counts (`jj` typed fast moves two lines; ink-select-input compared the whole chunk to one key
+ * and did nothing); a key after a pick goes to what the pick put on screen.
  */
 import { Box, Text } from 'ink';
-import { useEffect, useRef } from 'react';
 import { useKeys, useLiveState } from '../hooks/use-keys.js';
 import { useTerminal } from '../hooks/use-terminal.js';
 
@@ -35,14 +34,10 @@ function startOf(at: number, room: number, count: number): number {
 export function Menu<T>({ items, onSelect, limit, isActive = true }: MenuProps<T>) {
   const { ascii } = useTerminal();
   const [index, setIndex, live] = useLiveState(0);
-  const picked = useRef(false);
-  useEffect(() => {
-    picked.current = false;
-  });
   const count = items.length;
   useKeys(
     ({ input, key }) => {
-      if (picked.current || count === 0) return;
+      if (count === 0) return;
       const at = Math.min(live.current, count - 1);
       if (key.upArrow || (input === 'k' && !key.ctrl)) setIndex((at - 1 + count) % count);
       else if (key.downArrow || (input === 'j' && !key.ctrl)) setIndex((at + 1) % count);
@@ -52,7 +47,6 @@ export function Menu<T>({ items, onSelect, limit, isActive = true }: MenuProps<T
         // A digit picks the n-th line shown, as it did with ink-select-input.
         const chosen = key.return ? at : startOf(at, roomOf(count, limit), count) + Number(input) - 1;
         if (chosen >= count) return;
-        picked.current = true;
         onSelect(items[chosen]!);
       }
     },

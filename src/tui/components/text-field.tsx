@@ -5,7 +5,6 @@
  * Backspaces as text: two DEL characters in the field). Enter submits what the field holds.
  */
 import { Text } from 'ink';
-import { useEffect, useRef } from 'react';
 import { useKeys, useLiveState } from '../hooks/use-keys.js';
 import { useTerminalSize } from '../hooks/use-terminal.js';
 import { editLine, lineAtEnd, type LineEdit, visibleLine } from '../state/line-edit.js';
@@ -40,18 +39,9 @@ function maskedEdit(edit: LineEdit): LineEdit {
 export function TextField(props: TextFieldProps) {
   const { columns } = useTerminalSize();
   const [edit, setEdit, live] = useLiveState<LineEdit>(() => lineAtEnd(props.initial ?? ''));
-  // One Enter per drawing: a second Enter in the same chunk must not submit twice.
-  const submitted = useRef(false);
-  useEffect(() => {
-    submitted.current = false;
-  });
   useKeys(
     (press) => {
-      if (submitted.current) return;
-      if (press.key.return) {
-        submitted.current = true;
-        return props.onSubmit(live.current.text);
-      }
+      if (press.key.return) return props.onSubmit(live.current.text);
       const next = editLine(live.current, press);
       if (next === null) return;
       const changed = next.text !== live.current.text;

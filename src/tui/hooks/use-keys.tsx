@@ -50,9 +50,11 @@ export function KeyRouter({ children }: { children: ReactNode }) {
         return;
       }
       for (const listener of [...listeners]) listener.current(press);
-      // React draws what this key did before the microtask runs (Ink flushes its batch when
-      // this handler returns; later keys' updates are drawn as they are made).
-      if (queue.current.length > 0) queueMicrotask(next);
+      // The next key waits for the event loop's next turn: React renders the updates of this
+      // one in a microtask (or a task queued before this one), so by then the screen this key
+      // opened is drawn and registered. A microtask here ran before React's, and the rest of
+      // a chunk went to the screen that had left.
+      if (queue.current.length > 0) setImmediate(next);
       else draining.current = false;
     };
     next();

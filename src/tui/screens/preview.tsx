@@ -70,14 +70,9 @@ export function PreviewScreen(props: PreviewScreenProps) {
     };
   }, [props.conn, props.model]);
 
-  const left = useRef(false);
   useKeys(
     ({ key }) => {
-      if (left.current) return;
-      if (key.escape || loaded.state === 'failed') {
-        left.current = true;
-        return props.onBack();
-      }
+      if (key.escape || loaded.state === 'failed') return props.onBack();
       const { room, total } = page.current;
       const last = Math.max(0, total - room);
       if (key.pageDown) setOffset((o) => Math.min(last, o + room));

@@ -5,7 +5,7 @@
  * between the title and the key bar, which stay put. Times are local, as in the log.
  */
 import { Box, Text } from 'ink';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import type { RunSummary } from '../../backup/events.js';
 import { jsonReport } from '../../report/json-report.js';
 import { fit, verdict } from '../components/run-format.js';
@@ -40,14 +40,10 @@ export function SummaryScreen({ summary, exitCode, files, onBack, onQuit, size }
   const [top, setTop] = useState(0);
   const { from, to } = windowAt(top, page, lines.length);
 
-  const left = useRef(false);
+  // The rest of a chunk goes to the screen that follows: the key router draws between keys.
   useKeys(({ input, key }) => {
-    if (left.current) return;
-    if (input === 'q' || key.return || input === 'b') {
-      // The rest of a chunk must not act on the screen that follows.
-      left.current = true;
-      return input === 'q' ? onQuit() : onBack();
-    }
+    if (input === 'q') return onQuit();
+    if (key.return || input === 'b') return onBack();
     // From the state, not this render's value: keys that arrive together each count.
     setTop((t) => scrollBy(key, windowAt(t, page, lines.length).from, page, lines.length) ?? t);
   });
