@@ -35,6 +35,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     return printInfo(io, INFO_WORDS.filter((w: InfoWord) => argv.includes(w)));
   }
   if (first === 'preview') return (await import('./commands/preview.js')).previewCommand(argv.slice(1), io);
+  if (first === 'list') return (await import('./commands/list.js')).listCommand(argv.slice(1), io);
+  if (first === 'restore') return (await import('./commands/restore.js')).restoreCommand(argv.slice(1), io);
   if (first === 'sim') return (await import('./commands/sim.js')).simCommand(argv.slice(1), io);
   if (first === 'test-email') return (await import('./commands/test-email.js')).testEmailCommand(argv.slice(1), io);
   if (first === 'login') return (await import('./commands/login.js')).loginCommand(argv.slice(1), io);
