@@ -43,6 +43,11 @@ export interface CatalogBackup {
   /** vm.cfg's name_label, when there is a vm.cfg. */
   vmName: string | null;
   verification: VerificationRecord | null;
+  /**
+   * What the scan could not read in this folder, one sentence each (an unreadable or malformed
+   * vmbackup-verify.json, vm.cfg...). Absent or empty when everything read. Added in issue 11.
+   */
+  problems?: string[];
 }
 
 export interface CatalogVm {
@@ -82,4 +87,16 @@ export interface Catalog {
   /** Newest first. */
   poolDb: PoolDbDump[];
   strays: StrayEntry[];
+}
+
+/**
+ * What a restore PATH names (catalog/resolve.ts): a dated backup folder (backup set, file null),
+ * one export file inside one (both set), or a lone export file elsewhere (backup null).
+ */
+export interface ResolvedPath {
+  backup: CatalogBackup | null;
+  /** Absolute, when one file was named. */
+  file: string | null;
+  /** The backup's format, or the named file's (from its name). */
+  format: BackupFormat;
 }
