@@ -1,0 +1,171 @@
+/**
+ * One backup file to the pool: `uploadFile` PUTs it to a ticket's import URL (/import for an
+ * XVA, /import_raw_vdi for raw and VHD), verified by the backup's own verifier while it streams
+ * (upload-stream.ts), then waits for the task's verdict. The one call the restore engine makes
+ * per file.
+ *
+ * Failures:
+ * - the verifier refuses a byte: VERIFY_FAILED naming the file (and, for an XVA, the tar member
+ *   and the byte offset); the task is cancelled before the connection is closed, so the pool
+ *   drops the import (XAPI removes what a failed import created);
+ * - the pool refuses the request or the connection fails: the ticket's explain (the task's own
+ *   error, or CONNECTION_LOST), then the task is cancelled;
+ * - the signal aborts: the task is cancelled, the socket destroyed, `signal.reason` is thrown.
+ * The socket is closed whenever this settles.
+ *
+ * Thread: see THREAD_BY_DEFAULT below.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { VerifierSpec } from '../backup/verify.js';
+import type { BackupFormat } from '../catalog/types.js';
+import { VmbackupError } from '../errors.js';
+import type { TransferTicket } from '../xapi/transfer-ticket.js';
+import type { FromUploadWorker } from './upload-worker.js';
+import { runUpload, type UploadFailure, type UploadOutcome, type UploadReports, type UploadSpec } from './upload-stream.js';
+
+export interface UploadFile {
+  /** From `conn.transfer(doing, '/import' | '/import_raw_vdi', query, signal)`; `done()` is called here. */
+  ticket: TransferTicket;
+  /** Absolute path of the backup file. */
+  file: string;
+  /** The file's size: the Content-Length (compressed XVAs are sent as they are on disk). */
+  contentLength: number;
+  /** The backup's own verifier for this file (`restoreVerifier`). */
+  verify: VerifierSpec;
+  signal: AbortSignal;
+  /** Bytes sent so far and bytes per second, a few times a second, and once at the end. */
+  onBytes(done: number, rate: number): void;
+  /** Where the bytes are read, checked and encrypted; the default is THREAD_BY_DEFAULT. */
+  thread?: 'main' | 'worker';
+}
+
+export interface UploadResult {
+  bytes: number;
+  elapsedMs: number;
+  /**
+   * The task's result as xen-api parses it: `['OpaqueRef:newVM']` for /import, `'OpaqueRef:vdi'`
+   * for /import_raw_vdi.
+   */
+  taskResult: unknown;
+}
+
+/** The verifier a backup used for a file of this format, for its restore. */
+export function restoreVerifier(format: BackupFormat, bytes: number): VerifierSpec {
+  switch (format) {
+    case 'xva':
+      return { kind: 'xva' };
+    case 'xva.gz':
+      return { kind: 'compressed-xva', compression: 'gzip' };
+    case 'xva.zst':
+      return { kind: 'compressed-xva', compression: 'zstd' };
+    case 'vhd':
+      return { kind: 'vhd' };
+    case 'raw':
+      return { kind: 'raw', size: bytes };
+    case 'unknown':
+      throw new VmbackupError('UNKNOWN_FORMAT', 'this file is not in a format vmbackup restores', 'give a .xva, .xva.gz, .xva.zst, .raw or .vhd file');
+  }
+}
+
+/**
+ * Measured with bench/restore-throughput.mjs (see its header): a worker thread keeps the event
+ * loop free for the TUI while TLS, reading and checksums run.
+ */
+const THREAD_BY_DEFAULT: 'main' | 'worker' = 'worker';
+const WORKER = new URL('./upload-worker.js', import.meta.url);
+const HAVE_WORKER = existsSync(fileURLToPath(WORKER));
+const ABORT_GRACE_MS = 20_000;
+
+function onWorker(spec: UploadSpec, signal: AbortSignal, reports: UploadReports): Promise<UploadOutcome> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER, { workerData: spec });
+    let settled = false;
+    let giveUp: NodeJS.Timeout | undefined;
+    const abort = () => {
+      worker.postMessage('abort');
+      // A thread stuck in a read (a hung NFS mount) cannot hear the message: stop waiting for it.
+      giveUp = setTimeout(() => {
+        settle(() => reject({ code: 'TRANSFER_THREAD_STUCK', message: 'the upload thread did not stop within 20 s of the cancel', stage: 'aborted' } satisfies UploadFailure));
+        void worker.terminate();
+      }, ABORT_GRACE_MS);
+      giveUp.unref();
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(giveUp);
+      signal.removeEventListener('abort', abort);
+      fn();
+    };
+    worker.on('message', (message: FromUploadWorker) => {
+      if (message.type === 'progress') reports.progress(message.done, message.rate);
+      else if (message.type === 'closing') void reports.beforeClose().finally(() => worker.postMessage('closed-ok'));
+      else if (message.type === 'done') settle(() => resolve(message.outcome));
+      else settle(() => reject(message.failure));
+    });
+    worker.on('error', (err) => settle(() => reject({ code: 'TRANSFER_THREAD_FAILED', message: `the upload thread failed: ${err.message}`, stage: 'transport' } satisfies UploadFailure)));
+    worker.on('exit', (code) => settle(() => reject({ code: 'TRANSFER_THREAD_FAILED', message: `the upload thread ended (exit code ${code}) without a result`, stage: 'transport' } satisfies UploadFailure)));
+  });
+}
+
+const ours = (f: UploadFailure) => new VmbackupError(f.code, f.message, f.hint);
+
+/** The pool settles the task right after the import; do not wait for ever if it does not. */
+async function taskResult(result: Promise<unknown>, limitMs = 120_000): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new VmbackupError('TASK_TIMEOUT', `the pool did not report the import's result within ${limitMs / 1000} s`, 'check the task list on the pool (xe task-list)')),
+      limitMs,
+    );
+  });
+  try {
+    return await Promise.race([result, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sends one file and returns once the pool's task says the import completed. */
+export async function uploadFile(opts: UploadFile): Promise<UploadResult> {
+  const { ticket, signal } = opts;
+  const spec: UploadSpec = { url: ticket.url, trust: ticket.trust, file: opts.file, contentLength: opts.contentLength, verifier: opts.verify };
+  let cancelling: Promise<void> | null = null;
+  const cancel = () => (cancelling ??= ticket.cancel());
+  const reports: UploadReports = { progress: opts.onBytes, beforeClose: cancel };
+  const thread = opts.thread ?? THREAD_BY_DEFAULT;
+  try {
+    let outcome: UploadOutcome;
+    try {
+      outcome = await (thread === 'worker' && HAVE_WORKER ? onWorker : runUpload)(spec, signal, reports);
+    } catch (thrown) {
+      const f: UploadFailure = (thrown as UploadFailure)?.stage ? (thrown as UploadFailure) : { code: 'TRANSFER_FAILED', message: String((thrown as Error)?.message ?? thrown), stage: 'transport' };
+      if (signal.aborted || f.stage === 'aborted') {
+        await cancel();
+        throw signal.aborted ? signal.reason : ours(f);
+      }
+      if (f.stage === 'verify' || f.stage === 'file') {
+        await cancel();
+        throw ours(f);
+      }
+      const error = await ticket.explain(ours(f));
+      await cancel();
+      throw error;
+    }
+    try {
+      const result = await taskResult(ticket.result);
+      return { ...outcome, taskResult: result };
+    } catch (err) {
+      if (signal.aborted) {
+        await cancel();
+        throw signal.reason;
+      }
+      throw err;
+    }
+  } finally {
+    ticket.done();
+  }
+}
