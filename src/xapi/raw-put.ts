@@ -165,7 +165,7 @@ function putOnce(url: URL, contentLength: number, opts: RawPutOptions): Promise<
         return head?.headers ?? {};
       },
       get closed() {
-        return closed;
+        return socket.destroyed;
       },
       write(chunk) {
         if (failure || closed) return Promise.reject(failure ?? fail('ECONNRESET', `the connection to ${url.host} closed during the upload`));
