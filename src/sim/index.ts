@@ -15,7 +15,9 @@ import { addHostMethods } from './api/hosts.js';
 import { Sessions } from './api/sessions.js';
 import { Tasks } from './api/tasks.js';
 import { addVdiMethods } from './api/vdi.js';
+import { addVbdMethods } from './api/vbd.js';
 import { addVmMethods } from './api/vm.js';
+import { addVmPowerMethods } from './api/vm-power.js';
 import { CallLog } from './calls.js';
 import { seededUuids } from './db/seeded-uuids.js';
 import { Store } from './db/store.js';
@@ -114,6 +116,8 @@ export function buildRegistry(): Registry {
   addHostMethods(registry);
   addVmMethods(registry);
   addVdiMethods(registry);
+  addVbdMethods(registry);
+  addVmPowerMethods(registry);
   return registry;
 }
 

@@ -1,13 +1,15 @@
 /**
  * The VDI calls of a backup (xapi-notes §3.2): VDI.snapshot (same SR, no VBDs, content shared
  * with the source until one of them is written), VDI.destroy (VDI_IN_USE while a VBD has it
- * attached), VDI.create for restores.
+ * attached), VDI.create for restores (SR_FULL when its virtual size does not fit; the content
+ * starts as zeros). Each moves its SR's physical_utilisation (sr-usage.ts).
  */
 import { XapiFailure } from '../errors.js';
 import type { Registry } from '../rpc/registry.js';
 import type { SimState } from '../state.js';
 import { NULL_REF, t, type Value } from '../schema/types.js';
 import { xapiDateTime } from '../time.js';
+import { accountVdi, createVdi, removeVdi } from './sr-usage.js';
 
 const VOID = { kind: 'void' } as const;
 
@@ -27,6 +29,7 @@ export function snapshotVdi(sim: SimState, vdi: string): string {
     other_config: { ...(source.record.other_config as Record<string, Value>) },
   });
   sim.disks.share(vdi, snap);
+  accountVdi(sim, snap, 1);
   return snap;
 }
 
@@ -39,8 +42,7 @@ export function destroyVdi(sim: SimState, vdi: string): void {
   for (const vbd of [...(row.record.VBDs as string[])]) {
     if (store.get(vbd)) store.update(vbd, { VDI: NULL_REF, empty: true });
   }
-  store.remove(vdi);
-  sim.disks.forget(vdi);
+  removeVdi(sim, vdi);
 }
 
 export function addVdiMethods(registry: Registry): void {
@@ -70,20 +72,22 @@ export function addVdiMethods(registry: Registry): void {
     run: ({ sim }, [args]) => {
       if (typeof args !== 'object' || args === null) throw new XapiFailure('FIELD_TYPE_ERROR', ['args']);
       const fields = args as Record<string, Value>;
-      sim.store.expect('SR', fields.SR);
+      const sr = sim.store.expect('SR', fields.SR).ref;
       const size = Number(fields.virtual_size ?? 0);
       if (!Number.isSafeInteger(size) || size < 0) throw new XapiFailure('FIELD_TYPE_ERROR', ['virtual_size']);
-      const ref = sim.store.add('VDI', {
-        name_label: fields.name_label ?? '',
-        name_description: fields.name_description ?? '',
-        SR: fields.SR,
+      const ref = createVdi(sim, {
+        name_label: String(fields.name_label ?? ''),
+        name_description: String(fields.name_description ?? ''),
+        SR: sr,
         virtual_size: size,
-        type: fields.type ?? 'user',
+        type: String(fields.type ?? 'user'),
         sharable: fields.sharable === true || fields.sharable === 'true',
         read_only: fields.read_only === true || fields.read_only === 'true',
         other_config: (fields.other_config as Record<string, Value> | undefined) ?? {},
+        sm_config: (fields.sm_config as Record<string, Value> | undefined) ?? {},
+        tags: (fields.tags as Value[] | undefined) ?? [],
+        managed: true,
       });
-      sim.disks.createEmpty(ref, size);
       return ref;
     },
   });

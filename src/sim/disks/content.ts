@@ -129,14 +129,22 @@ export function isZero(data: Buffer): boolean {
   return data.equals(ZEROS.subarray(0, data.length));
 }
 
-/** Content written by an import: only non-zero chunks are kept. */
+/**
+ * Content written by an import: only chunks that differ from the base are kept. Without a base
+ * (a fresh VDI, a raw import) the base is all zeros and zero chunks stay out of memory; with one
+ * (a VHD imported into a VDI that has content, §B.2) unwritten chunks read through to it. The
+ * base is never changed: contents are replaced, never edited, since snapshots share them.
+ */
 export class StoredContent implements DiskContent {
   private readonly chunks = new Map<number, Buffer>();
 
-  constructor(readonly size: number) {}
+  constructor(
+    readonly size: number,
+    private readonly base: DiskContent | null = null,
+  ) {}
 
   chunk(index: number): Buffer | null {
-    return this.chunks.get(index) ?? null;
+    return this.chunks.get(index) ?? this.base?.chunk(index) ?? null;
   }
 
   /** Writes `data` at byte `offset` (any alignment), keeping zero chunks out of memory. */
@@ -151,11 +159,13 @@ export class StoredContent implements DiskContent {
       let chunk = this.chunks.get(index);
       const piece = data.subarray(pos, pos + n);
       if (!chunk) {
-        if (isZero(piece)) {
+        const below = this.base?.chunk(index) ?? null;
+        if (below === null && isZero(piece)) {
           pos += n;
           continue;
         }
-        chunk = Buffer.alloc(chunkLength(this.size, index));
+        // A copy: the base's chunk may be shared (a stored chunk, a cached pattern).
+        chunk = below === null ? Buffer.alloc(chunkLength(this.size, index)) : Buffer.from(below);
         this.chunks.set(index, chunk);
       }
       piece.copy(chunk, within);
@@ -163,6 +173,7 @@ export class StoredContent implements DiskContent {
     }
   }
 
+  /** Bytes of the chunks this content holds itself (not counting its base). */
   allocatedBytes(): number {
     let total = 0;
     for (const chunk of this.chunks.values()) total += chunk.length;

@@ -46,6 +46,8 @@ export async function* readBody(t: TransferContext): AsyncGenerator<Buffer> {
   req.on('end', finish);
   req.on('close', finish);
   req.on('error', finish);
+  // A task.cancel must act while the client sends nothing (a paused upload), not at its next byte.
+  t.signal.addEventListener('abort', notify);
   try {
     for (;;) {
       if (t.signal.aborted && !(t.signal.reason instanceof XapiFailure && t.signal.reason.code === 'CLIENT_ERROR')) throw t.signal.reason;
@@ -64,6 +66,7 @@ export async function* readBody(t: TransferContext): AsyncGenerator<Buffer> {
     req.off('end', finish);
     req.off('close', finish);
     req.off('error', finish);
+    t.signal.removeEventListener('abort', notify);
   }
 }
 

@@ -1,14 +1,18 @@
 /**
- * PUT /import_raw_vdi?vdi=<ref|uuid>&format=raw|vhd (xapi-notes §3.4): replaces the content of
- * an existing VDI. Raw bytes are written from offset 0; a VHD is verified and its blocks written
- * where its BAT says (absent blocks read as zeros). HTTP chunked encoding is refused as XAPI does.
- * The task result is the VDI ref as XML-RPC value text.
+ * PUT /import_raw_vdi?vdi=<ref|uuid>&format=raw|vhd (xapi-notes §3.4) into an existing VDI.
+ * Raw replaces the content: written from offset 0, the rest zeros; a body longer than the VDI
+ * fails with VDI_IO_ERROR. A VHD is an overlay (delta-restore.md §B.2): only the sectors its
+ * blocks' bitmaps mark are written, absent blocks and clear sectors keep what the VDI held (zeros
+ * for a fresh VDI), so a differencing VHD onto its base's content gives the child's state; a
+ * marked sector past the VDI's end fails with VDI_IO_ERROR. The new content replaces the old
+ * only on success (snapshots share content objects, which are never edited). HTTP chunked
+ * encoding is refused as XAPI does. The task result is the VDI ref as XML-RPC value text.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { VhdParser } from '../../formats/index.js';
+import { VHD_SECTOR, VhdParser, type VhdBlock } from '../../formats/index.js';
 import { asFailure, XapiFailure } from '../errors.js';
 import type { Row } from '../db/store.js';
-import { BLOCK_SIZE, StoredContent } from '../disks/content.js';
+import { StoredContent } from '../disks/content.js';
 import type { SimState } from '../state.js';
 import { isProbe, readBody } from './import-common.js';
 import { redirectForStorage } from './redirect.js';
@@ -50,7 +54,7 @@ export async function handleImportRaw(sim: SimState, req: IncomingMessage, res: 
   }
 
   const size = Number(vdi.record.virtual_size);
-  const content = new StoredContent(size);
+  const content = new StoredContent(size, format === 'vhd' ? sim.disks.contentOf(vdi.ref) : null);
   try {
     if (format === 'raw') {
       let offset = 0;
@@ -62,20 +66,43 @@ export async function handleImportRaw(sim: SimState, req: IncomingMessage, res: 
       }
     } else {
       const parser = new VhdParser();
+      let expected = 0;
+      let seen = 0;
       const handle = (events: ReturnType<VhdParser['feed']>) => {
         for (const event of events) {
+          if (event.type === 'start') expected = event.allocatedBlocks;
           if (event.type !== 'block') continue;
-          const offset = event.index * BLOCK_SIZE;
-          content.write(offset, event.data.subarray(0, Math.max(0, Math.min(event.data.length, size - offset))));
+          writeMarkedSectors(content, event);
+          sim.tasks.progress(t.taskRef, Math.min(0.99, ++seen / Math.max(1, expected)));
         }
       };
       for await (const piece of readBody(t)) handle(parser.feed(piece));
       handle(parser.end());
     }
     sim.disks.set(vdi.ref, content);
-    sim.store.update(vdi.ref, { physical_utilisation: content.allocatedBytes() });
     finishTransfer(t, { ok: true, resultXml: `<value>${vdi.ref}</value>` });
   } catch (error) {
     finishTransfer(t, { ok: false, error: error instanceof XapiFailure ? error : new XapiFailure('VDI_IO_ERROR', [error instanceof Error ? error.message : String(error)]) });
+  }
+}
+
+/** Writes the runs of sectors a VHD block's bitmap marks (MSB first), as vhd-tool does. */
+function writeMarkedSectors(content: StoredContent, block: VhdBlock): void {
+  // block.length, not data.length: the last block is padded past the VHD's own disk size.
+  const sectors = Math.ceil(block.length / VHD_SECTOR);
+  const marked = (i: number) => ((block.bitmap[i >> 3] ?? 0) & (0x80 >> (i & 7))) !== 0;
+  let i = 0;
+  while (i < sectors) {
+    if (!marked(i)) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < sectors && marked(end)) end++;
+    const from = block.offset + i * VHD_SECTOR;
+    const to = block.offset + Math.min(end * VHD_SECTOR, block.length);
+    if (to > content.size) throw new XapiFailure('VDI_IO_ERROR', ['Device I/O errors']);
+    content.write(from, block.data.subarray(i * VHD_SECTOR, to - block.offset));
+    i = end;
   }
 }

@@ -1,8 +1,10 @@
 /**
  * PUT /import (xapi-notes §3.4): an XVA, plain or gzip- or zstd-compressed (told apart by magic
- * bytes, as XAPI does), becomes a new VM with new VDIs in the target SR. Headers go out before
+ * bytes, as XAPI does), becomes a new VM with new VDIs in the target SR (import-objects.ts: what
+ * restore=true keeps, networks, SR_FULL, replacing a halted VM). Headers go out before
  * the body is read, or xen-api's 1 PiB probe deadlocks (§1.10). Every chunk checksum is checked
- * (force=true ignores mismatches). The task result is the new VM ref as an XML-RPC array.
+ * (force=true ignores mismatches). The task result is the new VM ref as an XML-RPC array. A
+ * failure, a task.cancel or a client gone mid-body all end in abandon(): nothing of it stays.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
@@ -65,7 +67,7 @@ export async function handleImport(sim: SimState, req: IncomingMessage, res: Ser
   try {
     for await (const piece of decompressed(readBody(t))) {
       for (const event of parser.feed(piece)) {
-        if (event.type === 'ova') imported = createImportedObjects(sim, event.xml, sr, t.taskRef, t.query.get('restore') === 'true');
+        if (event.type === 'ova') imported = createImportedObjects(sim, event.xml, { sr, taskRef: t.taskRef, restore: t.query.get('restore') === 'true' });
         else if (event.type === 'chunk') imported?.write(event.disk, event.offset, event.data);
       }
       if (declared > 0 && declared < 2 ** 50) sim.tasks.progress(t.taskRef, Math.min(0.99, Number(req.socket.bytesRead) / declared));

@@ -4,8 +4,9 @@
  * other_config as `xe vm-install` leaves it), an empty CD drive, VIFs, and snapshots. Values
  * follow what a real XCP-ng 8.2 pool returns, so clients see familiar records.
  */
-import { randomBytes } from 'node:crypto';
+import { randomMac as mac } from '../api/mac.js';
 import { snapshotVm } from '../api/vm.js';
+import { ALLOWED_OPS } from '../api/vm-power.js';
 import { XapiFailure } from '../errors.js';
 import { GeneratedContent, seedOf } from '../disks/content.js';
 import { NULL_REF, type Value } from '../schema/types.js';
@@ -14,19 +15,6 @@ import { xapiDateTime } from '../time.js';
 import { parseSize, type PoolFixture, type VmSpec } from './fixture.js';
 
 const GiB = 2 ** 30;
-
-function mac(): string {
-  const b = randomBytes(6);
-  b[0] = (b[0]! & 0xfe) | 0x02; // locally administered, unicast
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
-}
-
-const ALLOWED_OPS: Record<string, string[]> = {
-  Halted: ['start', 'start_on', 'clone', 'copy', 'snapshot', 'export', 'destroy', 'changing_memory_limits'],
-  Running: ['clean_shutdown', 'hard_shutdown', 'clean_reboot', 'hard_reboot', 'suspend', 'snapshot', 'checkpoint', 'pool_migrate'],
-  Suspended: ['resume', 'resume_on', 'hard_shutdown', 'snapshot', 'export'],
-  Paused: ['unpause', 'hard_shutdown', 'hard_reboot', 'snapshot'],
-};
 
 interface Built {
   hosts: Map<string, string>;
@@ -161,7 +149,10 @@ function buildVm(sim: SimState, spec: VmSpec, built: Built): string {
     store.add('VBD', { VM: vm, VDI: NULL_REF, device: 'xvdd', userdevice: '3', bootable: false, mode: 'RO', type: 'CD', empty: true, currently_attached: running });
   }
   (spec.networks ?? [[...built.networks.keys()][0]!]).forEach((name, i) => {
-    const network = built.networks.get(name) ?? [...built.networks.values()][0]!;
+    const network = built.networks.get(name);
+    // A misspelt name must not quietly land on another network: tests build pools whose
+    // network names differ on purpose (a restore into another pool).
+    if (network === undefined) throw new XapiFailure('INTERNAL_ERROR', [`pool fixture: VM "${spec.name}" names network "${name}", which is not in networks`]);
     store.add('VIF', { VM: vm, network, device: String(i), MAC: mac(), MTU: 1500, currently_attached: running });
   });
   for (const name of spec.snapshots ?? []) snapshotVm(sim, vm, name);

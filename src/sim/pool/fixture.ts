@@ -31,7 +31,7 @@ export interface VmSpec {
   memory?: Size;
   vcpus?: number;
   disks?: DiskSpec[];
-  /** Network names, one VIF each (default: the first network). */
+  /** Names from the pool's `networks`, one VIF each (default: the first network); another name is an error. */
   networks?: string[];
   /** Include an empty CD drive (default true). */
   cd?: boolean;
@@ -49,6 +49,7 @@ export interface PoolFixture {
   hosts?: { name: string }[];
   /** `host`: a local SR of that host (default: of the master), unless `shared`. */
   srs?: { name: string; type?: string; size?: Size; shared?: boolean; default?: boolean; host?: string }[];
+  /** Default: one, "Pool-wide network associated with eth0" on xenbr0; a bridge defaults to xenbr<index>. */
   networks?: { name: string; bridge?: string }[];
   vms?: VmSpec[];
 }
@@ -78,6 +79,10 @@ export function checkFixture(value: unknown, file = 'fixture'): PoolFixture {
     if (typeof vm?.name !== 'string') fail(`vms[${i}] needs a "name"`);
     (vm.disks ?? []).forEach((d, j) => parseSize(d.size, `vms[${i}].disks[${j}].size`));
     if (vm.memory !== undefined) parseSize(vm.memory, `vms[${i}].memory`);
+  });
+  (f.networks ?? []).forEach((net, i) => {
+    if (typeof net?.name !== 'string') fail(`networks[${i}] needs a "name"`);
+    if (net.bridge !== undefined && typeof net.bridge !== 'string') fail(`networks[${i}].bridge must be a string`);
   });
   (f.srs ?? []).forEach((sr, i) => {
     if (typeof sr?.name !== 'string') fail(`srs[${i}] needs a "name"`);
