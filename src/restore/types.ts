@@ -65,6 +65,12 @@ export interface RestorePlan {
   /** What needs a yes before sending (empty when none). */
   confirmations: RestoreConfirmation[];
   warnings: string[];
+  /** Added: bytes the SR must have free (the disks' virtual sizes; checked before sending). */
+  neededBytes: number;
+  /** Added: the backed-up VM as the backup describes it (vm.cfg / ova.xml); null when nothing says. */
+  source: { name: string; uuid: string | null } | null;
+  /** Added: when the backup was taken (the dated folder), null for a lone file outside any backup. */
+  backupDate: Date | null;
 }
 
 export interface NetworkLanding {

@@ -1,0 +1,114 @@
+/**
+ * An XVA back to a VM: PUT /import?sr_id=…[&restore=true] under our task, the file verified
+ * while it streams (send.ts); the task's result is the new VM. Then it is marked as restored
+ * (name, tag `restored from backup`, other_config `vmbackup:restored-from`), the networks its
+ * VIFs landed on are told (a created one is a warning), and --start starts it.
+ */
+import { basename } from 'node:path';
+import { VmbackupError } from '../errors.js';
+import type { PoolConnection } from '../xapi/connection.js';
+import { poolError } from '../xapi/errors.js';
+import { str, strMap } from '../xapi/records.js';
+import { vmRefOfResult } from './cleanup.js';
+import { label, log, type RestoreContext, warn } from './context.js';
+import { landingWarning, networkLandings, networkUuidsBefore } from './networks.js';
+import { sendFile } from './send.js';
+import type { RestoreResult } from './types.js';
+
+export const RESTORED_TAG = 'restored from backup';
+export const RESTORED_FROM_KEY = 'vmbackup:restored-from';
+/** Our backup run's snapshot tags travel in the XVA's VM record; the restored VM must not carry them. */
+const RUN_KEYS = ['vmbackup:run', 'vmbackup:time'];
+
+/**
+ * XAPI puts the import task in the new VM's current_operations as soon as ova.xml is read: a
+ * VM seen so is ours to remove if the import fails (it may not live to be the task's result).
+ */
+function watchImportedVm(conn: PoolConnection, taskRef: string, found: (ref: string) => void): () => void {
+  const handler = (items: Record<string, { $type?: unknown; $ref?: unknown; current_operations?: unknown }>) => {
+    for (const item of Object.values(items)) {
+      if (item.$type !== 'VM') continue;
+      if (Object.keys(strMap(item.current_operations)).includes(taskRef)) found(str(item.$ref));
+    }
+  };
+  conn.xapi.objects.on('add', handler);
+  conn.xapi.objects.on('update', handler);
+  return () => {
+    conn.xapi.objects.off('add', handler);
+    conn.xapi.objects.off('update', handler);
+  };
+}
+
+async function markRestored(ctx: RestoreContext, vmRef: string, otherConfig: Record<string, string>): Promise<void> {
+  const { conn, plan } = ctx;
+  const from = plan.backup?.path ?? plan.files[0]!.path;
+  await conn.call('naming the restored VM', 'VM.set_name_label', vmRef, plan.name);
+  await conn.call('tagging the restored VM', 'VM.add_tags', vmRef, RESTORED_TAG);
+  for (const key of RUN_KEYS) if (key in otherConfig) await conn.call('clearing our backup tag from the restored VM', 'VM.remove_from_other_config', vmRef, key);
+  if (RESTORED_FROM_KEY in otherConfig) await conn.call('marking the restored VM', 'VM.remove_from_other_config', vmRef, RESTORED_FROM_KEY);
+  await conn.call('marking the restored VM', 'VM.add_to_other_config', vmRef, RESTORED_FROM_KEY, from);
+}
+
+async function startVm(ctx: RestoreContext, vmRef: string, warnings: string[]): Promise<void> {
+  ctx.emit({ type: 'phase', vm: label(ctx), phase: 'start' });
+  try {
+    await ctx.conn.callAsync('starting the restored VM', ctx.signal, 'VM.start', vmRef, false, false);
+    log(ctx, `started ${ctx.plan.name}`);
+  } catch (err) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    // The VM is restored and stays: a start refused (no host with the memory, a network to fix
+    // first) is for the sysadmin to settle, not a reason to throw the restore away.
+    const message = `the VM is restored but did not start: ${poolError(err, 'starting it').message}`;
+    warnings.push(message);
+    warn(ctx, message);
+  }
+}
+
+export async function restoreVm(ctx: RestoreContext): Promise<RestoreResult> {
+  const { conn, plan } = ctx;
+  const file = plan.files[0]!;
+  const before = networkUuidsBefore(conn);
+  ctx.emit({ type: 'phase', vm: label(ctx), phase: 'import' });
+  log(ctx, `restoring ${file.path} to SR ${plan.sr.name} as ${plan.preserve ? 'the same VM (uuid and MAC addresses kept)' : 'a new VM'}`);
+  const query: Record<string, string> = { sr_id: plan.sr.ref };
+  if (plan.preserve) query.restore = 'true';
+  const ticket = await conn.transfer(`restoring ${basename(file.path)}`, '/import/', query, ctx.signal);
+  ctx.undo.ticket(ticket, true);
+  const stopWatch = watchImportedVm(conn, ticket.taskRef, (ref) => ctx.undo.vm(ref));
+  let sent;
+  try {
+    sent = await sendFile(ctx, ticket, file);
+  } finally {
+    stopWatch();
+  }
+  const vmRef = vmRefOfResult(sent.result);
+  if (!vmRef) throw new VmbackupError('IMPORT_NO_VM', 'the pool finished the import without naming the new VM', 'look for it on the pool (xe vm-list) and remove it if it is incomplete');
+  ctx.undo.vm(vmRef);
+
+  const landed = await networkLandings(conn, vmRef, before, ticket.taskRef);
+  for (const ref of landed.createdRefs) ctx.undo.network(ref);
+  const record = await conn.call<Record<string, unknown>>('reading the restored VM', 'VM.get_record', vmRef);
+  await markRestored(ctx, vmRef, strMap(record.other_config));
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  const uuid = str(record.uuid);
+  log(ctx, `restored the VM ${plan.name} (${uuid}) from ${file.path}: ${sent.bytes} bytes sent, every one verified`);
+
+  const warnings: string[] = [];
+  for (const l of landed.landings) {
+    if (l.created) {
+      const message = landingWarning(l);
+      warnings.push(message);
+      warn(ctx, message);
+    } else log(ctx, `VIF ${l.device} (${l.mac || 'no MAC'}) is on the network ${l.network.name}`);
+  }
+  if (plan.start) await startVm(ctx, vmRef, warnings);
+  return {
+    vm: { uuid, name: plan.name },
+    vdis: [],
+    bytes: sent.bytes,
+    elapsedMs: sent.elapsedMs,
+    verified: true,
+    networks: landed.landings,
+    warnings,
+  };
+}
