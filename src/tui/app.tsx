@@ -1,6 +1,6 @@
 /**
  * The TUI shell: connect, then the VM list, and from it the preview, save and run screens, each
- * handed the CfgModel the list produced. It owns the session (the pool connection and where
+ * handed the CfgModel the list produced, and the Backups screen (catalog and restore). It owns the session (the pool connection and where
  * backups go), keeps the list's state while another screen is shown, and ends the app with the
  * exit code of the last run (as a headless run of the same cfg would have ended).
  */
@@ -20,6 +20,7 @@ import type { PoolTarget } from '../xapi/target.js';
 import type { DemoFacts, Screen, Session, VmRow } from './contracts.js';
 import { useKeys } from './hooks/use-keys.js';
 import { loadRows } from './load-rows.js';
+import { BackupsFlow } from './screens/backups-flow.js';
 import { ConnectScreen } from './screens/connect.js';
 import { PreviewScreen } from './screens/preview.js';
 import { RunScreen } from './screens/run.js';
@@ -61,10 +62,14 @@ function openSettings(props: AppProps): SettingsStore | null {
   }
 }
 
+/** backup_dir before a pool is chosen: the command line's or the demo's, else the last one used, else the cfg default. */
+function backupDirOf(props: AppProps): string {
+  return props.backupDir ?? openSettings(props)?.lastBackupDir ?? effectiveSettings(emptyModel()).backupDir;
+}
+
 function sessionOf(conn: PoolConnection, target: PoolTarget, props: AppProps): Session {
   const defaults = effectiveSettings(emptyModel());
-  const lastDir = openSettings(props)?.lastBackupDir;
-  return { conn, poolUrl: target.url, user: target.user, backupDir: props.backupDir ?? lastDir ?? defaults.backupDir, statusLog: props.statusLog ?? defaults.statusLog };
+  return { conn, poolUrl: target.url, user: target.user, backupDir: backupDirOf(props), statusLog: props.statusLog ?? defaults.statusLog };
 }
 
 /** A backup_dir typed in the list: ~ is the home folder, a relative path is taken from where vmbackup started (a saved cfg needs it absolute). */
@@ -96,6 +101,10 @@ export function App(props: AppProps) {
   const lastExit = useRef(0);
   // Where the last run's log and report went: still on screen after the TUI closes.
   const lastFiles = useRef<RunFiles | null>(null);
+  // A backup picked in the Backups screen before a pool was connected: its options open after connecting.
+  const pendingPick = useRef<string | null>(null);
+  // A restore runs: Ctrl-C and SIGTERM cancel it (the restore screen's own handlers) instead of quitting.
+  const restoring = useRef(false);
   const viewRef = useRef(view);
   viewRef.current = view;
   const ended = useRef(false);
@@ -112,13 +121,13 @@ export function App(props: AppProps) {
     if (!props.interrupt) return undefined;
     // The run screen takes its own interrupts (cancel); anywhere else they end the app.
     return props.interrupt(() => {
-      if (viewRef.current.name !== 'run') quit();
+      if (viewRef.current.name !== 'run' && !restoring.current) quit();
     });
   });
 
   useKeys(({ input, key }) => {
     const now = viewRef.current.name;
-    if (key.ctrl && input === 'c' && now !== 'run' && now !== 'connect') quit();
+    if (key.ctrl && input === 'c' && now !== 'run' && now !== 'connect' && !restoring.current) quit();
   });
 
   const connected = (conn: PoolConnection, target: PoolTarget) => {
@@ -128,12 +137,34 @@ export function App(props: AppProps) {
     loadRows(conn.vms(), s.backupDir, s.statusLog)
       .then((r) => {
         setRows(r);
-        setView({ name: 'select' });
+        const pick = pendingPick.current;
+        pendingPick.current = null;
+        setView(pick ? { name: 'backups', pick } : { name: 'select' });
       })
       .catch((err: unknown) => setProblem(`could not read the VMs: ${(err as Error).message}`));
   };
 
   const toRun = (model: CfgModel) => setView({ name: 'run', model });
+
+  /** From the Backups screen to the list; after a restore, the VMs read again (the new VM is a row). */
+  const backToList = (restored: boolean) => {
+    const s = session;
+    if (!s) return setView({ name: 'connect' });
+    if (!restored) return setView({ name: 'select' });
+    setView({ name: 'loading' });
+    // The cache is fed by events: settle() waits until it has seen the restored VM.
+    void s.conn
+      .settle()
+      .catch(() => undefined)
+      .then(() => loadRows(s.conn.vms(), s.backupDir, s.statusLog))
+      .then(
+        (fresh) => {
+          setRows(fresh);
+          setView({ name: 'select' });
+        },
+        (err: unknown) => setProblem(`could not read the VMs: ${(err as Error).message}`),
+      );
+  };
 
   /** b in the list: the session's backup_dir, remembered in settings, and the ages read from there. */
   const changeBackupDir = (dir: string): string | null => {
@@ -156,7 +187,19 @@ export function App(props: AppProps) {
 
   switch (view.name) {
     case 'connect':
-      return <ConnectScreen io={props.io} initial={props.target} trust={props.trust} passwords={props.passwords} onConnected={connected} onQuit={quit} />;
+      return (
+        <ConnectScreen
+          io={props.io}
+          initial={props.target}
+          trust={props.trust}
+          passwords={props.passwords}
+          onConnected={connected}
+          onQuit={quit}
+          onBackups={() => setView({ name: 'backups' })}
+          backupDir={backupDirOf(props)}
+          note={pendingPick.current ? `Connect to the pool to restore into; then the options of ${pendingPick.current} open.` : null}
+        />
+      );
     case 'loading':
       return <Text>{problem ?? `Reading the VMs of ${session?.poolUrl ?? 'the pool'}...`}</Text>;
     case 'select':
@@ -173,6 +216,7 @@ export function App(props: AppProps) {
             setView({ name: 'save', model, ...(filter ? { filter } : {}) });
           }}
           onQuit={quit}
+          onBackups={() => setView({ name: 'backups' })}
           onBackupDir={changeBackupDir}
           resolveDir={resolveDirFor(props.io)}
           savedChoice={savedChoice.current}
@@ -228,6 +272,24 @@ export function App(props: AppProps) {
         />
       );
     }
+    case 'backups':
+      return (
+        <BackupsFlow
+          backupDir={session?.backupDir ?? backupDirOf(props)}
+          conn={session?.conn ?? null}
+          pick={view.pick}
+          {...(session ? { poolName: session.conn.poolName() } : {})}
+          interrupt={props.interrupt}
+          onBack={() => setView(session ? { name: 'select' } : { name: 'connect' })}
+          onList={backToList}
+          onNeedPool={(path) => {
+            pendingPick.current = path;
+            setView({ name: 'connect' });
+          }}
+          onQuit={quit}
+          onBusy={(busy) => (restoring.current = busy)}
+        />
+      );
     case 'summary':
       return <SummaryScreen summary={view.summary} exitCode={view.exitCode} files={view.files} onBack={() => setView({ name: 'select' })} onQuit={quit} />;
     case 'quit':

@@ -40,6 +40,8 @@ export type Screen =
   | { name: 'preview'; model: CfgModel }
   | { name: 'save'; model: CfgModel; filter?: SavedFilter }
   | { name: 'run'; model: CfgModel }
+  /** The catalog of backup_dir and restore; `pick`: a backup's folder whose options open at once. */
+  | { name: 'backups'; pick?: string | undefined }
   | { name: 'quit' };
 
 /** What every screen after "connect" may use. */

@@ -1,4 +1,4 @@
-/** The bottom line of keys; short enough for 80 columns (the help screen has the long form). */
+/** The bottom line of keys; short enough for 80 columns (the help screen has the long form: a and +- are only there). */
 import { Text } from 'ink';
 
 export interface HelpBarProps {
@@ -23,13 +23,12 @@ export function HelpBar({ items }: HelpBarProps) {
 
 export const SELECT_BAR = [
   ['spc', 'pick'],
-  ['a', 'all'],
   ['/', 'filter'],
   ['m', 'mode'],
-  ['+-', 'N'],
   ['x', 'excl'],
   ['p', 'plan'],
   ['s', 'save'],
+  ['r', 'restore'],
   ['ret', 'run'],
   ['?', 'help'],
   ['q', 'quit'],

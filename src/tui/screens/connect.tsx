@@ -27,6 +27,11 @@ export interface ConnectScreenProps {
   passwords: PasswordFlags;
   onConnected(conn: PoolConnection, target: PoolTarget, notes: string[]): void;
   onQuit(): void;
+  /** "Browse the backups": the Backups screen of `backupDir` before (or without) a pool. */
+  onBackups?(): void;
+  backupDir?: string;
+  /** Why the screen shows again (a backup picked without a pool: connect to restore it). */
+  note?: string | null;
 }
 
 type Step = { name: 'choose' } | { name: 'url'; value: string; problem?: string } | { name: 'user'; url: string; value: string } | { name: 'connecting'; target: PoolTarget } | { name: 'failed'; target: PoolTarget; error: { code: string; message: string; hint?: string } };
@@ -101,7 +106,12 @@ export function ConnectScreen(props: ConnectScreenProps) {
     <Box flexDirection="column">
       <Text bold>vmbackup: connect to a pool</Text>
       <Text> </Text>
-      <StepView step={step} setStep={setStep} io={props.io} onQuit={props.onQuit} />
+      {props.note ? (
+        <Text color="yellow" wrap="wrap">
+          {props.note}
+        </Text>
+      ) : null}
+      <StepView step={step} setStep={setStep} io={props.io} onQuit={props.onQuit} onBackups={props.onBackups} backupDir={props.backupDir} />
       {step.name === 'connecting' && questions.current ? <QuestionView question={questions.current} /> : null}
       {notes.map((n, i) => (
         <Text key={i} dimColor wrap="wrap">
@@ -112,13 +122,14 @@ export function ConnectScreen(props: ConnectScreenProps) {
   );
 }
 
-function StepView({ step, setStep, io, onQuit }: { step: Step; setStep(s: Step): void; io: CliIo; onQuit(): void }) {
+function StepView({ step, setStep, io, onQuit, onBackups, backupDir }: { step: Step; setStep(s: Step): void; io: CliIo; onQuit(): void; onBackups?: (() => void) | undefined; backupDir?: string | undefined }) {
   const [known] = useState(() => knownPools(io));
   switch (step.name) {
     case 'choose': {
       const items = [
-        ...known.pools.map((p) => ({ key: `${p.user}@${p.url}`, label: `${p.user} @ ${p.url}`, value: p as PoolTarget | 'new' | 'quit' })),
+        ...known.pools.map((p) => ({ key: `${p.user}@${p.url}`, label: `${p.user} @ ${p.url}`, value: p as PoolTarget | 'new' | 'backups' | 'quit' })),
         { key: 'new', label: 'Connect to a new pool...', value: 'new' as const },
+        ...(onBackups ? [{ key: 'backups', label: `Backups: browse ${backupDir ?? 'backup_dir'} (restore asks for a pool)`, value: 'backups' as const }] : []),
         { key: 'quit', label: 'Quit', value: 'quit' as const },
       ];
       return (
@@ -130,6 +141,7 @@ function StepView({ step, setStep, io, onQuit }: { step: Step; setStep(s: Step):
             limit={12}
             onSelect={(item) => {
               if (item.value === 'quit') onQuit();
+              else if (item.value === 'backups') onBackups?.();
               else if (item.value === 'new') setStep({ name: 'url', value: '' });
               else setStep({ name: 'connecting', target: item.value });
             }}

@@ -38,6 +38,8 @@ export interface SelectScreenProps {
   /** `filter` is set when the choice is exactly what the filter shows: the save screen offers it. */
   onSave(model: CfgModel, filter: SavedFilter | null): void;
   onQuit(): void;
+  /** r: the Backups screen (the catalog of backup_dir, restore). */
+  onBackups?(): void;
   /**
    * backup_dir was changed with b (already resolved by resolveDir): the app keeps it in the
    * session and settings, reads the backup ages again, and may return a note to show.
@@ -104,6 +106,7 @@ export function SelectScreen(props: SelectScreenProps) {
       else if (leaving?.type === 'preview') p.onPreview(leaving.model);
       else if (leaving?.type === 'save') p.onSave(leaving.model, leaving.filter);
       else if (leaving?.type === 'quit') p.onQuit();
+      else if (leaving?.type === 'backups') p.onBackups?.();
     },
     [commit],
   );

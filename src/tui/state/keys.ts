@@ -14,6 +14,7 @@ export type SelectCommand =
   | { type: 'save' }
   | { type: 'run' }
   | { type: 'help' }
+  | { type: 'backups' }
   | { type: 'quit' };
 
 export function commandForKey(input: string, key: Partial<Key>): SelectCommand | null {
@@ -61,6 +62,8 @@ export function commandForKey(input: string, key: Partial<Key>): SelectCommand |
       return { type: 'save' };
     case '?':
       return { type: 'help' };
+    case 'r':
+      return { type: 'backups' };
     case 'q':
       return { type: 'quit' };
     default:
@@ -84,6 +87,7 @@ export const KEY_HELP: readonly (readonly [string, string])[] = [
   ['p', 'preview the plan: sizes, free space, what retention deletes'],
   ['s', 'save the selection as a cfg for headless runs'],
   ['enter', 'back up the selection now (asks first)'],
+  ['r', 'the backups in backup_dir: browse them, restore one'],
   ['?', 'this help'],
   ['q', 'quit (asks when the selection is not saved)'],
 ];

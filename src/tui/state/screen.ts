@@ -35,6 +35,7 @@ export type ScreenEffect =
   | { type: 'preview'; model: CfgModel }
   | { type: 'save'; model: CfgModel; filter: SavedFilter | null }
   | { type: 'quit' }
+  | { type: 'backups' }
   | { type: 'backup-dir'; dir: string };
 
 export interface ScreenContext {
@@ -46,7 +47,7 @@ export interface ScreenContext {
 }
 
 /** Effects after which the screen is gone: the keys after them in the same chunk are not for it. */
-const LEAVING = new Set<ScreenEffect['type']>(['run', 'preview', 'save', 'quit']);
+const LEAVING = new Set<ScreenEffect['type']>(['run', 'preview', 'save', 'quit', 'backups']);
 
 export function screenState(select: SelectState): ScreenState {
   return { select, overlay: { kind: 'list' }, message: null };
@@ -85,6 +86,8 @@ function onList(state: ScreenState, press: KeyPress, ctx: ScreenContext): Step {
       return { state: { ...state, overlay: { kind: 'backup-dir', edit: lineAtEnd(ctx.base.backupDir) } } };
     case 'help':
       return { state: { ...state, overlay: { kind: 'help' } } };
+    case 'backups':
+      return { state, effect: { type: 'backups' } };
     case 'quit':
       if (unsavedChoice(select, ctx.savedChoice)) return { state: { ...state, overlay: { kind: 'confirm-quit' } } };
       return { state, effect: { type: 'quit' } };
