@@ -73,6 +73,17 @@ Commands:
         --ignore-extra-keys    unknown cfg keys are warnings, not errors
         --compress none|gzip|zstd, --pre-clean   as the legacy options below
 
+  restore PATH [--pool URL] [--user NAME] [--sr NAME|UUID] [--name NEW_NAME] [--preserve] [--start]
+      [--attach-to VM] [--yes] [--json] [--dry-run]   (and --password-file, --trust, --ca, --insecure)
+      Bring a backup back to a pool. PATH: a dated backup folder, a VM folder (its newest
+      successful backup) or one .xva/.xva.gz/.xva.zst/.raw/.vhd file. An XVA becomes a new VM
+      "<name> (restored <date>)" with new MACs; --preserve keeps its uuid and MACs (replacing a
+      halted VM of that uuid, never a running one); --start starts it. A raw/vhd disk becomes a new
+      disk, left unattached or plugged into --attach-to VM. Every byte is verified as it is sent;
+      on a failure or Ctrl-C nothing of it stays on the pool. The pool: --pool, else the one pool
+      vmbackup knows (login), else https://localhost. --dry-run shows the plan; an unfinished
+      backup or a replaced VM needs --yes (asked on a terminal).
+
   sim [--port N] [--http] [--pool FILE | --vms N | --demo] [--state DIR] [--json] [--fault SPEC]...
       Run a simulated XenServer/XCP-ng pool to try vmbackup without one (see \`vmbackup sim --help\`).
       Its certificates and password are kept in a state folder, the same from one start to the next.
