@@ -36,15 +36,15 @@ export interface UploadReports {
 }
 
 /**
- * A failure as data. `stage` tells the caller what to make of it: `verify` and `file` are final
- * (the task was cancelled in beforeClose); `refused` and `transport` are for the ticket's
- * explain (the task knows why); `aborted` is the caller's own signal.
+ * A failure as data. `stage` tells the caller what to make of it: `verify`, `file` and
+ * `untrusted` (a certificate refused, nothing sent) are final; `refused` and `transport` are for
+ * the ticket's explain (the task knows why); `aborted` is the caller's own signal.
  */
 export interface UploadFailure {
   code: string;
   message: string;
   hint?: string;
-  stage: 'verify' | 'file' | 'refused' | 'transport' | 'aborted';
+  stage: 'verify' | 'file' | 'untrusted' | 'refused' | 'transport' | 'aborted';
 }
 
 export interface UploadOutcome {
@@ -71,7 +71,7 @@ export function verifyFailure(err: unknown, spec: UploadSpec, readBytes: number)
   const compressed = spec.verifier.kind === 'compressed-xva' ? '; offsets are in the decompressed XVA' : '';
   return {
     code: 'VERIFY_FAILED',
-    message: `${spec.file}: ${inner} (found after reading ${readBytes} bytes of the file${compressed}); nothing of it was kept on the pool`,
+    message: `${spec.file}: ${inner} (found after reading ${readBytes} bytes of the file${compressed}); the import was cancelled`,
     hint: 'this backup file is damaged: restore another backup of the VM (vmbackup list shows them), and check the disk that holds backup_dir',
     stage: 'verify',
   };
@@ -133,8 +133,8 @@ export async function runUpload(spec: UploadSpec, signal: AbortSignal, reports: 
       put = await rawPut(new URL(spec.url), spec.contentLength, { trust: spec.trust, signal });
     } catch (err) {
       if (signal.aborted) throw ABORTED;
-      const e = err as { code?: unknown };
-      throw failure(err, typeof e?.code === 'string' && e.code.startsWith('HTTP_') ? 'refused' : 'transport', 'TRANSFER_FAILED');
+      const code = String((err as { code?: unknown })?.code ?? '');
+      throw failure(err, code.startsWith('HTTP_') ? 'refused' : code.startsWith('CERT_') ? 'untrusted' : 'transport', 'TRANSFER_FAILED');
     }
     const body = put;
     // The caller's signal no longer destroys the socket by itself (rawPut's listener is gone

@@ -10,6 +10,7 @@
  *   drops the import (XAPI removes what a failed import created);
  * - the pool refuses the request or the connection fails: the ticket's explain (the task's own
  *   error, or CONNECTION_LOST), then the task is cancelled;
+ * - a certificate the trust rules refuse (a redirect to another member): that refusal, as is;
  * - the signal aborts: the task is cancelled, the socket destroyed, `signal.reason` is thrown.
  * The socket is closed whenever this settles.
  *
@@ -147,7 +148,7 @@ export async function uploadFile(opts: UploadFile): Promise<UploadResult> {
         await cancel();
         throw signal.aborted ? signal.reason : ours(f);
       }
-      if (f.stage === 'verify' || f.stage === 'file') {
+      if (f.stage === 'verify' || f.stage === 'file' || f.stage === 'untrusted') {
         await cancel();
         throw ours(f);
       }
