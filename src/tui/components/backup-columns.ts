@@ -8,7 +8,7 @@ import { humanBytes } from '../../backup/free-space.js';
 import type { CatalogBackup, CatalogVm } from '../../catalog/types.js';
 import { fit } from './text-fit.js';
 
-const W = { indent: 3, date: 20, kind: 8, size: 9, disk: 9, status: 11 } as const;
+const W = { indent: 3, date: 21, kind: 9, size: 9, disk: 9, status: 11 } as const;
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
@@ -45,7 +45,8 @@ export function verificationText(b: Pick<CatalogBackup, 'verification'>): { text
   if (v === null) return { text: 'not verified' };
   const at = new Date(v.at);
   const when = Number.isNaN(at.getTime()) ? v.at : localDate(at).slice(0, 10);
-  return v.result === 'ok' ? { text: `verified ${when}`, color: 'green' } : { text: `VERIFY FAILED ${when}`, color: 'red' };
+  // Under the VERIFIED header: `ok 2026-05-03` or `FAILED 2026-05-03`.
+  return v.result === 'ok' ? { text: `ok ${when}`, color: 'green' } : { text: `FAILED ${when}`, color: 'red' };
 }
 
 export function backupHeader(columns: number, ascii = false): string {
