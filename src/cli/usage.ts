@@ -9,6 +9,8 @@ export const BASIC_USAGE = `Usage:
   vmbackup --config FILE.cfg [--preview]        back up what FILE.cfg selects (or show the plan)
   vmbackup preview --config FILE.cfg --vm-names NAMES.txt [--json]
                                                 check a cfg offline against a list of VM names
+  vmbackup list [--backup-dir DIR | --config FILE.cfg] [--vm NAME] [--json]
+                                                what backup_dir holds: VMs, backups, pool dumps
   vmbackup login [--pool URL] [--user NAME]     store the pool password in the keychain
   vmbackup <password|password-file> <config-file|vm-selector> [preview] [options]
                                                 the VmBackup.py command line, still accepted
@@ -83,6 +85,18 @@ Commands:
       on a failure or Ctrl-C nothing of it stays on the pool. The pool: --pool, else the one pool
       vmbackup knows (login), else https://localhost. --dry-run shows the plan; an unfinished
       backup or a replaced VM needs --yes (asked on a terminal).
+
+  list [--backup-dir DIR | --config FILE.cfg] [--vm NAME] [--json]
+      What backup_dir holds, read from the disk (no pool needed): each VM folder (the VM name
+      decoded), its dated backups newest first with local date and time, status (success, or
+      unfinished: no success marker), vm-export/vdi-export, format, size and space on disk, the
+      source VM's uuid and the last verification; then the pool database dumps, then stray files
+      and folders with the reason each is not a backup. The folder: --backup-dir, else the cfg's
+      backup_dir, else the one the TUI used last.
+        --vm NAME              that VM only (exact name; no pool dumps, only its folder's strays)
+        --json                 one JSON object: backupDir, vms[].backups[], poolDb[], strays[]
+      Exit 0 when listed (unfinished backups and strays are shown, not failures), 1 when --vm
+      NAME has no folder, 2 for a bad command line or a backup_dir that is missing or unreadable.
 
   sim [--port N] [--http] [--pool FILE | --vms N | --demo] [--state DIR] [--json] [--fault SPEC]...
       Run a simulated XenServer/XCP-ng pool to try vmbackup without one (see \`vmbackup sim --help\`).
