@@ -17,28 +17,38 @@ import { createImportedObjects, type ImportedVm } from './import-objects.js';
 import { isProbe, readBody, resolveSr } from './import-common.js';
 import { beginTransfer, failBeforeHeaders, finishTransfer, sendHeaders } from './transfer.js';
 
-/** The body, decompressed when it starts with a gzip or zstd magic number. */
+/**
+ * The body, decompressed when it starts with a gzip or zstd magic number. Whoever stops early
+ * (a failure at ova.xml) must reach readBody's cleanup, or its listener stays on the request
+ * and pauses it again for good while the failure drains the upload: hence the finally.
+ */
 async function* decompressed(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const iterator = body[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return;
-  const head = first.value;
-  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => iterator };
-  const kind = detectCompression(head);
-  if (kind === 'none') {
-    yield head;
-    yield* rest;
-    return;
+  let input: Readable | undefined;
+  try {
+    const first = await iterator.next();
+    if (first.done) return;
+    const head = first.value;
+    const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => iterator };
+    const kind = detectCompression(head);
+    if (kind === 'none') {
+      yield head;
+      yield* rest;
+      return;
+    }
+    async function* all() {
+      yield head;
+      yield* rest;
+    }
+    input = Readable.from(all(), { objectMode: false });
+    const stream = kind === 'gzip' ? createGunzip() : zstdDecompressStream();
+    input.on('error', (err) => stream.destroy(err));
+    input.pipe(stream);
+    yield* stream as AsyncIterable<Buffer>;
+  } finally {
+    input?.destroy();
+    await iterator.return?.();
   }
-  async function* all() {
-    yield head;
-    yield* rest;
-  }
-  const input = Readable.from(all(), { objectMode: false });
-  const stream = kind === 'gzip' ? createGunzip() : zstdDecompressStream();
-  input.on('error', (err) => stream.destroy(err));
-  input.pipe(stream);
-  yield* stream as AsyncIterable<Buffer>;
 }
 
 export async function handleImport(sim: SimState, req: IncomingMessage, res: ServerResponse): Promise<void> {
