@@ -10,7 +10,7 @@ import type { BackupFormat, CatalogBackup } from '../catalog/types.js';
 import { VmbackupError } from '../errors.js';
 import { parseVhdFooter, VHD_FOOTER_SIZE } from '../formats/index.js';
 import { readOvaXml, summariseOva } from './ova-xml.js';
-import type { RestoreFile } from './types.js';
+import type { RestoreFile, RestorePlan } from './types.js';
 
 /** The 3.1 metadata format: `key=value` per line (backup/metadata.ts writes it). Pure. */
 export function parseKeyValues(text: string): Record<string, string> {
@@ -84,7 +84,7 @@ async function vhdVirtualSize(path: string): Promise<number> {
 export interface BackupContent {
   kind: 'vm' | 'vdi';
   files: RestoreFile[];
-  source: { name: string; uuid: string | null } | null;
+  source: RestorePlan['source'];
   /** The disks' virtual sizes, summed: what the SR must hold. */
   neededBytes: number;
   warnings: string[];
@@ -114,12 +114,15 @@ export async function readBackupContent(backup: CatalogBackup | null, only: stri
     const path = paths[0]!;
     const bytes = await fileSize(path);
     const ova = summariseOva(await readOvaXml(path));
-    const name = ova.vm?.name || cfg?.name_label || backup?.vmName || basename(path).replace(/\.xva(\.gz|\.zst)?$/, '');
-    const uuid = ova.vm?.uuid || cfg?.orig_uuid || backup?.origUuid || null;
+    // The XVA holds the backup's snapshot: its name is RESTORE_<vm> (the legacy snapshot name)
+    // and its uuid the snapshot's. vm.cfg names the VM itself.
+    const archivedName = (ova.vm?.name ?? '').replace(/^RESTORE_/, '');
+    const name = cfg?.name_label || backup?.vmName || archivedName || basename(path).replace(/\.xva(\.gz|\.zst)?$/, '');
+    const uuid = cfg?.orig_uuid || backup?.origUuid || ova.vm?.uuid || null;
     return {
       kind: 'vm',
       files: [{ path, format, bytes }],
-      source: { name, uuid },
+      source: { name, uuid, archiveUuid: ova.vm?.uuid || null },
       neededBytes: ova.disks.reduce((sum, d) => sum + d.virtualSize, 0),
       warnings,
     };

@@ -26,19 +26,27 @@ export function findVm(vms: readonly VmBrief[], wanted: string): VmBrief {
   throw new VmbackupError('VM_NOT_FOUND', `no VM named ${JSON.stringify(wanted)} on the pool (nor with that uuid)`, 'give the name or uuid of an existing VM (xe vm-list)');
 }
 
-/** --preserve keeps the uuid: a VM of that uuid is replaced when halted, never when it runs. */
-function preserveTarget(vms: readonly VmBrief[], uuid: string | null): RestorePlan['replaces'] {
-  if (!uuid) throw new VmbackupError('NO_VM_UUID', 'the backup does not say which VM uuid it holds (no vm.cfg orig_uuid, no VM in ova.xml)', 'restore it as a new VM (without --preserve)');
-  const existing = vms.find((v) => v.uuid === uuid);
-  if (!existing) return null;
-  if (existing.powerState !== 'Halted') {
-    throw new VmbackupError(
-      'VM_RUNNING',
-      `--preserve would replace the VM ${existing.name} (${uuid}), which is ${existing.powerState.toLowerCase()}`,
-      'shut it down first (xe vm-shutdown uuid=…) to replace it, or restore without --preserve as a new VM beside it',
-    );
+/**
+ * --preserve keeps the archive's uuid and MACs. XAPI replaces a halted VM of the archive's uuid
+ * itself; for our backups that uuid is the backup snapshot's, and the VM it was taken of
+ * (vm.cfg's orig_uuid) is the one whose MACs would be doubled: it is replaced too (removed
+ * before the import, its disks kept, as XAPI does), and never while it runs.
+ */
+function preserveTarget(vms: readonly VmBrief[], source: RestorePlan['source']): RestorePlan['replaces'] {
+  const uuids = [source?.archiveUuid, source?.uuid].filter((u): u is string => !!u);
+  if (uuids.length === 0) throw new VmbackupError('NO_VM_UUID', 'the backup does not say which VM uuid it holds (no vm.cfg orig_uuid, no VM in ova.xml)', 'restore it as a new VM (without --preserve)');
+  const existing = uuids.map((u) => vms.find((v) => v.uuid === u)).filter((v): v is VmBrief => v !== undefined);
+  for (const vm of existing) {
+    if (vm.powerState !== 'Halted') {
+      throw new VmbackupError(
+        'VM_RUNNING',
+        `--preserve would replace the VM ${vm.name} (${vm.uuid}), which is ${vm.powerState.toLowerCase()}`,
+        'shut it down first (xe vm-shutdown uuid=…) to replace it, or restore without --preserve as a new VM beside it',
+      );
+    }
   }
-  return { ref: existing.ref, uuid: existing.uuid, name: existing.name };
+  const vm = existing[existing.length - 1];
+  return vm ? { ref: vm.ref, uuid: vm.uuid, name: vm.name } : null;
 }
 
 async function modifiedAt(path: string): Promise<Date | null> {
@@ -57,7 +65,7 @@ export async function planRestore(conn: PoolConnection, request: RestoreRequest)
 
   const sr = chooseSr(listTargetSrs(conn), request.sr, defaultSrRef(conn));
   const vms = vmRecords(conn);
-  const replaces = content.kind === 'vm' && request.preserve ? preserveTarget(vms, content.source?.uuid ?? null) : null;
+  const replaces = content.kind === 'vm' && request.preserve ? preserveTarget(vms, content.source) : null;
   const attach = request.attachTo !== undefined ? findVm(vms, request.attachTo) : null;
   const backupDate = resolved.backup?.date ?? null;
   const dateForName = backupDate ?? (await modifiedAt(content.files[0]!.path));

@@ -67,8 +67,12 @@ export interface RestorePlan {
   warnings: string[];
   /** Added: bytes the SR must have free (the disks' virtual sizes; checked before sending). */
   neededBytes: number;
-  /** Added: the backed-up VM as the backup describes it (vm.cfg / ova.xml); null when nothing says. */
-  source: { name: string; uuid: string | null } | null;
+  /**
+   * Added: the backed-up VM as the backup describes it (vm.cfg, else ova.xml); null when nothing
+   * says. `archiveUuid`: the VM uuid inside the XVA, which --preserve gives the restored VM: for
+   * a vmbackup or VmBackup.py backup that is the backup snapshot's uuid, not `uuid`.
+   */
+  source: { name: string; uuid: string | null; archiveUuid?: string | null } | null;
   /** Added: when the backup was taken (the dated folder), null for a lone file outside any backup. */
   backupDate: Date | null;
 }

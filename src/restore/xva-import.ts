@@ -64,9 +64,25 @@ async function startVm(ctx: RestoreContext, vmRef: string, warnings: string[]): 
   }
 }
 
+/**
+ * --preserve of a backup whose VM is not the archive's (our snapshot's uuid): the halted
+ * original is removed before the import, as XAPI removes a VM it replaces (record, VBDs and
+ * VIFs; its disks stay). Before, because XAPI refuses a restore whose mac_seed another VM has.
+ */
+async function removeReplaced(ctx: RestoreContext): Promise<void> {
+  const { plan, conn } = ctx;
+  const old = plan.replaces;
+  if (!plan.preserve || !old || old.uuid === plan.source?.archiveUuid) return;
+  const power = str(await conn.call('reading the VM to replace', 'VM.get_power_state', old.ref));
+  if (power !== 'Halted') throw new VmbackupError('VM_RUNNING', `the VM ${old.name} (${old.uuid}) is ${power.toLowerCase()} now: not replaced`, 'shut it down first, or restore without --preserve');
+  await conn.call(`removing the halted VM ${old.name} that the restore replaces`, 'VM.destroy', old.ref);
+  log(ctx, `removed the halted VM ${old.name} (${old.uuid}), which the restore replaces; its disks are kept`);
+}
+
 export async function restoreVm(ctx: RestoreContext): Promise<RestoreResult> {
   const { conn, plan } = ctx;
   const file = plan.files[0]!;
+  await removeReplaced(ctx);
   const before = networkUuidsBefore(conn);
   ctx.emit({ type: 'phase', vm: label(ctx), phase: 'import' });
   log(ctx, `restoring ${file.path} to SR ${plan.sr.name} as ${plan.preserve ? 'the same VM (uuid and MAC addresses kept)' : 'a new VM'}`);

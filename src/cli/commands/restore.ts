@@ -19,6 +19,7 @@ import { VmbackupError } from '../../errors.js';
 import { planLines, restoreLogger } from '../../report/restore-log.js';
 import { restoreJson } from '../../report/restore-json.js';
 import { legacyLine } from '../../report/legacy-console.js';
+import { resolveBackupPath } from '../../catalog/index.js';
 import { planRestore, runRestore } from '../../restore/index.js';
 import type { RestorePlan, RestoreResult } from '../../restore/types.js';
 import { SettingsStore } from '../../settings/store.js';
@@ -104,10 +105,13 @@ export async function restoreCommand(argv: string[], io: CliIo): Promise<number>
   const agreed: string[] = [];
   const dryRun = values['dry-run'] ?? false;
   let failure: VmbackupError | null = null;
+  const path = resolve(io.cwd, positionals[0]!);
   try {
+    // A PATH that is no backup is said before any password is looked for or the pool contacted.
+    await resolveBackupPath(path);
     conn = await connect(io, target, { passwordFile: values['password-file'], verbose: values.verbose, trust: { trust: values.trust, ca: values.ca, insecure: values.insecure } });
     plan = await planRestore(conn, {
-      path: resolve(io.cwd, positionals[0]!),
+      path,
       ...(values.sr === undefined ? {} : { sr: values.sr }),
       ...(values.name === undefined ? {} : { name: values.name }),
       ...(values['attach-to'] === undefined ? {} : { attachTo: values['attach-to'] }),
