@@ -17,7 +17,6 @@ import { ConfigError, effectiveSettings } from '../../config/index.js';
 import { VmbackupError } from '../../errors.js';
 import { catalogText } from '../../report/catalog-text.js';
 import { printable } from '../../report/printable.js';
-import { SettingsStore } from '../../settings/store.js';
 import { EXIT } from '../exit-codes.js';
 import { loadTarget } from '../load-target.js';
 
@@ -57,6 +56,8 @@ async function listedFolder(opts: ReturnType<typeof parseListArgs>, io: CliIo): 
     const dir = resolve(io.cwd, settings.backupDir);
     return { dir, own: ownNamesIn(dir, [resolve(io.cwd, settings.statusLog)]) };
   }
+  // Loaded only here: conf and its schema validator are a good part of the start-up time.
+  const { SettingsStore } = await import('../../settings/store.js');
   const last = SettingsStore.open(io.env).lastBackupDir;
   if (last === undefined) throw usageError('which backup_dir? Give --backup-dir DIR or --config FILE.cfg (no backup_dir is remembered from an earlier TUI session)');
   return { dir: resolve(io.cwd, last), own: NO_OWN_NAMES };
