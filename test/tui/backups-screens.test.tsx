@@ -122,7 +122,7 @@ describe('the restore flow', () => {
     await until((f) => f.includes('restored.  enter: summary'));
     await press(ui.stdin, KEYS.enter);
     frame = await until((f) => f.includes('Restored'));
-    expect(frame).toContain('VM web-01 (restored 2026-05-06 14:45:18) (uuid new-vm-uuid)');
+    expect(frame).toMatch(/^VM web-01 \(restored 2026-05-06 14:45:18\)\n {3}uuid new-vm-uuid\n {2}disk web-01 disk 0 on SR Local storage\n {5}uuid new-vdi-uuid$/m);
     expect(frame).toContain('VIF 0 (aa:bb:cc:00:00:01) -> Pool-wide network associated with eth0');
     expect(frame).toMatch(/VIF 1 \(aa:bb:cc:00:00:02\) -> DMZ: a network the import CREATED/);
     await press(ui.stdin, KEYS.enter);

@@ -90,7 +90,7 @@ it('back up scratch, r, restore it as a new VM, and the VM list shows it', async
   await until((f) => f.includes('restored.  enter: summary'));
   await press(ui.stdin, KEYS.enter);
   frame = await until((f) => f.startsWith('Restored'));
-  const uuid = new RegExp(`VM ${name.replace(/[()]/g, '\\$&')} \\(uuid ([0-9a-f-]+)\\)`).exec(frame.replace(/\n {3}/g, ' '))?.[1];
+  const uuid = new RegExp(`^VM ${name.replace(/[()]/g, '\\$&')}\n {3}uuid ([0-9a-f-]+)$`, 'm').exec(frame)?.[1];
   expect(uuid).toBeDefined();
 
   // Back in the list, the restored VM is a row; the pool holds it beside the original.

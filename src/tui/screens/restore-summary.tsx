@@ -43,8 +43,12 @@ export function restoreSummaryLines(outcome: RestoreOutcome, width: number): Scr
     return out;
   }
   const r = outcome.result;
-  if (r.vm) out.push(...block(`VM ${r.vm.name} (uuid ${r.vm.uuid})`, w, '   ', { bold: true }));
-  for (const vdi of r.vdis) out.push(...block(`${r.vm ? '  disk' : 'VDI'} ${vdi.name} (uuid ${vdi.uuid}) on SR ${vdi.sr}`, w, '     ', r.vm ? {} : { bold: true }));
+  // The uuid on a line of its own: whole, where a script or `xe` command wants it.
+  if (r.vm) out.push(...block(`VM ${r.vm.name}`, w, '   ', { bold: true }), ...block(`   uuid ${r.vm.uuid}`, w, '   '));
+  for (const vdi of r.vdis) {
+    out.push(...block(`${r.vm ? '  disk' : 'VDI'} ${vdi.name} on SR ${vdi.sr}`, w, '     ', r.vm ? {} : { bold: true }));
+    out.push(...block(`${r.vm ? '     ' : '   '}uuid ${vdi.uuid}`, w, '   ', { dim: Boolean(r.vm) }));
+  }
   out.push(...block(`${humanBytes(r.bytes)} sent in ${durationText(r.elapsedMs / 1000)}${r.verified ? ', every byte verified while it streamed' : ', NOT verified'}`, w, '  ', { dim: true }));
   if (r.networks.length > 0) {
     out.push(plain(''));
