@@ -3,13 +3,13 @@
  * and password as a user passes them), a disk read back from the pool with curl (the pool's own
  * /export_raw_vdi, not our reader) and hashed with sha256sum, and what the pool holds.
  */
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Simulator } from '../../src/sim/index.js';
 import { vmbackupAsync } from '../helpers/cli.js';
 import type { E2eEnv } from '../helpers/e2e.js';
-import { clientFor } from '../helpers/sim.js';
-import { tool } from '../helpers/tools.js';
 
 /** The flags that reach `sim` (its own password file when it is not env's pool). */
 export function poolArgs(env: E2eEnv, sim: Simulator = env.sim): string[] {
@@ -49,14 +49,23 @@ export function diskRefs(sim: Simulator, vmRef: string): string[] {
     .map((b) => String(b.VDI));
 }
 
-/** The pool's own raw export of a disk, by curl, hashed by sha256sum. */
+const run = promisify(execFile);
+
+/** A session for curl, by curl (JSON-RPC session.login_with_password). */
+async function curlSession(sim: Simulator): Promise<string> {
+  const body = JSON.stringify({ jsonrpc: '2.0', method: 'session.login_with_password', params: [sim.user, sim.password, '1.0', 'test'], id: 1 });
+  const { stdout } = await run('curl', ['-sSfk', '-H', 'content-type: application/json', '--data', body, `${sim.url}/jsonrpc`]);
+  return (JSON.parse(stdout) as { result: string }).result;
+}
+
+/** The pool's own raw export of a disk, by curl, hashed by sha256sum: not our reader. */
 export async function diskSha256(sim: Simulator, vdiRef: string, dir: string): Promise<string> {
-  const client = clientFor(sim);
-  await client.connect();
+  const session = await curlSession(sim);
   const out = join(dir, `disk-${vdiRef.replace(/\W/g, '')}.raw`);
-  const url = `${sim.url}/export_raw_vdi?session_id=${encodeURIComponent(client.sessionId)}&vdi=${encodeURIComponent(vdiRef)}&format=raw`;
-  await tool('curl', ['-sSfk', '-o', out, url]);
-  return (await tool('sha256sum', [out])).split(' ')[0]!;
+  const url = `${sim.url}/export_raw_vdi?session_id=${encodeURIComponent(session)}&vdi=${encodeURIComponent(vdiRef)}&format=raw`;
+  await run('curl', ['-sSfk', '-o', out, url]);
+  await run('curl', ['-sSfk', '-H', 'content-type: application/json', '--data', JSON.stringify({ jsonrpc: '2.0', method: 'session.logout', params: [session], id: 2 }), `${sim.url}/jsonrpc`]);
+  return (await run('sha256sum', [out])).stdout.split(' ')[0]!;
 }
 
 /** VMs and VDIs on the pool (snapshots and templates included): what a failed restore must not change. */
