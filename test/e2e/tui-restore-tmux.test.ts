@@ -54,8 +54,8 @@ describe.runIf(run)('the demo in tmux', () => {
     expect(screen).toMatch(/❯ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d +XVA .* complete +not verified/);
     await pane.keys('Enter');
     screen = await pane.waitFor(/Continue: check the plan/);
-    expect(screen).toMatch(/SR {8}Local storage \(/);
-    const name = /Name {6}(vpn-gateway \(restored [^)]+\))/.exec(screen)![1]!;
+    expect(screen).toMatch(/SR {9}Local storage \(/);
+    const name = /Name {7}(vpn-gateway \(restored [^)]+\))/.exec(screen)![1]!;
     await pane.keys('Enter');
     await pane.waitFor(/Restore now\? y\/n/);
     await pane.keys('y');

@@ -98,15 +98,15 @@ describe('the restore flow', () => {
     // The older, complete backup of web-01.
     await press(ui.stdin, 'j', 'j', KEYS.enter);
     let frame = await until((f) => f.includes('Restore web-01, backup of 2026-05-06 14:45:18'));
-    expect(frame).toMatch(/SR {8}Local storage \(900 GiB free\)/);
-    expect(frame).toContain('Name      web-01 (restored 2026-05-06 14:45:18)');
-    expect(frame).toMatch(/MACs {6}new: fresh MACs/);
+    expect(frame).toMatch(/SR {9}Local storage \(900 GiB free\)/);
+    expect(frame).toContain('Name       web-01 (restored 2026-05-06 14:45:18)');
+    expect(frame).toMatch(/MACs {7}new: fresh MACs/);
     expect(fake.requests).toEqual([{ path: catalog().vms[1]!.backups[1]!.path, preserve: false, start: false, yes: false }]);
     // To the SR, open its menu, take the second one, then continue.
     await press(ui.stdin, KEYS.up, KEYS.up, KEYS.up, KEYS.up, KEYS.enter);
     await until((f) => f.includes('SR to restore into'));
     await press(ui.stdin, KEYS.down, KEYS.enter);
-    await until((f) => /SR {8}NFS VM store \(4\.0 TiB free\)/.test(f) && !f.includes('SR to restore into'));
+    await until((f) => /SR {9}NFS VM store \(4\.0 TiB free\)/.test(f) && !f.includes('SR to restore into'));
     await press(ui.stdin, KEYS.down, KEYS.down, KEYS.down, KEYS.down, KEYS.enter);
     frame = await until((f) => f.includes('This restore will create:'));
     expect(fake.requests[1]).toEqual({ path: fake.requests[0]!.path, sr: 'sr-2', preserve: false, start: false, yes: false });
@@ -166,7 +166,7 @@ describe('the restore flow', () => {
     await press(ui.stdin, KEYS.up, KEYS.up, ' ', KEYS.down, KEYS.down, KEYS.enter);
     let frame = await until((f) => f.includes('VM_RUNNING'));
     expect(frame).toContain('fix: shut it down first, or restore without --preserve');
-    expect(frame).toMatch(/MACs {6}preserve/);
+    expect(frame).toMatch(/MACs {7}preserve/);
     await press(ui.stdin, KEYS.enter);
     await until((f) => f.includes('Restore now?'));
     await press(ui.stdin, KEYS.enter);

@@ -81,8 +81,8 @@ it('back up scratch, r, restore it as a new VM, and the VM list shows it', async
   expect(frame).toMatch(/❯ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d +XVA +\S+ \S+ +\S+ \S+ complete +not verified/);
   await press(ui.stdin, KEYS.enter);
   frame = await until((f) => f.includes('Continue: check the plan'));
-  expect(frame).toMatch(/SR {8}Local storage \(.* free\)/);
-  const name = /Name {6}(scratch \(restored [^)]+\))/.exec(frame)![1]!;
+  expect(frame).toMatch(/SR {9}Local storage \(.* free\)/);
+  const name = /Name {7}(scratch \(restored [^)]+\))/.exec(frame)![1]!;
   await press(ui.stdin, KEYS.enter);
   frame = await until((f) => f.includes('Restore now? y/n'));
   expect(frame).toContain(name);

@@ -70,7 +70,7 @@ type Step =
   | { s: 'options'; pick: Picked; message: Note | null }
   | { s: 'confirm'; pick: Picked; plan: RestorePlan }
   | { s: 'restoring'; pick: Picked; plan: RestorePlan }
-  | { s: 'summary'; outcome: RestoreOutcome };
+  | { s: 'summary'; outcome: RestoreOutcome; plan: RestorePlan };
 
 function noteOf(err: unknown): Note {
   const e = errorOf(err);
@@ -223,7 +223,7 @@ export function BackupsFlow(props: BackupsFlowProps) {
           interrupt={props.interrupt}
           onFinished={(outcome) => {
             if (outcome.kind === 'done') restored.current = true;
-            set({ s: 'summary', outcome });
+            set({ s: 'summary', outcome, plan });
           }}
           {...(props.size ? { size: props.size } : {})}
         />
@@ -233,6 +233,7 @@ export function BackupsFlow(props: BackupsFlowProps) {
       return (
         <RestoreSummaryScreen
           outcome={step.outcome}
+          plan={step.plan}
           onList={() => props.onList(restored.current)}
           onBackups={scan}
           onQuit={props.onQuit}

@@ -98,7 +98,7 @@ export function RestoreOptionsScreen(props: RestoreOptionsProps) {
             </Text>
           );
         }
-        const head = `${here ? mark : ' '} ${LABEL[field].padEnd(10)}`;
+        const head = `${here ? mark : ' '} ${LABEL[field].padEnd(11)}`;
         if (field === 'name') {
           const shown = visibleLine(form.name, Math.max(10, width - head.length - 1));
           return (

@@ -11,12 +11,15 @@ import { durationText, fit } from '../components/run-format.js';
 import { plain, type ScreenLine, ScreenLines } from '../components/screen-lines.js';
 import { positionText, scrollBy, windowAt } from '../components/scroll.js';
 import { wrapLines } from '../components/wrap-lines.js';
+import type { RestorePlan } from '../../restore/types.js';
 import type { RestoreOutcome } from '../hooks/use-restore-run.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useTerminal, useTerminalSize } from '../hooks/use-terminal.js';
 
 export interface RestoreSummaryProps {
   outcome: RestoreOutcome;
+  /** The plan that ran: names the SR and the VM a disk was attached to. */
+  plan?: Pick<RestorePlan, 'sr' | 'attachTo' | 'start'> | undefined;
   /** enter: the VM list (it shows a restored VM). */
   onList(): void;
   /** b: the Backups screen again. */
@@ -27,7 +30,7 @@ export interface RestoreSummaryProps {
 
 const block = (text: string, w: number, indent: string, style: Omit<ScreenLine[number], 'text'> = {}) => wrapLines(text, w, indent).map((l) => plain(l, style));
 
-export function restoreSummaryLines(outcome: RestoreOutcome, width: number): ScreenLine[] {
+export function restoreSummaryLines(outcome: RestoreOutcome, width: number, plan?: RestoreSummaryProps['plan']): ScreenLine[] {
   const w = Math.max(20, width - 1);
   const out: ScreenLine[] = [];
   if (outcome.kind === 'failed') {
@@ -45,10 +48,14 @@ export function restoreSummaryLines(outcome: RestoreOutcome, width: number): Scr
   const r = outcome.result;
   // The uuid on a line of its own: whole, where a script or `xe` command wants it.
   if (r.vm) out.push(...block(`VM ${r.vm.name}`, w, '   ', { bold: true }), ...block(`   uuid ${r.vm.uuid}`, w, '   '));
+  // The result names the SR by uuid; the plan knows its name.
+  const srText = (sr: string) => (plan && (sr === plan.sr.uuid || sr === plan.sr.name) ? plan.sr.name : sr);
   for (const vdi of r.vdis) {
-    out.push(...block(`${r.vm ? '  disk' : 'VDI'} ${vdi.name} on SR ${vdi.sr}`, w, '     ', r.vm ? {} : { bold: true }));
+    out.push(...block(`${r.vm ? '  disk' : 'VDI'} ${vdi.name} on SR ${srText(vdi.sr)}`, w, '     ', r.vm ? {} : { bold: true }));
     out.push(...block(`${r.vm ? '     ' : '   '}uuid ${vdi.uuid}`, w, '   ', { dim: Boolean(r.vm) }));
   }
+  if (!r.vm && plan?.attachTo) out.push(...block(`attached to the VM ${plan.attachTo.name} (uuid ${plan.attachTo.uuid}) as its next free device`, w, '  '));
+  if (r.vm && plan?.start) out.push(...block('started', w, '  '));
   out.push(...block(`${humanBytes(r.bytes)} sent in ${durationText(r.elapsedMs / 1000)}${r.verified ? ', every byte verified while it streamed' : ', NOT verified'}`, w, '  ', { dim: true }));
   if (r.networks.length > 0) {
     out.push(plain(''));
@@ -63,12 +70,12 @@ export function restoreSummaryLines(outcome: RestoreOutcome, width: number): Scr
   return out;
 }
 
-export function RestoreSummaryScreen({ outcome, onList, onBackups, onQuit, size }: RestoreSummaryProps) {
+export function RestoreSummaryScreen({ outcome, plan, onList, onBackups, onQuit, size }: RestoreSummaryProps) {
   const terminal = useTerminalSize();
   const { columns, rows } = size ?? terminal;
   const { ascii } = useTerminal();
   const width = Math.max(40, columns);
-  const lines = restoreSummaryLines(outcome, width);
+  const lines = restoreSummaryLines(outcome, width, plan);
   const page = Math.max(3, rows - 3);
   const [top, setTop] = useState(0);
   const { from, to } = windowAt(top, page, lines.length);
