@@ -16,6 +16,7 @@ import { KEYS, press, waitForFrame } from '../helpers/ink-wait.js';
 import { catalog, plan, result, SRS } from './backups-data.js';
 
 const SIZE = { columns: 80, rows: 24 };
+const RIGHT = '\u001b[C';
 let unmount: (() => void) | null = null;
 afterEach(() => {
   unmount?.();
@@ -175,6 +176,25 @@ describe('the restore flow', () => {
     frame = await until((f) => f.includes('Restore failed'));
     expect(frame).toContain('SR_FULL: SR Local storage has 1.0 GiB free, the restore needs 10 GiB');
     expect(frame).toContain('fix: choose another SR, or free space on this one');
+  });
+
+  it('a first plan refused (the default SR is full): the options still open, with the error and its fix', async () => {
+    const fake = fakeApi({
+      plan: (r) => {
+        if (r.sr === undefined) throw new VmbackupError('SR_FULL', 'SR Local storage has 1.0 GiB free, the restore needs 10 GiB', 'choose another SR');
+        return plan({ sr: SRS[1]! });
+      },
+    });
+    const { ui, until } = flow(fake.api);
+    await until((f) => f.includes('UNFINISHED'));
+    await press(ui.stdin, 'j', 'j', KEYS.enter);
+    const frame = await until((f) => f.includes('Continue: check the plan'));
+    expect(frame).toContain('SR_FULL: SR Local storage has 1.0 GiB free, the restore needs 10 GiB');
+    expect(frame).toContain('fix: choose another SR');
+    expect(frame).toContain('Name       web-01 (restored 2026-05-06 14:45:18)');
+    await press(ui.stdin, KEYS.up, KEYS.up, KEYS.up, KEYS.up, RIGHT, KEYS.down, KEYS.down, KEYS.down, KEYS.down, KEYS.enter);
+    await until((f) => f.includes('Restore now?'));
+    expect(fake.requests[1]).toEqual({ path: fake.requests[0]!.path, sr: 'sr-2', preserve: false, start: false, yes: false });
   });
 
   it('esc during the restore cancels it: the summary says so and that what it created was removed', async () => {

@@ -107,6 +107,10 @@ export function BackupsFlow(props: BackupsFlowProps) {
   const listState = useRef<BackupsListState | undefined>(undefined);
   const form = useRef<RestoreForm | null>(null);
   const restored = useRef(false);
+  // The backup picked before connecting opens its options once, not again on a later rescan.
+  const pending = useRef(props.pick ?? null);
+  // The restore settled (result, error or cancel): Ctrl-C and SIGTERM quit again.
+  const [settled, setSettled] = useState(false);
   const mounted = useRef(true);
   useEffect(() => () => void (mounted.current = false), []);
   const set = (next: Step) => mounted.current && setStep(next);
@@ -118,8 +122,9 @@ export function BackupsFlow(props: BackupsFlowProps) {
       .then((c) => {
         if (!mounted.current) return;
         setCatalog(c);
-        const wanted = props.pick ? findBackup(c, props.pick) : null;
-        if (wanted && !restored.current) return void startOptions(wanted);
+        const wanted = pending.current ? findBackup(c, pending.current) : null;
+        pending.current = null;
+        if (wanted) return void startOptions(wanted);
         set({ s: 'list', message: null });
       })
       .catch((err: unknown) => set({ s: 'scan-failed', error: noteOf(err) }));
@@ -156,6 +161,7 @@ export function BackupsFlow(props: BackupsFlowProps) {
     void api.current.then(async (a) => {
       try {
         const plan = await a.planRestore(conn, request);
+        setSettled(false);
         set({ s: 'confirm', pick, plan });
       } catch (err) {
         set({ s: 'options', pick, message: noteOf(err) });
@@ -164,8 +170,8 @@ export function BackupsFlow(props: BackupsFlowProps) {
   };
 
   useEffect(() => {
-    props.onBusy?.(step.s === 'restoring');
-  }, [step.s]);
+    props.onBusy?.(step.s === 'restoring' && !settled);
+  }, [step.s, settled]);
   useEffect(() => () => props.onBusy?.(false), []);
 
   switch (step.s) {
@@ -221,6 +227,7 @@ export function BackupsFlow(props: BackupsFlowProps) {
           start={(emit, signal) => api.current.then((a) => a.runRestore(conn, plan, { signal, onEvent: emit, confirmed: true }))}
           title={`Restore ${step.pick.vm.name} (${localDate(step.pick.backup.date)}) as ${plan.name} -> ${where}`}
           interrupt={props.interrupt}
+          onSettled={() => setSettled(true)}
           onFinished={(outcome) => {
             if (outcome.kind === 'done') restored.current = true;
             set({ s: 'summary', outcome, plan });

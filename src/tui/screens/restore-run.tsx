@@ -19,6 +19,8 @@ export interface RestoreRunProps {
   start: StartRestore;
   title: string;
   onFinished(outcome: RestoreOutcome): void;
+  /** The restore settled (before enter moves on): nothing is left to cancel. */
+  onSettled?(): void;
   interrupt?: ((handler: () => void) => () => void) | undefined;
   size?: { columns: number; rows: number };
 }
@@ -36,6 +38,10 @@ export function RestoreRunScreen(props: RestoreRunProps) {
     if (!props.interrupt) return undefined;
     return props.interrupt(() => run.cancel());
   }, [props.interrupt]);
+
+  useEffect(() => {
+    if (outcome) props.onSettled?.();
+  }, [outcome]);
 
   useKeys(({ input, key }) => {
     if (outcome) {
