@@ -139,7 +139,7 @@ export function RestoreOptionsScreen(props: RestoreOptionsProps) {
         </>
       ) : null}
       {form.message ? <Text color="yellow">{form.message}</Text> : null}
-      <Text dimColor>{clipToWidth(`${ascii ? 'up/down' : '↑/↓'}: field   type: the name   space: change   enter: choose / continue   esc: back`, width, ascii)}</Text>
+      <Text dimColor>{clipToWidth(`${ascii ? 'up/down' : '↑/↓'}: field   type: the name   space: change   enter: choose/continue   esc: back`, width, ascii)}</Text>
     </Box>
   );
 }
