@@ -129,16 +129,22 @@ export async function runUpload(spec: UploadSpec, signal: AbortSignal, reports: 
       throw { code: 'FILE_CHANGED', message: `${spec.file} has ${size} bytes, ${spec.contentLength} were expected`, hint: 'the file changed since the restore was planned: run the restore again', stage: 'file' } satisfies UploadFailure;
     }
     if (signal.aborted) throw ABORTED;
+    // Until the pool answered, an abort closes the connection at once (nothing was sent). After
+    // that the caller's signal no longer reaches rawPut: the stop below cancels the task first,
+    // then closes the connection, so the pool records a cancel, not a truncated import.
+    const connecting = new AbortController();
+    const relay = () => connecting.abort(signal.reason);
+    signal.addEventListener('abort', relay, { once: true });
     try {
-      put = await rawPut(new URL(spec.url), spec.contentLength, { trust: spec.trust, signal });
+      put = await rawPut(new URL(spec.url), spec.contentLength, { trust: spec.trust, signal: connecting.signal });
     } catch (err) {
       if (signal.aborted) throw ABORTED;
       const code = String((err as { code?: unknown })?.code ?? '');
       throw failure(err, code.startsWith('HTTP_') ? 'refused' : code.startsWith('CERT_') ? 'untrusted' : 'transport', 'TRANSFER_FAILED');
+    } finally {
+      signal.removeEventListener('abort', relay);
     }
     const body = put;
-    // The caller's signal no longer destroys the socket by itself (rawPut's listener is gone
-    // once the head came): the stop below cancels the task before it closes the connection.
     let lastReport = performance.now();
     let lastBytes = 0;
     const readInto = async (slot: (typeof slots)[number]) => {
