@@ -42,6 +42,8 @@ export async function runRestore(conn: PoolConnection, plan: RestorePlan, opts: 
   };
   try {
     const result = await (plan.kind === 'vm' ? restoreVm(ctx) : restoreVdis(ctx));
+    // Interrupted during the last call (marking, attaching): what was made goes, as at any other point.
+    if (opts.signal.aborted) throw opts.signal.reason;
     emit({ type: 'restore-done', result });
     return result;
   } catch (err) {

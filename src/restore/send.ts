@@ -28,6 +28,8 @@ export async function sendFile(ctx: RestoreContext, ticket: TransferTicket, file
       signal: ctx.signal,
       onBytes: (done: number, rate: number) => ctx.emit({ type: 'bytes', vm, done: ctx.sentBefore + done, estimate: ctx.totalBytes, rate }),
     });
+    // A cancel that came as the upload finished: the pool has it, and the cleanup must remove it.
+    if (ctx.signal.aborted) throw ctx.signal.reason;
     ctx.sentBefore += sent.bytes;
     return { bytes: sent.bytes, elapsedMs: sent.elapsedMs, result: sent.taskResult };
   } catch (err) {

@@ -27,6 +27,7 @@ describe('an interrupted restore', () => {
     const done = await run.done;
     expect(done.status, done.stdout + done.stderr).toBe(130);
     expect(done.stdout).toMatch(/interrupted: cancelling the import and removing what it created/);
+    expect(done.stdout).not.toMatch(/\*\*\*Success\*\*\*/);
     expect(done.stderr).toMatch(/vmbackup: error: the restore was interrupted; what it had created on the pool was removed/);
     expect(poolCounts(env.sim)).toEqual(before);
     const tasks = env.sim.state.store.rows('task').filter((t) => String(t.record.name_label).includes('restoring'));
