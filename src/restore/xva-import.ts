@@ -12,7 +12,9 @@ import { str, strMap } from '../xapi/records.js';
 import { vmRefOfResult } from './cleanup.js';
 import { label, log, type RestoreContext, warn } from './context.js';
 import { landingWarning, networkLandings, networkUuidsBefore } from './networks.js';
+import { checkAtRest } from './check-at-rest.js';
 import { sendFile } from './send.js';
+import { restoreVerifier } from './upload.js';
 import type { RestoreResult } from './types.js';
 
 export const RESTORED_TAG = 'restored from backup';
@@ -79,9 +81,33 @@ async function removeReplaced(ctx: RestoreContext): Promise<void> {
   log(ctx, `removed the halted VM ${old.name} (${old.uuid}), which the restore replaces; its disks are kept`);
 }
 
+/** --preserve over an existing VM: the whole file must pass its verifier before that VM goes. */
+async function checkBeforeReplacing(ctx: RestoreContext): Promise<void> {
+  const { plan } = ctx;
+  if (!plan.preserve || !plan.replaces) return;
+  const file = plan.files[0]!;
+  log(ctx, `checking all of ${file.path} before replacing the VM ${plan.replaces.name} (${plan.replaces.uuid})`);
+  await checkAtRest(file.path, restoreVerifier(file.format, file.bytes), ctx.signal, (done, rate) => ctx.emit({ type: 'bytes', vm: label(ctx), done, estimate: file.bytes, rate }));
+  log(ctx, `${file.path} is whole: every checksum matches`);
+}
+
+/** The restored VM's disks (VBDs of type Disk with a VDI), for the result and the log. */
+async function diskSummary(conn: PoolConnection, vbds: unknown): Promise<RestoreResult['vdis']> {
+  const out: RestoreResult['vdis'] = [];
+  for (const vbd of Array.isArray(vbds) ? vbds : []) {
+    const b = await conn.call<Record<string, unknown>>('reading the restored VM\'s disks', 'VBD.get_record', vbd);
+    if (str(b.type) !== 'Disk' || !str(b.VDI) || str(b.VDI) === 'OpaqueRef:NULL') continue;
+    const v = await conn.call<Record<string, unknown>>('reading the restored VM\'s disks', 'VDI.get_record', str(b.VDI));
+    const sr = await conn.call<string>('reading the restored VM\'s disks', 'SR.get_uuid', str(v.SR));
+    out.push({ uuid: str(v.uuid), name: str(v.name_label), sr: str(sr) });
+  }
+  return out;
+}
+
 export async function restoreVm(ctx: RestoreContext): Promise<RestoreResult> {
   const { conn, plan } = ctx;
   const file = plan.files[0]!;
+  await checkBeforeReplacing(ctx);
   await removeReplaced(ctx);
   const before = networkUuidsBefore(conn);
   ctx.emit({ type: 'phase', vm: label(ctx), phase: 'import' });
@@ -117,10 +143,12 @@ export async function restoreVm(ctx: RestoreContext): Promise<RestoreResult> {
       warn(ctx, message);
     } else log(ctx, `VIF ${l.device} (${l.mac || 'no MAC'}) is on the network ${l.network.name}`);
   }
+  const vdis = await diskSummary(conn, record.VBDs);
+  for (const d of vdis) log(ctx, `disk ${d.name} (${d.uuid}) on SR ${plan.sr.name}`);
   if (plan.start) await startVm(ctx, vmRef, warnings);
   return {
     vm: { uuid, name: plan.name },
-    vdis: [],
+    vdis,
     bytes: sent.bytes,
     elapsedMs: sent.elapsedMs,
     verified: true,

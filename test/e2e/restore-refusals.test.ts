@@ -60,6 +60,25 @@ describe('a damaged backup is refused with VERIFY_FAILED, and nothing of it stay
   }, 60_000);
 });
 
+describe('--preserve over a halted VM with a damaged backup', () => {
+  it('checks the whole file before the VM goes: VERIFY_FAILED, and the original VM is still there', async () => {
+    const env = await e2eEnv();
+    const file = await backUpInto(env, 'p', ['vm-export=db.example.com']);
+    const original = env.sim.state.store.rows('VM').find((v) => v.record.name_label === 'db.example.com' && !v.record.is_a_snapshot)!;
+    const before = poolCounts(env.sim);
+    // Near the end of the archive: a check while streaming would meet it only after the VM was gone.
+    flipByte(file, 3.5 * 2 ** 20);
+
+    const r = await restore(env, [file, '--preserve', '--yes', '--json']);
+    expect(r.status, r.stderr).toBe(2);
+    const report = lastJson(r.stdout) as Report;
+    expect(report.error?.code).toBe('VERIFY_FAILED');
+    expect(report.error?.message).toMatch(/checked before replacing the VM: nothing on the pool was changed/);
+    expect(env.sim.state.store.byUuid('VM', String(original.record.uuid))?.ref).toBe(original.ref);
+    expect(poolCounts(env.sim)).toEqual(before);
+  }, 60_000);
+});
+
 describe('refusals before anything is sent', () => {
   it('an SR without room: SR_FULL, exit 2, nothing created', async () => {
     const env = await e2eEnv({ pool: { ...E2E_POOL, srs: [...E2E_POOL.srs!, { name: 'tiny', size: '1MiB' }] } });

@@ -134,13 +134,17 @@ describe('--preserve, --start, --dry-run', () => {
 
     const r = await restore(env, [join(env.backupDir, 'db.example.com'), '--preserve', '--yes', '--start', '--json']);
     expect(r.status, r.stderr).toBe(0);
-    const json = lastJson(r.stdout) as { vm: { uuid: string; name: string } };
+    const json = lastJson(r.stdout) as { vm: { uuid: string; name: string }; vdis: { uuid: string; sr: string }[] };
     // The pool keeps the archive's uuid: the backup snapshot's (XAPI exports a snapshot so). The
     // halted original is gone (replaced), its disk kept.
     expect(json.vm.name).toBe('db.example.com');
     expect(env.sim.state.store.byUuid('VM', String(source.record.uuid))).toBeUndefined();
     const restored = vmByUuid(env.sim, json.vm.uuid);
     expect(restored.record.power_state).toBe('Running');
+    // The result names the restored VM's disks: its one disk, on the default SR.
+    const restoredDisks = diskRefs(env.sim, restored.ref).map((ref) => String(env.sim.state.store.get(ref)!.record.uuid));
+    expect(json.vdis.map((d) => d.uuid)).toEqual(restoredDisks);
+    expect(json.vdis).toHaveLength(1);
     expect((restored.record.VIFs as string[]).map((v) => String(env.sim.state.store.get(v)!.record.MAC))).toEqual(macs);
     expect(poolCounts(env.sim).vms).toBe(before.vms);
     expect(env.sim.state.store.get(diskRefsBefore[0]!)).toBeDefined();
