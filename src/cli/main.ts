@@ -34,6 +34,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     // `vmbackup help`, `vmbackup config example`...: every info word given, in the usual order.
     return printInfo(io, INFO_WORDS.filter((w: InfoWord) => argv.includes(w)));
   }
+  // `vmbackup restore --help`: the usage text, where each command has its paragraph (sim has its own).
+  if (HELPED.includes(first) && argv.slice(1).some((a) => a === '--help' || a === '-h')) return printInfo(io, ['help']);
   if (first === 'preview') return (await import('./commands/preview.js')).previewCommand(argv.slice(1), io);
   if (first === 'list') return (await import('./commands/list.js')).listCommand(argv.slice(1), io);
   if (first === 'restore') return (await import('./commands/restore.js')).restoreCommand(argv.slice(1), io);
@@ -66,6 +68,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   // with "-" (generated ones do).
   return legacyCommand(argv, io);
 }
+
+const HELPED = ['preview', 'list', 'restore', 'login', 'logout', 'password-file', 'test-email'];
 
 const MODERN_FLAGS = ['--config', '--preview', '--json', '--concurrency', '--pool', '--user', '--password-file', '--verbose', '--trust', '--ca', '--insecure', '--compress', '--pre-clean', '--ignore-extra-keys'];
 

@@ -44,6 +44,13 @@ describe('help', () => {
     expect(r.stdout).toMatch(/vmbackup preview --config FILE.cfg --vm-names NAMES.txt/);
   });
 
+  it.each([['restore'], ['list'], ['login']])('%s --help prints the usage with its paragraph, contacts nothing and exits 0', (command) => {
+    const r = vmbackup([command, '--help'], dir);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(new RegExp(`^  ${command} \\[?`, 'm'));
+  });
+
   it('the legacy words help, config and example print our texts, in that order', () => {
     const r = vmbackup(['example', 'config'], dir);
     expect(r.status).toBe(0);
