@@ -3,19 +3,13 @@
  * lines of a confirm screen and of --dry-run), which questions need a yes, and the SR's room.
  */
 import { humanBytes } from '../backup/free-space.js';
+import { localDateTime } from '../catalog/parse.js';
 import { VmbackupError } from '../errors.js';
 import type { RestoreConfirmation, RestorePlan } from './types.js';
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/** Local time, as the dated folder's name has it: `2026-12-07 14:45:18`. */
-export function backupDateText(d: Date): string {
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
-
 /** `<name> (restored <backup date>)`: a restore beside the original is told apart from it. */
 export function restoredName(name: string, date: Date | null): string {
-  return date ? `${name} (restored ${backupDateText(date)})` : `${name} (restored)`;
+  return date ? `${name} (restored ${localDateTime(date)})` : `${name} (restored)`;
 }
 
 export function confirmationsFor(input: { unfinished: boolean; folder: string | null; replaces: RestorePlan['replaces'] }): RestoreConfirmation[] {
