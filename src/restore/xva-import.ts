@@ -67,14 +67,16 @@ async function startVm(ctx: RestoreContext, vmRef: string, warnings: string[]): 
 }
 
 /**
- * --preserve of a backup whose VM is not the archive's (our snapshot's uuid): the halted
- * original is removed before the import, as XAPI removes a VM it replaces (record, VBDs and
- * VIFs; its disks stay). Before, because XAPI refuses a restore whose mac_seed another VM has.
+ * --preserve over an existing VM: the halted one is removed before the import, as XAPI removes
+ * a VM it replaces (record, VBDs and VIFs; its disks stay). Before, and by us even when its uuid
+ * is the archive's: XAPI refuses a mac_seed another VM holds, and a real pool refuses to replace
+ * a VM whose version is not older than the archive's (VM_TO_IMPORT_IS_NOT_NEWER_VERSION), which
+ * is the case when the same backup is restored twice.
  */
 async function removeReplaced(ctx: RestoreContext): Promise<void> {
   const { plan, conn } = ctx;
   const old = plan.replaces;
-  if (!plan.preserve || !old || old.uuid === plan.source?.archiveUuid) return;
+  if (!plan.preserve || !old) return;
   const power = str(await conn.call('reading the VM to replace', 'VM.get_power_state', old.ref));
   if (power !== 'Halted') throw new VmbackupError('VM_RUNNING', `the VM ${old.name} (${old.uuid}) is ${power.toLowerCase()} now: not replaced`, 'shut it down first, or restore without --preserve');
   await conn.call(`removing the halted VM ${old.name} that the restore replaces`, 'VM.destroy', old.ref);

@@ -148,5 +148,16 @@ describe('--preserve, --start, --dry-run', () => {
     expect((restored.record.VIFs as string[]).map((v) => String(env.sim.state.store.get(v)!.record.MAC))).toEqual(macs);
     expect(poolCounts(env.sim).vms).toBe(before.vms);
     expect(env.sim.state.store.get(diskRefsBefore[0]!)).toBeDefined();
+
+    // The same backup again, over the VM the first restore made (the archive's own uuid, halted
+    // now): vmbackup removes it itself before the import, as a real pool would otherwise refuse
+    // it (VM_TO_IMPORT_IS_NOT_NEWER_VERSION), and the new import keeps the uuid.
+    env.sim.state.store.update(restored.ref, { power_state: 'Halted' });
+    const again = await restore(env, [join(env.backupDir, 'db.example.com'), '--preserve', '--yes', '--json']);
+    expect(again.status, again.stderr).toBe(0);
+    expect((lastJson(again.stdout) as { vm: { uuid: string } }).vm.uuid).toBe(json.vm.uuid);
+    expect(env.sim.calls.named('VM.destroy').map((c) => (c.params as unknown[])[1])).toContain(restored.ref);
+    expect(env.sim.state.store.get(restored.ref)).toBeUndefined();
+    expect(poolCounts(env.sim).vms).toBe(before.vms);
   });
 });
