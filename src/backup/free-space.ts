@@ -7,6 +7,7 @@ import { statfs } from 'node:fs/promises';
 import type { VdiExportFormat } from '../config/index.js';
 import { VmbackupError } from '../errors.js';
 import { estimateXvaSize, vhdStreamLength, VHD_BLOCK_SIZE } from '../formats/index.js';
+import { humanBytes } from '../util/human-bytes.js';
 
 /** Bytes an unprivileged process may still write in the file system holding `dir` (what `df` shows as available). */
 export async function freeBytes(dir: string): Promise<number> {
@@ -29,19 +30,8 @@ export function estimateVdiBytes(virtualSize: number, format: VdiExportFormat): 
   return vhdStreamLength(virtualSize, Math.ceil(virtualSize / VHD_BLOCK_SIZE));
 }
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
-
-/** 1536 → "1.5 KiB"; three significant digits are plenty for a space message. */
-export function humanBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const text = unit === 0 ? String(value) : value >= 100 ? value.toFixed(0) : value.toFixed(1);
-  return `${text} ${UNITS[unit]}`;
-}
+// Re-exported: the TUI, the reports and restore/ import it from here.
+export { humanBytes };
 
 /** null when `needed` fits into `free`; otherwise the NO_SPACE error to report for `what` (e.g. `the export of VM "web"`). */
 export function checkRoom(free: number, needed: number, what: string): VmbackupError | null {

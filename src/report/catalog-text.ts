@@ -7,25 +7,8 @@
  */
 import { localDateTime } from '../catalog/parse.js';
 import type { Catalog, CatalogBackup, VerificationRecord } from '../catalog/types.js';
+import { humanBytes } from '../util/human-bytes.js';
 import { printable } from './printable.js';
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
-
-/**
- * `1.5 GiB`: the same text as backup/free-space.ts humanBytes (the TUI's columns), written
- * again here because importing that file loads the whole formats library (hash-wasm included),
- * about a third of `vmbackup list`'s start-up on a loaded machine.
- */
-export function humanBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const text = unit === 0 ? String(value) : value >= 100 ? value.toFixed(0) : value.toFixed(1);
-  return `${text} ${UNITS[unit]}`;
-}
 
 function verificationText(v: VerificationRecord | null): string {
   if (v === null) return 'not verified';
