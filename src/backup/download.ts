@@ -9,11 +9,9 @@
  * threads they use every core, and the TUI stays responsive. Where the compiled worker file is
  * missing (tests run the TypeScript sources), the transfer runs on the main thread.
  */
-import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { VmbackupError } from '../errors.js';
+import { callWorker, haveWorkerFile, type WorkerEnd } from '../util/worker-call.js';
 import type { TransferTicket } from '../xapi/transfer-ticket.js';
 import { commitFile, tempPathFor } from './finalize.js';
 import { runTransfer, type TransferFailure, type TransferOutcome, type TransferReports, type TransferSpec } from './transfer.js';
@@ -36,7 +34,7 @@ export interface DownloadToFile {
 }
 
 const WORKER = new URL('./transfer-worker.js', import.meta.url);
-const HAVE_WORKER = existsSync(fileURLToPath(WORKER));
+const HAVE_WORKER = haveWorkerFile(WORKER);
 const ABORT_GRACE_MS = 10_000;
 
 function inThread(spec: TransferSpec, signal: AbortSignal, reports: TransferReports): Promise<TransferOutcome> {
@@ -44,36 +42,20 @@ function inThread(spec: TransferSpec, signal: AbortSignal, reports: TransferRepo
 }
 
 function onWorker(spec: TransferSpec, signal: AbortSignal, reports: TransferReports): Promise<TransferOutcome> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { workerData: spec });
-    let settled = false;
-    let giveUp: NodeJS.Timeout | undefined;
-    const abort = () => {
-      worker.postMessage('abort');
-      // A thread stuck in a write (a hung NFS mount) cannot hear the message; cancellation must
-      // still finish, so stop waiting for it after a grace period.
-      giveUp = setTimeout(() => {
-        settle(() => reject({ code: 'TRANSFER_THREAD_STUCK', message: 'the transfer thread did not stop within 10 s of the cancel' } satisfies TransferFailure));
-        void worker.terminate();
-      }, ABORT_GRACE_MS);
-      giveUp.unref();
-    };
-    signal.addEventListener('abort', abort, { once: true });
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(giveUp);
-      signal.removeEventListener('abort', abort);
-      fn();
-    };
-    worker.on('message', (message: FromWorker) => {
+  return callWorker<TransferOutcome, TransferFailure, Exclude<FromWorker, WorkerEnd<unknown, unknown>>>({
+    url: WORKER,
+    workerData: spec,
+    signal,
+    graceMs: ABORT_GRACE_MS,
+    onMessage: (message) => {
       if (message.type === 'progress') reports.progress(message.done, message.rate);
-      else if (message.type === 'quiet') reports.quiet(message.seconds);
-      else if (message.type === 'done') settle(() => resolve(message.outcome));
-      else settle(() => reject(message.failure));
-    });
-    worker.on('error', (err) => settle(() => reject({ code: 'TRANSFER_THREAD_FAILED', message: `the transfer thread failed: ${err.message}` } satisfies TransferFailure)));
-    worker.on('exit', (code) => settle(() => reject({ code: 'TRANSFER_THREAD_FAILED', message: `the transfer thread ended (exit code ${code}) without a result` } satisfies TransferFailure)));
+      else reports.quiet(message.seconds);
+    },
+    // A thread stuck in a write (a hung NFS mount) cannot hear the cancel; cancellation must
+    // still finish, so stop waiting for it after a grace period.
+    stuck: () => ({ code: 'TRANSFER_THREAD_STUCK', message: 'the transfer thread did not stop within 10 s of the cancel' }),
+    failed: (err) => ({ code: 'TRANSFER_THREAD_FAILED', message: `the transfer thread failed: ${err.message}` }),
+    exited: (code) => ({ code: 'TRANSFER_THREAD_FAILED', message: `the transfer thread ended (exit code ${code}) without a result` }),
   });
 }
 

@@ -16,12 +16,10 @@
  *
  * Thread: see THREAD_BY_DEFAULT below.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { VerifierSpec } from '../backup/verify.js';
 import type { BackupFormat } from '../catalog/types.js';
 import { VmbackupError } from '../errors.js';
+import { callWorker, haveWorkerFile, type WorkerEnd } from '../util/worker-call.js';
 import type { TransferTicket } from '../xapi/transfer-ticket.js';
 import type { FromUploadWorker } from './upload-worker.js';
 import { runUpload, type UploadFailure, type UploadOutcome, type UploadReports, type UploadSpec } from './upload-stream.js';
@@ -76,39 +74,23 @@ export function restoreVerifier(format: BackupFormat, bytes: number): VerifierSp
  */
 const THREAD_BY_DEFAULT: 'main' | 'worker' = 'worker';
 const WORKER = new URL('./upload-worker.js', import.meta.url);
-const HAVE_WORKER = existsSync(fileURLToPath(WORKER));
+const HAVE_WORKER = haveWorkerFile(WORKER);
 const ABORT_GRACE_MS = 20_000;
 
 function onWorker(spec: UploadSpec, signal: AbortSignal, reports: UploadReports): Promise<UploadOutcome> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { workerData: spec });
-    let settled = false;
-    let giveUp: NodeJS.Timeout | undefined;
-    const abort = () => {
-      worker.postMessage('abort');
-      // A thread stuck in a read (a hung NFS mount) cannot hear the message: stop waiting for it.
-      giveUp = setTimeout(() => {
-        settle(() => reject({ code: 'TRANSFER_THREAD_STUCK', message: 'the upload thread did not stop within 20 s of the cancel', stage: 'aborted' } satisfies UploadFailure));
-        void worker.terminate();
-      }, ABORT_GRACE_MS);
-      giveUp.unref();
-    };
-    signal.addEventListener('abort', abort, { once: true });
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(giveUp);
-      signal.removeEventListener('abort', abort);
-      fn();
-    };
-    worker.on('message', (message: FromUploadWorker) => {
+  return callWorker<UploadOutcome, UploadFailure, Exclude<FromUploadWorker, WorkerEnd<unknown, unknown>>>({
+    url: WORKER,
+    workerData: spec,
+    signal,
+    graceMs: ABORT_GRACE_MS,
+    onMessage: (message, worker) => {
       if (message.type === 'progress') reports.progress(message.done, message.rate);
-      else if (message.type === 'closing') void reports.beforeClose().finally(() => worker.postMessage('closed-ok'));
-      else if (message.type === 'done') settle(() => resolve(message.outcome));
-      else settle(() => reject(message.failure));
-    });
-    worker.on('error', (err) => settle(() => reject({ code: 'TRANSFER_THREAD_FAILED', message: `the upload thread failed: ${err.message}`, stage: 'transport' } satisfies UploadFailure)));
-    worker.on('exit', (code) => settle(() => reject({ code: 'TRANSFER_THREAD_FAILED', message: `the upload thread ended (exit code ${code}) without a result`, stage: 'transport' } satisfies UploadFailure)));
+      else void reports.beforeClose().finally(() => worker.postMessage('closed-ok'));
+    },
+    // A thread stuck in a read (a hung NFS mount) cannot hear the cancel: stop waiting for it.
+    stuck: () => ({ code: 'TRANSFER_THREAD_STUCK', message: 'the upload thread did not stop within 20 s of the cancel', stage: 'aborted' }),
+    failed: (err) => ({ code: 'TRANSFER_THREAD_FAILED', message: `the upload thread failed: ${err.message}`, stage: 'transport' }),
+    exited: (code) => ({ code: 'TRANSFER_THREAD_FAILED', message: `the upload thread ended (exit code ${code}) without a result`, stage: 'transport' }),
   });
 }
 
