@@ -1,14 +1,13 @@
 /**
- * Runs a restore for the restore progress screen, as use-backup-run.ts runs a backup: events
- * go into a RestoreTracker (a ref) as fast as the engine emits them, and an interval copies a
- * view at most 10 times a second, only when something changed. Leaving the screen mid-restore
- * aborts it (the engine cancels the import and removes what it created).
+ * Runs a restore for the restore progress screen, as use-backup-run.ts runs a backup, at most
+ * 10 frames a second (use-throttled-run.ts): events go into a RestoreTracker. Leaving the
+ * screen mid-restore aborts it (the engine cancels the import and removes what it created).
  */
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { VmbackupError } from '../../errors.js';
-import type { RestoreEventSink, RestoreResult } from '../../restore/types.js';
+import type { RestoreEvent, RestoreEventSink, RestoreResult } from '../../restore/types.js';
 import { type RestoreView, RestoreTracker } from '../state/restore-progress.js';
-import { FRAME_MS } from './use-backup-run.js';
+import { useThrottledRun } from './use-throttled-run.js';
 
 /** Starts the restore; resolves with its result or rejects with why it failed. */
 export type StartRestore = (emit: RestoreEventSink, signal: AbortSignal) => Promise<RestoreResult>;
@@ -34,51 +33,15 @@ export function errorOf(err: unknown): { code: string; message: string; hint?: s
 }
 
 export function useRestoreRun(start: StartRestore): RestoreRunState {
-  const tracker = useRef<RestoreTracker | null>(null);
-  if (tracker.current === null) tracker.current = new RestoreTracker();
-  const controller = useRef(new AbortController());
-  const [view, setView] = useState<RestoreView>(() => tracker.current!.view());
   const [outcome, setOutcome] = useState<RestoreOutcome | null>(null);
-  const [cancelled, setCancelled] = useState(false);
-
-  useEffect(() => {
-    const t = tracker.current!;
-    let shown = -1;
-    const flush = () => {
-      if (t.version === shown) return;
-      shown = t.version;
-      setView(t.view());
-    };
-    const timer = setInterval(flush, FRAME_MS);
-    let live = true;
-    start((event) => t.apply(event), controller.current.signal)
-      .then((result) => {
-        if (!live) return;
-        flush();
-        setOutcome({ kind: 'done', result, log: t.view().log });
-      })
-      .catch((err: unknown) => {
-        if (!live) return;
-        flush();
-        const v = t.view();
-        setOutcome({ kind: 'failed', error: errorOf(err), cancelled: controller.current.signal.aborted, log: v.log, warnings: v.warnings });
-      })
-      .finally(() => clearInterval(timer));
-    return () => {
-      live = false;
-      clearInterval(timer);
-      controller.current.abort();
-    };
-    // One restore per mounted screen.
-  }, []);
-
-  return {
-    view,
-    outcome,
-    cancelled,
-    cancel: () => {
-      setCancelled(true);
-      controller.current.abort();
+  const run = useThrottledRun<RestoreEvent, RestoreView, RestoreResult>({
+    makeTracker: () => new RestoreTracker(),
+    start,
+    done: (result, t) => setOutcome({ kind: 'done', result, log: t.view().log }),
+    failed: (err, t, aborted) => {
+      const v = t.view();
+      setOutcome({ kind: 'failed', error: errorOf(err), cancelled: aborted, log: v.log, warnings: v.warnings });
     },
-  };
+  });
+  return { ...run, outcome };
 }
