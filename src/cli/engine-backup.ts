@@ -17,6 +17,7 @@ import { runExitCode } from '../report/run-exit-code.js';
 import { openStatusLog, type StatusLogWriter } from '../report/status-log.js';
 import type { PoolConnection } from '../xapi/connection.js';
 import { connect, type EngineContext } from './engine-run.js';
+import { abortOnInterrupt } from './pool-flags.js';
 
 export async function backupAgainstPool(ctx: EngineContext): Promise<number> {
   const { io, inv, loaded, settings } = ctx;
@@ -56,16 +57,13 @@ export async function backupAgainstPool(ctx: EngineContext): Promise<number> {
   }
 
   const controller = new AbortController();
-  let signals = 0;
-  const stopListening = io.onInterrupt(() => {
-    signals++;
-    if (signals === 1) {
-      line('interrupted: stopping transfers, removing our snapshots and unfinished files (this takes a few seconds)');
-      controller.abort();
-    } else {
-      line('still cleaning up; if killed now, the next run removes what is left (snapshots are tagged)');
-    }
-  });
+  const stopListening = abortOnInterrupt(
+    io,
+    controller,
+    line,
+    'interrupted: stopping transfers, removing our snapshots and unfinished files (this takes a few seconds)',
+    'still cleaning up; if killed now, the next run removes what is left (snapshots are tagged)',
+  );
 
   let summary: RunSummary;
   let conn: PoolConnection | null = null;

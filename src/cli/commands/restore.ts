@@ -27,16 +27,11 @@ import type { PoolConnection } from '../../xapi/connection.js';
 import type { PoolTarget } from '../../xapi/target.js';
 import { connect, DEFAULT_POOL_URL } from '../engine-run.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { abortOnInterrupt, POOL_OPTIONS, trustFlags } from '../pool-flags.js';
 import { readPoolUrl } from './run.js';
 
 const OPTIONS = {
-  pool: { type: 'string' },
-  user: { type: 'string' },
-  'password-file': { type: 'string' },
-  verbose: { type: 'boolean' },
-  trust: { type: 'string', multiple: true },
-  ca: { type: 'string' },
-  insecure: { type: 'boolean' },
+  ...POOL_OPTIONS,
   sr: { type: 'string' },
   name: { type: 'string' },
   preserve: { type: 'boolean' },
@@ -90,14 +85,13 @@ export async function restoreCommand(argv: string[], io: CliIo): Promise<number>
   const target = restoreTarget(values, SettingsStore.open(io.env).knownPools());
 
   const controller = new AbortController();
-  let signals = 0;
-  const stopListening = io.onInterrupt(() => {
-    signals++;
-    if (signals === 1) {
-      line('interrupted: cancelling the import and removing what it created (this takes a few seconds)');
-      controller.abort();
-    } else line('still cleaning up: what the restore created is being removed');
-  });
+  const stopListening = abortOnInterrupt(
+    io,
+    controller,
+    line,
+    'interrupted: cancelling the import and removing what it created (this takes a few seconds)',
+    'still cleaning up: what the restore created is being removed',
+  );
 
   let conn: PoolConnection | null = null;
   let plan: RestorePlan | null = null;
@@ -109,7 +103,7 @@ export async function restoreCommand(argv: string[], io: CliIo): Promise<number>
   try {
     // A PATH that is no backup is said before any password is looked for or the pool contacted.
     await resolveBackupPath(path);
-    conn = await connect(io, target, { passwordFile: values['password-file'], verbose: values.verbose, trust: { trust: values.trust, ca: values.ca, insecure: values.insecure } });
+    conn = await connect(io, target, { passwordFile: values['password-file'], verbose: values.verbose, trust: trustFlags(values) });
     plan = await planRestore(conn, {
       path,
       ...(values.sr === undefined ? {} : { sr: values.sr }),

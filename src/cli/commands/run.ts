@@ -7,18 +7,13 @@ import { VmbackupError } from '../../errors.js';
 import { runEngine, takeJsonFlag } from '../engine-run.js';
 import type { CliIo } from '../../access/io.js';
 import { OVERRIDE_OPTIONS, overridesFrom } from '../override-flags.js';
+import { POOL_OPTIONS, trustFlags } from '../pool-flags.js';
 
 const OPTIONS = {
   config: { type: 'string' },
   preview: { type: 'boolean' },
   concurrency: { type: 'string' },
-  pool: { type: 'string' },
-  user: { type: 'string' },
-  'password-file': { type: 'string' },
-  verbose: { type: 'boolean' },
-  trust: { type: 'string', multiple: true },
-  ca: { type: 'string' },
-  insecure: { type: 'boolean' },
+  ...POOL_OPTIONS,
   ...OVERRIDE_OPTIONS,
 } as const;
 
@@ -64,7 +59,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       user: values.user,
       passwordFile: values['password-file'],
       verbose: values.verbose,
-      trust: { trust: values.trust, ca: values.ca, insecure: values.insecure },
+      trust: trustFlags(values),
     },
     io,
   );
