@@ -89,6 +89,13 @@ describe('restore round trip: the restored disk has the source disk bytes (sha25
     expect(env.sim.state.store.get(String(added.VDI))!.record.name_label).toBe('db data');
     expect(vbds).toHaveLength(devicesBefore.length + 1);
     expect(messages(a.stdout)).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`attached to scratch as device ${String(added.userdevice)}`))]));
+
+    // A running VM gets the disk hot-plugged (VBD.plug), with no warning.
+    const live = await restore(env, [join(folder, `db.example.com.${format}`), '--attach-to', 'web 01', '--name', 'live data']);
+    expect(live.status, live.stdout + live.stderr).toBe(0);
+    const liveVbds = (vmByName(env.sim, 'web 01').record.VBDs as string[]).map((v) => env.sim.state.store.get(v)!.record);
+    const plugged = liveVbds.find((b) => env.sim.state.store.get(String(b.VDI))?.record.name_label === 'live data');
+    expect(plugged?.currently_attached).toBe(true);
   });
 });
 

@@ -124,6 +124,24 @@ describe.each(['json-rpc', 'xml-rpc'] as const)('over %s', (transport) => {
     await xapi.call('VM.start', vm, true, false);
     await cached(xapi, vm, (o) => o.power_state === 'Paused');
   });
+
+  it('VBD.plug hot-plugs a new disk into a running VM only; a second plug is DEVICE_ALREADY_ATTACHED', async () => {
+    const sim = await testSimulator({ http: true });
+    const xapi = await connected(sim, transport);
+    const vm = vmRef(sim, 'db.example.com');
+    const vdi = await xapi.call<string>('VDI.create', vdiArgs(srNamed(sim, 'Local storage'), MiB));
+    const vbd = await xapi.call<string>('VBD.create', { VM: vm, VDI: vdi, userdevice: '1', bootable: false, mode: 'RW', type: 'Disk', empty: false, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+    const halted = await rejection(xapi.call('VBD.plug', vbd));
+    expect([halted.code, ...halted.params]).toEqual(['VM_BAD_POWER_STATE', vm, 'running', 'halted']);
+    await xapi.call('VM.start', vm, false, false);
+    // VM.start attaches the VM's VBDs: take this one out again, then plug it as a hot-plug would.
+    await xapi.call('VBD.unplug', vbd);
+    expect((await xapi.getRecord('VBD', vbd)).currently_attached).toBe(false);
+    await xapi.callAsync('VBD.plug', vbd);
+    expect((await xapi.getRecord('VBD', vbd)).currently_attached).toBe(true);
+    const twice = await rejection(xapi.call('VBD.plug', vbd));
+    expect([twice.code, ...twice.params]).toEqual(['DEVICE_ALREADY_ATTACHED', vbd]);
+  });
 });
 
 describe('PUT /import_raw_vdi', () => {

@@ -72,6 +72,15 @@ export function destroyVbd(sim: SimState, vbd: string): void {
   sim.store.remove(vbd);
 }
 
+function setPlugged(sim: SimState, vbd: string, plug: boolean): void {
+  const row = sim.store.expect('VBD', vbd);
+  const vm = sim.store.expect('VM', String(row.record.VM));
+  const state = String(vm.record.power_state);
+  if (state !== 'Running' && state !== 'Paused') throw new XapiFailure('VM_BAD_POWER_STATE', [vm.ref, 'running', state.toLowerCase()]);
+  if (row.record.currently_attached === plug) throw new XapiFailure(plug ? 'DEVICE_ALREADY_ATTACHED' : 'DEVICE_ALREADY_DETACHED', [vbd]);
+  sim.store.update(vbd, { currently_attached: plug });
+}
+
 export function addVbdMethods(registry: Registry): void {
   registry.add({
     name: 'VBD.create',
@@ -89,6 +98,21 @@ export function addVbdMethods(registry: Registry): void {
     returns: VOID,
     mutating: true,
     run: ({ sim }, [vbd]) => destroyVbd(sim, vbd as string),
+  });
+  // Hot-plug: XAPI plugs a VBD only into a running (or paused) VM, and refuses a second plug.
+  registry.add({
+    name: 'VBD.plug',
+    params: [{ name: 'self', type: t.ref('VBD') }],
+    returns: VOID,
+    mutating: true,
+    run: ({ sim }, [vbd]) => setPlugged(sim, vbd as string, true),
+  });
+  registry.add({
+    name: 'VBD.unplug',
+    params: [{ name: 'self', type: t.ref('VBD') }],
+    returns: VOID,
+    mutating: true,
+    run: ({ sim }, [vbd]) => setPlugged(sim, vbd as string, false),
   });
   registry.add({
     name: 'VM.get_allowed_VBD_devices',
