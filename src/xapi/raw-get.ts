@@ -13,9 +13,7 @@
  * The consumer gets views into that buffer, valid until its returned promise settles (the
  * socket stays paused meanwhile): it must copy what it keeps.
  */
-import { connect as netConnect, type Socket } from 'node:net';
-import { type ConnectionOptions, connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { checkRawPeer, rawTlsOptions } from './tls-connect.js';
+import { fail, type HttpHead, MAX_HEAD, MAX_REDIRECTS, openRawSocket, parseHttpHead, REDIRECTS, requestHead } from './raw-http.js';
 import type { TrustRules } from './tls-trust.js';
 
 export interface RawGetOptions {
@@ -44,37 +42,20 @@ export interface RawResponse {
   body: RawBody;
 }
 
-const MAX_HEAD = 64 * 1024;
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 5;
-
-function fail(code: string, message: string): Error {
-  return Object.assign(new Error(message), { code });
-}
-
-function parseHead(head: string): Omit<RawResponse, 'body'> {
-  const [statusLine = '', ...lines] = head.split('\r\n');
-  const m = /^HTTP\/1\.[01] (\d{3}) ?(.*)$/.exec(statusLine);
-  if (!m) throw fail('BAD_RESPONSE', `not an HTTP response: ${JSON.stringify(statusLine.slice(0, 80))}`);
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  const status = Number(m[1]);
+function parseHead(text: string): HttpHead {
+  const head = parseHttpHead(text);
   // A redirect's body is dropped unread, however it is framed.
-  if (!REDIRECTS.has(status) && /chunked/i.test(headers['transfer-encoding'] ?? '')) throw fail('BAD_RESPONSE', 'chunked transfer encoding, which XAPI does not send');
-  return { status, statusText: m[2] ?? '', headers };
+  if (!REDIRECTS.has(head.status) && /chunked/i.test(head.headers['transfer-encoding'] ?? '')) throw fail('BAD_RESPONSE', 'chunked transfer encoding, which XAPI does not send');
+  return head;
 }
 
 /** One request on one connection. */
 function getOnce(url: URL, opts: RawGetOptions): Promise<RawResponse> {
   return new Promise((resolveHead, rejectHead) => {
     const bufferBytes = opts.readBufferBytes ?? 1 << 20;
-    const host = url.hostname.replace(/^\[|\]$/g, '');
     let headBytes: Buffer[] = [];
     let headLength = 0;
-    let head: Omit<RawResponse, 'body'> | null = null;
+    let head: HttpHead | null = null;
     let remaining = Infinity; // bytes of body left when a Content-Length came
     let consume: BodyConsumer | null = null;
     let settle: { resolve: () => void; reject: (e: unknown) => void } | null = null;
@@ -169,19 +150,7 @@ function getOnce(url: URL, opts: RawGetOptions): Promise<RawResponse> {
         return false; // paused until pump()
       },
     };
-    const tls = url.protocol === 'https:';
-    const port = Number(url.port) || (tls ? 443 : 80);
-    const socket: Socket = tls
-      ? // Node's TLS sockets take onread too (tls.connect docs); @types/node does not list it.
-        tlsConnect(rawTlsOptions(opts.trust, host, port, { onread } as ConnectionOptions))
-      : netConnect({ host, port, onread });
-    const request = `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: vmbackup\r\nConnection: close\r\n\r\n`;
-    socket.once(tls ? 'secureConnect' : 'connect', () => {
-      // The request carries the session id: it goes only to a certificate the rules accept.
-      const refused = tls ? checkRawPeer(opts.trust, socket as TLSSocket, host, port) : null;
-      if (refused) socket.destroy(refused);
-      else socket.write(request);
-    });
+    const socket = openRawSocket(url, { trust: opts.trust, request: requestHead('GET', url), onread });
     const idle = opts.idleTimeoutMs ?? 15 * 60_000;
     socket.setTimeout(idle, () => socket.destroy(fail('ETIMEDOUT', `no data from ${url.host} for ${idle / 1000} s`)));
     const onAbort = () => socket.destroy(fail('ABORT_ERR', 'the transfer was cancelled'));

@@ -14,10 +14,8 @@
  * Trust: every socket (redirect targets included) is checked by the rules before the request
  * head, which carries the session id, is written.
  */
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { VmbackupError } from '../errors.js';
-import { checkRawPeer, rawTlsOptions } from './tls-connect.js';
+import { fail, type HttpHead, MAX_HEAD, MAX_REDIRECTS, openRawSocket, parseHttpHead, REDIRECTS, requestHead } from './raw-http.js';
 import type { TrustRules } from './tls-trust.js';
 
 export interface RawPutOptions {
@@ -50,42 +48,14 @@ export interface RawPutBody {
   readonly closed: boolean;
 }
 
-const MAX_HEAD = 64 * 1024;
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 5;
-
-function fail(code: string, message: string): Error {
-  return Object.assign(new Error(message), { code });
-}
-
-interface Head {
-  status: number;
-  statusText: string;
-  headers: Record<string, string>;
-}
-
-function parseHead(text: string): Head {
-  const [statusLine = '', ...lines] = text.split('\r\n');
-  const m = /^HTTP\/1\.[01] (\d{3}) ?(.*)$/.exec(statusLine);
-  if (!m) throw fail('BAD_RESPONSE', `not an HTTP response: ${JSON.stringify(statusLine.slice(0, 80))}`);
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { status: Number(m[1]), statusText: m[2] ?? '', headers };
-}
-
-type Answer = { head: Head; body: RawPutBody } | { head: Head; body: null };
+type Answer = { head: HttpHead; body: RawPutBody } | { head: HttpHead; body: null };
 
 /** One request on one connection: resolves with the status once it came (and the body writer on 2xx). */
 function putOnce(url: URL, contentLength: number, opts: RawPutOptions): Promise<Answer> {
   return new Promise((resolveHead, rejectHead) => {
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const tls = url.protocol === 'https:';
-    const port = Number(url.port) || (tls ? 443 : 80);
-    const socket: Socket = tls ? tlsConnect(rawTlsOptions(opts.trust, host, port, {})) : netConnect({ host, port });
-    let head: Head | null = null;
+    const request = requestHead('PUT', url, [`Content-Length: ${contentLength}`, `Content-Type: ${opts.contentType ?? 'application/octet-stream'}`]);
+    const socket = openRawSocket(url, { trust: opts.trust, request, noDelay: true });
+    let head: HttpHead | null = null;
     let headText = '';
     let failure: Error | null = null;
     let serverClosed = false;
@@ -100,16 +70,6 @@ function putOnce(url: URL, contentLength: number, opts: RawPutOptions): Promise<
     if (opts.signal?.aborted) onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const request =
-      `PUT ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: vmbackup\r\n` +
-      `Content-Length: ${contentLength}\r\nContent-Type: ${opts.contentType ?? 'application/octet-stream'}\r\nConnection: close\r\n\r\n`;
-    socket.once(tls ? 'secureConnect' : 'connect', () => {
-      // The head carries the session id: it goes only to a certificate the rules accept.
-      const refused = tls ? checkRawPeer(opts.trust, socket as TLSSocket, host, port) : null;
-      if (refused) return void socket.destroy(refused);
-      socket.setNoDelay(true);
-      socket.write(request);
-    });
 
     socket.on('data', (data: Buffer) => {
       // After the head, whatever the server says before closing is dropped (XAPI says nothing).
@@ -121,9 +81,9 @@ function putOnce(url: URL, contentLength: number, opts: RawPutOptions): Promise<
           if (headText.length > MAX_HEAD) socket.destroy(fail('BAD_RESPONSE', `no end of the HTTP head within ${MAX_HEAD} bytes`));
           return;
         }
-        let parsed: Head;
+        let parsed: HttpHead;
         try {
-          parsed = parseHead(headText.slice(0, end));
+          parsed = parseHttpHead(headText.slice(0, end));
         } catch (err) {
           return void socket.destroy(err as Error);
         }
@@ -197,7 +157,7 @@ function putOnce(url: URL, contentLength: number, opts: RawPutOptions): Promise<
 }
 
 /** XAPI's refusal of an upload, by status (the task usually has the precise error). */
-function refused(head: Head, url: URL): VmbackupError {
+function refused(head: HttpHead, url: URL): VmbackupError {
   const status = `HTTP ${head.status}${head.statusText ? ` ${head.statusText}` : ''}`;
   return new VmbackupError(`HTTP_${head.status}`, `the pool refused the upload to ${url.pathname}: ${status}`, 'see the pool\'s task list (xe task-list) and its log for the reason');
 }
