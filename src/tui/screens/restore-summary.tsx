@@ -4,12 +4,11 @@
  * warnings; or the error in full with its `fix:` line; or, cancelled, that what the restore
  * had created was removed. Taller than the terminal, it scrolls as the run summary does.
  */
-import { Box, Text } from 'ink';
-import { useState } from 'react';
+import { Text } from 'ink';
 import { humanBytes } from '../../backup/free-space.js';
-import { durationText, fit } from '../components/run-format.js';
+import { durationText } from '../components/run-format.js';
 import { plain, type ScreenLine, ScreenLines } from '../components/screen-lines.js';
-import { positionText, scrollBy, windowAt } from '../components/scroll.js';
+import { ScrollingPage, useScrollWindow } from '../components/scrolling-page.js';
 import { wrapLines } from '../components/wrap-lines.js';
 import type { RestorePlan } from '../../restore/types.js';
 import type { RestoreOutcome } from '../hooks/use-restore-run.js';
@@ -76,30 +75,21 @@ export function RestoreSummaryScreen({ outcome, plan, onList, onBackups, onQuit,
   const { ascii } = useTerminal();
   const width = Math.max(40, columns);
   const lines = restoreSummaryLines(outcome, width, plan);
-  const page = Math.max(3, rows - 3);
-  const [top, setTop] = useState(0);
-  const { from, to } = windowAt(top, page, lines.length);
+  const scroll = useScrollWindow(lines.length, rows);
 
   useKeys(({ input, key }) => {
     if (input === 'q') return onQuit();
     if (key.return) return onList();
     if (input === 'b' || key.escape) return onBackups();
-    setTop((t) => scrollBy(key, windowAt(t, page, lines.length).from, page, lines.length) ?? t);
+    scroll.scroll(key);
   });
 
   const title = outcome.kind === 'done' ? 'Restored' : outcome.cancelled ? 'Restore cancelled' : 'Restore failed';
   const color = outcome.kind === 'done' ? (outcome.result.warnings.length > 0 || outcome.result.networks.some((n) => n.created) ? 'yellow' : 'green') : outcome.cancelled ? 'yellow' : 'red';
-  const scrolls = lines.length > page;
-  const keys = `${scrolls ? `${ascii ? 'up/down' : '↑/↓'} PgUp/PgDn: ${positionText(from, to, lines.length)}   ` : ''}enter: the VM list   b: the backups   q: quit`;
-  return (
-    <Box flexDirection="column" width={width}>
-      <Text bold color={color}>
-        {title}
-      </Text>
-      <ScreenLines lines={lines.slice(from, to)} />
-      <Text dimColor wrap="truncate-end">
-        {fit(keys, width - 1, ascii).trimEnd()}
-      </Text>
-    </Box>
+  const heading = (
+    <Text bold color={color}>
+      {title}
+    </Text>
   );
+  return <ScrollingPage title={heading} lines={lines} window={scroll} keys="enter: the VM list   b: the backups   q: quit" width={width} ascii={ascii} />;
 }

@@ -4,13 +4,11 @@
  * fix in full, wrapped; a summary taller than the terminal scrolls (↑/↓, PgUp/PgDn, Home/End)
  * between the title and the key bar, which stay put. Times are local, as in the log.
  */
-import { Box, Text } from 'ink';
-import { useState } from 'react';
+import { Text } from 'ink';
 import type { RunSummary } from '../../backup/events.js';
 import { jsonReport } from '../../report/json-report.js';
 import { fit, verdict } from '../components/run-format.js';
-import { ScreenLines } from '../components/screen-lines.js';
-import { positionText, scrollBy, windowAt } from '../components/scroll.js';
+import { ScrollingPage, useScrollWindow } from '../components/scrolling-page.js';
 import { summaryLines } from '../components/summary-lines.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useTerminal, useTerminalSize } from '../hooks/use-terminal.js';
@@ -35,35 +33,24 @@ export function SummaryScreen({ summary, exitCode, files, onBack, onQuit, size }
   const { ascii } = useTerminal();
   const width = Math.max(40, columns);
   const lines = summaryLines(report, { width, ascii, files });
-  // The title and the key bar; one line spare, or Ink redraws the whole screen every frame.
-  const page = Math.max(3, rows - 3);
-  const [top, setTop] = useState(0);
-  const { from, to } = windowAt(top, page, lines.length);
+  const scroll = useScrollWindow(lines.length, rows);
 
   // The rest of a chunk goes to the screen that follows: the key router draws between keys.
   useKeys(({ input, key }) => {
     if (input === 'q') return onQuit();
     if (key.return || input === 'b') return onBack();
-    // From the state, not this render's value: keys that arrive together each count.
-    setTop((t) => scrollBy(key, windowAt(t, page, lines.length).from, page, lines.length) ?? t);
+    scroll.scroll(key);
   });
 
   const v = verdict(summary);
   const title = `${summary.interrupted ? 'Run cancelled' : `Run finished: ${v.word}`}`;
-  const scrolls = lines.length > page;
-  const keys = `${scrolls ? `${ascii ? 'up/down' : '↑/↓'} PgUp/PgDn: ${positionText(from, to, lines.length)}   ` : ''}enter: back to the VM list   q: quit`;
-  return (
-    <Box flexDirection="column" width={width}>
-      <Text wrap="truncate-end">
-        <Text bold color={v.color}>
-          {title}
-        </Text>
-        {fit(`  ${v.counts}  exit code ${report.exitCode}`, Math.max(0, width - 1 - title.length), ascii).trimEnd()}
+  const heading = (
+    <Text wrap="truncate-end">
+      <Text bold color={v.color}>
+        {title}
       </Text>
-      <ScreenLines lines={lines.slice(from, to)} />
-      <Text dimColor wrap="truncate-end">
-        {fit(keys, width - 1, ascii).trimEnd()}
-      </Text>
-    </Box>
+      {fit(`  ${v.counts}  exit code ${report.exitCode}`, Math.max(0, width - 1 - title.length), ascii).trimEnd()}
+    </Text>
   );
+  return <ScrollingPage title={heading} lines={lines} window={scroll} keys="enter: back to the VM list   q: quit" width={width} ascii={ascii} />;
 }
