@@ -36,145 +36,20 @@
 //   node bench/export-throughput.mjs [--rounds N] [--only 1,2,3,4]
 //        --rounds N  measure 1 takes the best of N rounds (default 3: this box is shared and noisy)
 //        --only      run only these measures
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-
-const MiB = 2 ** 20;
-const GiB = 2 ** 30;
-const CLI = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'bin', 'vmbackup.js');
-const GNU_TIME = '/usr/bin/time';
+import { atLeast, atMost, benchSetup, CLI, cpu, cpuSecondsOf, curlVersion, GiB, GNU_TIME, load, MiB, printSummary, record, secs, signalGroup } from './lib.mjs';
 
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, only: { type: 'string', default: '1,2,3,4' } } });
 const ROUNDS = Math.max(1, Math.floor(Number(args.rounds)) || 1);
 const ONLY = new Set(args.only.split(','));
 
-// ---------------------------------------------------------------- temp dir, children, cleanup
+// ---------------------------------------------------------------- temp dir, children
 
-const work = mkdtempSync(join(tmpdir(), 'vmbackup-bench-'));
-// Certificate pins and known pools go to a settings folder of this run, never the user's: each
-// simulator makes a new certificate, and a pin left behind would refuse the next one.
-process.env.VMBACKUP_SETTINGS_DIR = join(work, 'settings');
-/** Every child still running. Each is the leader of its own process group (see spawnTracked). */
-const children = new Set();
-let cleaning;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms).unref());
-
-function signalGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** Stops the clients first (they remove their snapshots on the pool), then the simulators. */
-async function stopChildren() {
-  for (const sims of [false, true]) {
-    const group = [...children].filter((c) => c.isSim === sims);
-    for (const child of group) signalGroup(child, 'SIGTERM');
-    await Promise.race([Promise.all(group.map((c) => c.exited)), sleep(5000)]);
-    for (const child of group) if (children.has(child)) signalGroup(child, 'SIGKILL');
-  }
-}
-
-function cleanup() {
-  cleaning ??= stopChildren().finally(() => rmSync(work, { recursive: true, force: true, maxRetries: 3 }));
-  return cleaning;
-}
-
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
-  process.on(signal, () => {
-    console.error(`\n${signal}: stopping the children and removing ${work}`);
-    void cleanup().finally(() => process.exit(code));
-  });
-}
-// Last resort when the process ends some other way: synchronous, so no waiting.
-process.on('exit', () => {
-  for (const child of children) signalGroup(child, 'SIGKILL');
-  rmSync(work, { recursive: true, force: true });
-});
-
-// ---------------------------------------------------------------- processes
-
-/**
- * Spawns a child as the leader of a new process group, so that stopping it also stops what it
- * started (GNU time's child), and a terminal's Ctrl-C reaches only us: we stop it in order.
- */
-function spawnTracked(cmd, argv, { isSim = false } = {}) {
-  const started = performance.now();
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  child.isSim = isSim;
-  child.exited = new Promise((res) => {
-    child.once('exit', () => res(performance.now() - started));
-    child.once('error', () => res(performance.now() - started));
-  });
-  children.add(child);
-  void child.exited.then(() => children.delete(child));
-  return child;
-}
-
-/** Runs a command to its end: exit code, output, wall time from spawn to exit. */
-async function run(cmd, argv) {
-  const child = spawnTracked(cmd, argv);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code, wallMs] = await Promise.all([
-    new Promise((res, rej) => {
-      child.once('error', rej);
-      child.once('close', res);
-    }),
-    child.exited,
-  ]);
-  return { code, stdout, stderr, wallMs };
-}
-
-async function mustRun(cmd, argv) {
-  const r = await run(cmd, argv);
-  if (r.code !== 0) throw new Error(`${cmd} ${argv.join(' ')} exited with ${r.code}\n${r.stdout}${r.stderr}`);
-  return r;
-}
-
-/** Whether GNU time is there and prints max RSS (%M, KiB) and CPU seconds (%U %S). */
-function gnuTimeWorks() {
-  if (!existsSync(GNU_TIME)) return false;
-  const r = spawnSync(GNU_TIME, ['-f', '%M %U %S', process.execPath, '-e', '0'], { encoding: 'utf8' });
-  return r.status === 0 && /^\d+ [\d.]+ [\d.]+$/.test(r.stderr.trim().split('\n').pop() ?? '');
-}
-const haveTime = gnuTimeWorks();
-
-/**
- * Runs a command under GNU time: adds peak RSS (MiB) and CPU seconds (user + sys) to run()'s result
- * (NaN without GNU time). `label` names the file GNU time writes.
- */
-async function timed(label, cmd, argv) {
-  if (!haveTime) return { ...(await run(cmd, argv)), rssMiB: NaN, cpuS: NaN };
-  const timeFile = join(work, `${label}.time`);
-  const r = await run(GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, cmd, ...argv]);
-  // On a non-zero exit GNU time writes "Command exited with..." first; the figures come last.
-  const [kib, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-  unlinkSync(timeFile);
-  return { ...r, rssMiB: kib / 1024, cpuS: user + sys };
-}
-
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-
-/** CPU seconds (user + sys) a running process has used so far, from /proc; NaN elsewhere. */
-function cpuSecondsOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime: fields 14 and 15
-  } catch {
-    return NaN;
-  }
-}
+const { work, haveTime, cleanup, cleaningStarted, timed, spawnSim, rpc } = benchSetup('vmbackup-bench-');
 
 /** Runs `fn` and adds the CPU seconds the simulator used meanwhile. */
 async function withSimCpu(sim, fn) {
@@ -191,22 +66,10 @@ const dataVm = (name, size, density = 1) => ({ name, power: 'Halted', disks: [{ 
 async function startSim(name, vms, { http = false } = {}) {
   const dir = join(work, name);
   mkdirSync(join(dir, 'backups'), { recursive: true });
-  const poolFile = join(dir, 'pool.json');
-  writeFileSync(poolFile, JSON.stringify({ name: 'bench', hosts: [{ name: 'xcp1' }], srs: [{ name: 'Local storage', size: '1TiB', default: true }], vms }));
-  // --state: the simulator keeps its certificate and password in this bench's folder, never in the user's HOME.
-  const child = spawnTracked(process.execPath, [CLI, 'sim', '--port', '0', '--json', '--pool', poolFile, '--state', join(dir, 'sim-state'), ...(http ? ['--http'] : [])], { isSim: true });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const info = await new Promise((res, rej) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) res(JSON.parse(out.slice(0, out.indexOf('\n'))));
-    });
-    child.once('exit', (code) => rej(new Error(`the simulator exited with ${code} before it was ready\n${stderr}`)));
-  });
-  child.stdout.resume();
-  const sim = { ...info, child, dir, backupDir: join(dir, 'backups'), passwordFile: join(dir, 'password') };
+  const pool = { name: 'bench', hosts: [{ name: 'xcp1' }], srs: [{ name: 'Local storage', size: '1TiB', default: true }], vms };
+  const started = await spawnSim(dir, pool, { stateName: 'sim-state', simArgs: http ? ['--http'] : [] });
+  const { child } = started;
+  const sim = { ...started, dir, backupDir: join(dir, 'backups'), passwordFile: join(dir, 'password') };
   // The legacy password file: base64 of the password, no newline, 0600 (what
   // `vmbackup password-file` writes), without a child process per simulator.
   writeFileSync(sim.passwordFile, Buffer.from(sim.password).toString('base64'), { mode: 0o600 });
@@ -216,15 +79,6 @@ async function startSim(name, vms, { http = false } = {}) {
     await child.exited;
   };
   return sim;
-}
-
-/** A JSON-RPC call with curl, as a script driving the pool would make it. */
-async function rpc(sim, method, params) {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
-  const { stdout } = await mustRun('curl', ['-sk', '-H', 'content-type: application/json', '-d', body, `${sim.url}/jsonrpc`]);
-  const reply = JSON.parse(stdout);
-  if (reply.error) throw new Error(`${method}: ${JSON.stringify(reply.error)}`);
-  return reply.result;
 }
 
 /** The export URL of the VM itself (not of a snapshot or template of it). */
@@ -320,34 +174,7 @@ function removeBackups(sim) {
 // ---------------------------------------------------------------- output
 
 const mbps = (bytes, ms) => `${(bytes / (ms / 1000) / 1e6).toFixed(1)} MB/s`;
-const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
-const cpu = (s) => (Number.isNaN(s) ? 'n/a' : `${s.toFixed(1)} s`);
 const bestBy = (xs, key) => xs.reduce((a, b) => (b[key] > a[key] ? b : a));
-const load = () => `load average ${loadavg()[0].toFixed(2)} on ${cpus().length} cores`;
-
-const summary = [];
-const atLeast = (n) => ({ text: `>= ${n}`, ok: (v) => v >= n });
-const atMost = (n) => ({ text: `<= ${n}`, ok: (v) => v <= n });
-
-/** A row of the final table; without a target it is information only. */
-function record(measure, value, shown, target) {
-  const pass = target && !Number.isNaN(value) ? target.ok(value) : null;
-  summary.push({ measure, shown, target: target?.text ?? '(info)', result: pass === null ? '-' : pass ? 'PASS' : 'MISS' });
-  return pass;
-}
-
-function printSummary() {
-  const head = { measure: 'measure', shown: 'value', target: 'target', result: 'result' };
-  const cols = Object.keys(head);
-  const widths = cols.map((c) => Math.max(...[head, ...summary].map((r) => r[c].length)));
-  const line = (r) => cols.map((c, i) => r[c].padEnd(widths[i])).join('  ').trimEnd();
-  console.log('\n== summary ==');
-  console.log(line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of summary) console.log(line(r));
-  const misses = summary.filter((r) => r.result === 'MISS');
-  console.log(misses.length === 0 ? '\nall targets met' : `\n*** MISS: ${misses.length} target(s) not met: ${misses.map((r) => r.measure).join('; ')} ***`);
-}
 
 // ---------------------------------------------------------------- the measures
 
@@ -489,8 +316,7 @@ async function measuresOverHttps() {
 
 try {
   const t0 = performance.now();
-  const curlVersion = spawnSync('curl', ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? 'curl: not found';
-  console.log(`vmbackup export benchmark; node ${process.version}; ${curlVersion.split(' ').slice(0, 2).join(' ')}; ${load()}`);
+  console.log(`vmbackup export benchmark; node ${process.version}; ${curlVersion()}; ${load()}`);
   console.log(`temp dir ${work}; peak RSS and CPU from ${haveTime ? 'GNU time' : '(GNU time missing: not measured)'}`);
   if (ONLY.has('1')) {
     await measureSingle('HTTPS');
@@ -501,7 +327,7 @@ try {
   console.log(`(the benchmark took ${secs(performance.now() - t0)}; ${load()})`);
 } catch (err) {
   // After a signal the children were stopped on purpose: their failures are no news.
-  if (!cleaning) console.error(`\nthe benchmark failed: ${err instanceof Error ? err.stack : err}`);
+  if (!cleaningStarted()) console.error(`\nthe benchmark failed: ${err instanceof Error ? err.stack : err}`);
   process.exitCode = 1;
 } finally {
   await cleanup();

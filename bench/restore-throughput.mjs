@@ -25,20 +25,15 @@
 //   npm run bench:restore                         (builds first)
 //   node bench/restore-throughput.mjs [--rounds N] [--only 1,2] [--profile DIR]
 //        --profile DIR  our children and the simulator write V8 CPU profiles (.cpuprofile) there
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statfsSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, ftruncateSync, openSync, readSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { atLeast, atMost, benchSetup, cpu, cpuSecondsOf, curlVersion, GiB, GNU_TIME, load, MiB, printSummary, record, ROOT, secs, sleep } from './lib.mjs';
 
-const GiB = 2 ** 30;
-const MiB = 2 ** 20;
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'bin', 'vmbackup.js');
 const SELF = fileURLToPath(import.meta.url);
-const GNU_TIME = '/usr/bin/time';
 const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', 'src', path)).href);
 
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, only: { type: 'string', default: '1,2' }, profile: { type: 'string' }, child: { type: 'string' } } });
@@ -76,125 +71,16 @@ const PROFILE = args.profile ? ['--cpu-prof', '--cpu-prof-dir', resolve(args.pro
 const ROUNDS = Math.max(1, Math.floor(Number(args.rounds)) || 1);
 const ONLY = new Set(args.only.split(','));
 
-// ---------------------------------------------------------------- temp dir, children, cleanup
+// ---------------------------------------------------------------- temp dir, children, the simulator
 
-const work = mkdtempSync(join(tmpdir(), 'vmbackup-restore-bench-'));
-process.env.VMBACKUP_SETTINGS_DIR = join(work, 'settings');
-const children = new Set();
-let cleaning;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms).unref());
-
-function signalGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-async function stopChildren() {
-  for (const sims of [false, true]) {
-    const group = [...children].filter((c) => c.isSim === sims);
-    for (const child of group) signalGroup(child, 'SIGTERM');
-    await Promise.race([Promise.all(group.map((c) => c.exited)), sleep(5000)]);
-    for (const child of group) if (children.has(child)) signalGroup(child, 'SIGKILL');
-  }
-}
-
-function cleanup() {
-  cleaning ??= stopChildren().finally(() => rmSync(work, { recursive: true, force: true, maxRetries: 3 }));
-  return cleaning;
-}
-
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
-  process.on(signal, () => {
-    console.error(`\n${signal}: stopping the children and removing ${work}`);
-    void cleanup().finally(() => process.exit(code));
-  });
-}
-process.on('exit', () => {
-  for (const child of children) signalGroup(child, 'SIGKILL');
-  rmSync(work, { recursive: true, force: true });
-});
-
-/** A child in a process group of its own, so that stopping it stops what it started. */
-function spawnTracked(cmd, argv, { isSim = false } = {}) {
-  const started = performance.now();
-  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  child.isSim = isSim;
-  child.exited = new Promise((res) => {
-    child.once('exit', () => res(performance.now() - started));
-    child.once('error', () => res(performance.now() - started));
-  });
-  children.add(child);
-  void child.exited.then(() => children.delete(child));
-  return child;
-}
-
-async function run(cmd, argv) {
-  const child = spawnTracked(cmd, argv);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const [code, wallMs] = await Promise.all([new Promise((res, rej) => child.once('error', rej).once('close', res)), child.exited]);
-  return { code, stdout, stderr, wallMs };
-}
-
-const haveTime = existsSync(GNU_TIME) && spawnSync(GNU_TIME, ['-f', '%M', process.execPath, '-e', '0']).status === 0;
-
-/** Runs under GNU time: peak RSS (MiB) and CPU seconds added (NaN without GNU time). */
-async function timed(label, cmd, argv) {
-  if (!haveTime) return { ...(await run(cmd, argv)), rssMiB: NaN, cpuS: NaN };
-  const timeFile = join(work, `${label}.time`);
-  const r = await run(GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, cmd, ...argv]);
-  const [kib, user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-  unlinkSync(timeFile);
-  return { ...r, rssMiB: kib / 1024, cpuS: user + sys };
-}
-
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
-function cpuSecondsOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-
-// ---------------------------------------------------------------- the simulator
+const { work, haveTime, cleanup, cleaningStarted, run, timed, spawnSim, rpc } = benchSetup('vmbackup-restore-bench-');
 
 async function startSim(vms) {
-  const dir = join(work, 'sim');
-  mkdirSync(dir, { recursive: true });
-  const poolFile = join(dir, 'pool.json');
-  writeFileSync(poolFile, JSON.stringify({ name: 'bench', hosts: [{ name: 'xcp1' }], srs: [{ name: 'Local storage', size: '64TiB', default: true }], vms }));
-  const child = spawnTracked(process.execPath, [...PROFILE, CLI, 'sim', '--port', '0', '--json', '--pool', poolFile, '--state', join(dir, 'state')], { isSim: true });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const info = await new Promise((res, rej) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) res(JSON.parse(out.slice(0, out.indexOf('\n'))));
-    });
-    child.once('exit', (code) => rej(new Error(`the simulator exited with ${code} before it was ready\n${stderr}`)));
-  });
-  child.stdout.resume();
-  const sim = { ...info, child };
+  const pool = { name: 'bench', hosts: [{ name: 'xcp1' }], srs: [{ name: 'Local storage', size: '64TiB', default: true }], vms };
+  const sim = await spawnSim(join(work, 'sim'), pool, { nodeArgs: PROFILE });
   sim.session = await rpc(sim, 'session.login_with_password', [sim.user, sim.password]);
   sim.sr = (await rpc(sim, 'SR.get_by_name_label', [sim.session, 'Local storage']))[0];
   return sim;
-}
-
-async function rpc(sim, method, params) {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
-  const r = await run('curl', ['-sk', '-H', 'content-type: application/json', '-d', body, `${sim.url}/jsonrpc`]);
-  const reply = JSON.parse(r.stdout);
-  if (reply.error) throw new Error(`${method}: ${JSON.stringify(reply.error)}`);
-  return reply.result;
 }
 
 async function vmNamed(sim, name) {
@@ -290,29 +176,6 @@ async function zeroXva(sim, name, file) {
   closeSync(fd);
 }
 
-// ---------------------------------------------------------------- output
-
-const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
-const cpu = (s) => (Number.isNaN(s) ? 'n/a' : `${s.toFixed(1)} s`);
-const load = () => `load average ${loadavg()[0].toFixed(2)} on ${cpus().length} cores`;
-const summary = [];
-function record(measure, value, shown, target) {
-  const pass = target && !Number.isNaN(value) ? target.ok(value) : null;
-  summary.push({ measure, shown, target: target?.text ?? '(info)', result: pass === null ? '-' : pass ? 'PASS' : 'MISS' });
-}
-function printSummary() {
-  const head = { measure: 'measure', shown: 'value', target: 'target', result: 'result' };
-  const cols = Object.keys(head);
-  const widths = cols.map((c) => Math.max(...[head, ...summary].map((r) => r[c].length)));
-  const line = (r) => cols.map((c, i) => r[c].padEnd(widths[i])).join('  ').trimEnd();
-  console.log('\n== summary ==');
-  console.log(line(head));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of summary) console.log(line(r));
-  const misses = summary.filter((r) => r.result === 'MISS');
-  console.log(misses.length === 0 ? '\nall targets met' : `\n*** MISS: ${misses.map((r) => r.measure).join('; ')} ***`);
-}
-
 // ---------------------------------------------------------------- the measures
 
 async function measureThroughput(sim) {
@@ -344,7 +207,7 @@ async function measureThroughput(sim) {
   console.log(`  curl -T            ${c.toFixed(1)} MB/s`);
   console.log(`  ours, worker       ${w.toFixed(1)} MB/s   ours/curl ${(w / c).toFixed(3)}   <- judged (the default), target >= 0.9`);
   console.log(`  ours, main thread  ${m.toFixed(1)} MB/s   ours/curl ${(m / c).toFixed(3)}   (information: the other choice)`);
-  record('1 ours/curl -T, 4 GiB XVA, HTTPS (worker)', w / c, (w / c).toFixed(3), { text: '>= 0.9', ok: (v) => v >= 0.9 });
+  record('1 ours/curl -T, 4 GiB XVA, HTTPS (worker)', w / c, (w / c).toFixed(3), atLeast(0.9));
   record('1 ours/curl -T (main thread)', m / c, (m / c).toFixed(3), null);
   record('1 main event loop busy, worker / main thread', NaN, `${(Math.min(...worker.map((r) => r.elu)) * 100).toFixed(1)} % / ${(Math.min(...main.map((r) => r.elu)) * 100).toFixed(1)} %`, null);
   record('1 main event loop delay p99, worker / main thread (ms)', NaN, `${Math.min(...worker.map((r) => r.lagP99Ms)).toFixed(1)} / ${Math.min(...main.map((r) => r.lagP99Ms)).toFixed(1)}`, null);
@@ -370,15 +233,14 @@ async function measureRss(sim) {
   console.log(`  RSS(8 GiB) / RSS(1 GiB) = ${ratio.toFixed(3)}`);
   record('2 peak RSS, 1 GiB restore (MiB)', results[0].rssMiB, results[0].rssMiB.toFixed(1), null);
   record('2 peak RSS, 8 GiB restore (MiB)', results[1].rssMiB, results[1].rssMiB.toFixed(1), null);
-  record('2 RSS(8 GiB) / RSS(1 GiB)', ratio, ratio.toFixed(3), { text: '<= 1.1', ok: (v) => v <= 1.1 });
+  record('2 RSS(8 GiB) / RSS(1 GiB)', ratio, ratio.toFixed(3), atMost(1.1));
 }
 
 try {
   const t0 = performance.now();
-  const curlVersion = spawnSync('curl', ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? 'curl: not found';
   const fs = statfsSync(tmpdir());
   const freeGiB = (fs.bavail * fs.bsize) / GiB;
-  console.log(`vmbackup restore benchmark; node ${process.version}; ${curlVersion.split(' ').slice(0, 2).join(' ')}; ${load()}`);
+  console.log(`vmbackup restore benchmark; node ${process.version}; ${curlVersion()}; ${load()}`);
   console.log(`temp dir ${work}; ${freeGiB.toFixed(1)} GiB free there; peak RSS and CPU from ${haveTime ? 'GNU time' : '(GNU time missing: not measured)'}`);
   if (ONLY.has('1') && freeGiB < 5) throw new Error(`measure 1 needs about 4.1 GiB in ${tmpdir()}, which has ${freeGiB.toFixed(1)} GiB free`);
   const sim = await startSim([
@@ -391,7 +253,7 @@ try {
   printSummary();
   console.log(`(the benchmark took ${secs(performance.now() - t0)}; ${load()})`);
 } catch (err) {
-  if (!cleaning) console.error(`\nthe benchmark failed: ${err instanceof Error ? err.stack : err}`);
+  if (!cleaningStarted()) console.error(`\nthe benchmark failed: ${err instanceof Error ? err.stack : err}`);
   process.exitCode = 1;
 } finally {
   await cleanup();
