@@ -41,7 +41,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, rmSy
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { atLeast, atMost, benchSetup, CLI, cpu, cpuSecondsOf, curlVersion, GiB, GNU_TIME, load, MiB, printSummary, record, secs, signalGroup } from './lib.mjs';
+import { atLeast, atMost, benchSetup, CLI, cpu, cpuSecondsOf, curlVersion, GiB, GNU_TIME, load, MiB, record, secs, signalGroup } from './lib.mjs';
 
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, only: { type: 'string', default: '1,2,3,4' } } });
 const ROUNDS = Math.max(1, Math.floor(Number(args.rounds)) || 1);
@@ -49,7 +49,7 @@ const ONLY = new Set(args.only.split(','));
 
 // ---------------------------------------------------------------- temp dir, children
 
-const { work, haveTime, cleanup, cleaningStarted, timed, spawnSim, rpc } = benchSetup('vmbackup-bench-');
+const { work, haveTime, main, timed, spawnSim, rpc } = benchSetup('vmbackup-bench-');
 
 /** Runs `fn` and adds the CPU seconds the simulator used meanwhile. */
 async function withSimCpu(sim, fn) {
@@ -314,8 +314,7 @@ async function measuresOverHttps() {
 
 // ---------------------------------------------------------------- main
 
-try {
-  const t0 = performance.now();
+await main(async () => {
   console.log(`vmbackup export benchmark; node ${process.version}; ${curlVersion()}; ${load()}`);
   console.log(`temp dir ${work}; peak RSS and CPU from ${haveTime ? 'GNU time' : '(GNU time missing: not measured)'}`);
   if (ONLY.has('1')) {
@@ -323,12 +322,4 @@ try {
     await measureSingle('HTTP');
   }
   if (['2', '3', '4'].some((m) => ONLY.has(m))) await measuresOverHttps();
-  printSummary();
-  console.log(`(the benchmark took ${secs(performance.now() - t0)}; ${load()})`);
-} catch (err) {
-  // After a signal the children were stopped on purpose: their failures are no news.
-  if (!cleaningStarted()) console.error(`\nthe benchmark failed: ${err instanceof Error ? err.stack : err}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+});

@@ -155,13 +155,30 @@ export function benchSetup(prefix) {
     return reply.result;
   }
 
+  /**
+   * The bench's body, then the summary table and how long it all took; a failure is printed
+   * (unless a signal stopped the children on purpose) and sets exit code 1; cleanup always.
+   */
+  async function main(body) {
+    try {
+      const t0 = performance.now();
+      await body();
+      printSummary();
+      console.log(`(the benchmark took ${secs(performance.now() - t0)}; ${load()})`);
+    } catch (err) {
+      // After a signal the children were stopped on purpose: their failures are no news.
+      if (cleaning === undefined) console.error(`\nthe benchmark failed: ${err instanceof Error ? err.stack : err}`);
+      process.exitCode = 1;
+    } finally {
+      await cleanup();
+    }
+  }
+
   return {
     work,
+    main,
     /** Whether peak RSS and CPU seconds are measured (GNU time works here). */
     haveTime,
-    cleanup,
-    /** After a signal the children were stopped on purpose: their failures are no news. */
-    cleaningStarted: () => cleaning !== undefined,
     spawnTracked,
     run,
     mustRun,

@@ -31,7 +31,7 @@ import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { atLeast, atMost, benchSetup, cpu, cpuSecondsOf, curlVersion, GiB, GNU_TIME, load, MiB, printSummary, record, ROOT, secs, sleep } from './lib.mjs';
+import { atLeast, atMost, benchSetup, cpu, cpuSecondsOf, curlVersion, GiB, GNU_TIME, load, MiB, record, ROOT, secs, sleep } from './lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', 'src', path)).href);
@@ -73,7 +73,7 @@ const ONLY = new Set(args.only.split(','));
 
 // ---------------------------------------------------------------- temp dir, children, the simulator
 
-const { work, haveTime, cleanup, cleaningStarted, run, timed, spawnSim, rpc } = benchSetup('vmbackup-restore-bench-');
+const { work, haveTime, main, run, timed, spawnSim, rpc } = benchSetup('vmbackup-restore-bench-');
 
 async function startSim(vms) {
   const pool = { name: 'bench', hosts: [{ name: 'xcp1' }], srs: [{ name: 'Local storage', size: '64TiB', default: true }], vms };
@@ -236,8 +236,7 @@ async function measureRss(sim) {
   record('2 RSS(8 GiB) / RSS(1 GiB)', ratio, ratio.toFixed(3), atMost(1.1));
 }
 
-try {
-  const t0 = performance.now();
+await main(async () => {
   const fs = statfsSync(tmpdir());
   const freeGiB = (fs.bavail * fs.bsize) / GiB;
   console.log(`vmbackup restore benchmark; node ${process.version}; ${curlVersion()}; ${load()}`);
@@ -250,11 +249,4 @@ try {
   ]);
   if (ONLY.has('1')) await measureThroughput(sim);
   if (ONLY.has('2')) await measureRss(sim);
-  printSummary();
-  console.log(`(the benchmark took ${secs(performance.now() - t0)}; ${load()})`);
-} catch (err) {
-  if (!cleaningStarted()) console.error(`\nthe benchmark failed: ${err instanceof Error ? err.stack : err}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+});
