@@ -12,6 +12,7 @@
 import { unlink } from 'node:fs/promises';
 import { VmbackupError } from '../errors.js';
 import { callWorker, haveWorkerFile, type WorkerEnd } from '../util/worker-call.js';
+import { taskResultWithin } from '../xapi/task-result.js';
 import type { TransferTicket } from '../xapi/transfer-ticket.js';
 import { commitFile, tempPathFor } from './finalize.js';
 import { runTransfer, type TransferFailure, type TransferOutcome, type TransferReports, type TransferSpec } from './transfer.js';
@@ -85,7 +86,7 @@ export async function downloadToFile(job: DownloadToFile): Promise<number> {
     }
     // A stream that ended short may be a pool that went away: ask now, not after the timeout.
     if (outcome.endFailure) job.ticket.checkLink();
-    await taskResult(job.ticket.result);
+    await taskResultWithin(job.ticket.result, "the transfer's");
     if (outcome.endFailure) throw ours(outcome.endFailure);
     await commitFile(temp, job.finalPath);
     return outcome.bytes;
@@ -96,21 +97,5 @@ export async function downloadToFile(job: DownloadToFile): Promise<number> {
     throw job.signal.aborted ? job.signal.reason : err;
   } finally {
     job.ticket.done();
-  }
-}
-
-/** The pool settles the task right after the stream ends; do not wait for ever if it does not. */
-async function taskResult(result: Promise<unknown>, limitMs = 120_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new VmbackupError('TASK_TIMEOUT', `the pool did not report the transfer's result within ${limitMs / 1000} s`, 'check the task list on the pool (xe task-list)')),
-      limitMs,
-    );
-  });
-  try {
-    await Promise.race([result, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -20,6 +20,7 @@ import type { VerifierSpec } from '../backup/verify.js';
 import type { BackupFormat } from '../catalog/types.js';
 import { VmbackupError } from '../errors.js';
 import { callWorker, haveWorkerFile, type WorkerEnd } from '../util/worker-call.js';
+import { taskResultWithin } from '../xapi/task-result.js';
 import type { TransferTicket } from '../xapi/transfer-ticket.js';
 import type { FromUploadWorker } from './upload-worker.js';
 import { runUpload, type UploadFailure, type UploadOutcome, type UploadReports, type UploadSpec } from './upload-stream.js';
@@ -96,22 +97,6 @@ function onWorker(spec: UploadSpec, signal: AbortSignal, reports: UploadReports)
 
 const ours = (f: UploadFailure) => new VmbackupError(f.code, f.message, f.hint);
 
-/** The pool settles the task right after the import; do not wait for ever if it does not. */
-async function taskResult(result: Promise<unknown>, limitMs = 120_000): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new VmbackupError('TASK_TIMEOUT', `the pool did not report the import's result within ${limitMs / 1000} s`, 'check the task list on the pool (xe task-list)')),
-      limitMs,
-    );
-  });
-  try {
-    return await Promise.race([result, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Sends one file and returns once the pool's task says the import completed. */
 export async function uploadFile(opts: UploadFile): Promise<UploadResult> {
   const { ticket, signal } = opts;
@@ -139,7 +124,7 @@ export async function uploadFile(opts: UploadFile): Promise<UploadResult> {
       throw error;
     }
     try {
-      const result = await taskResult(ticket.result);
+      const result = await taskResultWithin(ticket.result, "the import's");
       return { ...outcome, taskResult: result };
     } catch (err) {
       if (signal.aborted) {
