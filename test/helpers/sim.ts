@@ -37,6 +37,24 @@ export function clientFor(sim: Simulator, opts: Partial<Parameters<typeof create
   return client;
 }
 
+/** A client of `sim` that has logged in and read the pool (over `transport`, else the client's choice). */
+export async function connectedClient(sim: Simulator, transport?: 'json-rpc' | 'xml-rpc'): Promise<Xapi> {
+  const xapi = clientFor(sim, transport ? { transport } : {});
+  await xapi.connect();
+  await xapi.objectsFetched;
+  return xapi;
+}
+
+/** The XAPI error a call fails with; throws when it succeeds. */
+export async function rejection(promise: Promise<unknown>): Promise<{ code: string; params: string[] }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code: string; params: string[] };
+  }
+  throw new Error('expected a failure');
+}
+
 /**
  * Disconnects every client a test made, lets their fire-and-forget logouts land, then closes
  * every simulator it started.

@@ -6,11 +6,10 @@
  */
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Xapi } from 'xen-api';
 import type { Simulator } from '../../src/sim/index.js';
 import type { PoolFixture } from '../../src/sim/pool/fixture.js';
 import { login, raw, vmRef } from '../helpers/sim-http.js';
-import { clientFor, stopAll, testSimulator } from '../helpers/sim.js';
+import { connectedClient, rejection, stopAll, testSimulator } from '../helpers/sim.js';
 
 afterEach(stopAll);
 
@@ -56,22 +55,6 @@ async function exportXva(sim: Simulator, vm: string): Promise<Buffer> {
   return (await raw(sim, 'GET', `/export?session_id=${session}&ref=${vm}`)).body;
 }
 
-async function connected(sim: Simulator, transport?: 'json-rpc' | 'xml-rpc'): Promise<Xapi> {
-  const xapi = clientFor(sim, transport ? { transport } : {});
-  await xapi.connect();
-  await xapi.objectsFetched;
-  return xapi;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<{ code: string; params: string[] }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; params: string[] };
-  }
-  throw new Error('expected a failure');
-}
-
 describe.each(['json-rpc', 'xml-rpc'] as const)('over %s', (transport) => {
   it('without restore=true: a fresh uuid, new random MACs, a new mac_seed, the same networks', async () => {
     const sim = await testSimulator({ http: true, pool: POOL_A });
@@ -79,7 +62,7 @@ describe.each(['json-rpc', 'xml-rpc'] as const)('over %s', (transport) => {
     const sourceRec = record(sim, source);
     const archived = vifsOf(sim, source);
     const xva = await exportXva(sim, source);
-    const xapi = await connected(sim, transport);
+    const xapi = await connectedClient(sim, transport);
     const networksBefore = sim.state.store.count('network');
     const task = await xapi.createTask('restore app');
     const [vm] = (await xapi.putResource(xva, '/import/', { task, query: {} })) as string[];
@@ -115,7 +98,7 @@ describe('restore=true', () => {
     const oldVbds = [...(sourceRec.VBDs as string[])];
     const oldVdis = oldVbds.map((r) => String(record(sim, r).VDI)).filter((r) => r !== 'OpaqueRef:NULL');
     const xva = await exportXva(sim, source);
-    const xapi = await connected(sim);
+    const xapi = await connectedClient(sim);
     const before = counts(sim);
     const [vm] = (await xapi.putResource(xva, '/import/', { query: { restore: 'true' } })) as string[];
     expect(vm).not.toBe(source);
@@ -145,7 +128,7 @@ describe('restore=true', () => {
     const source = vmRef(sim, 'app');
     const uuid = String(record(sim, source).uuid);
     const xva = await exportXva(sim, source);
-    const xapi = await connected(sim);
+    const xapi = await connectedClient(sim);
     await xapi.call('VM.destroy', source);
     const [vm] = (await xapi.putResource(xva, '/import/', { query: { restore: 'true' } })) as string[];
     expect(record(sim, vm!).uuid).toBe(uuid);
@@ -154,7 +137,7 @@ describe('restore=true', () => {
   it('refuses a VM of that uuid that is not halted, with VM_BAD_POWER_STATE, and creates nothing', async () => {
     const sim = await testSimulator({ http: true, pool: POOL_A });
     const busy = vmRef(sim, 'busy');
-    const xapi = await connected(sim);
+    const xapi = await connectedClient(sim);
     // A running VM cannot be exported: halt it for the export, then start it again.
     await xapi.call('VM.hard_shutdown', busy);
     const xva = await exportXva(sim, busy);
@@ -178,7 +161,7 @@ describe('networks on another pool', () => {
       http: true,
       pool: { name: 'pool B', networks: [{ name: 'LAN', bridge: 'xenbr0' }, { name: 'DMZ', bridge: 'xenbr7' }] },
     });
-    const xapi = await connected(b);
+    const xapi = await connectedClient(b);
     const task = await xapi.createTask('restore into B');
     const [vm] = (await xapi.putResource(xva, '/import/', { task })) as string[];
     const [first, second] = vifsOf(b, vm!).map((v) => networkOf(b, v));
@@ -199,7 +182,7 @@ describe('networks on another pool', () => {
     const a = await testSimulator({ http: true, pool: POOL_A });
     const xva = await exportXva(a, vmRef(a, 'app'));
     const b = await testSimulator({ http: true, pool: { networks: [{ name: 'Other', bridge: 'xenbr1' }, { name: 'Storage', bridge: 'xenbr4' }, { name: 'Pool-wide network associated with eth0', bridge: 'xenbr9' }] } });
-    const xapi = await connected(b);
+    const xapi = await connectedClient(b);
     const [vm] = (await xapi.putResource(xva, '/import/', {})) as string[];
     expect(vifsOf(b, vm!).map((v) => networkOf(b, v).name_label)).toEqual(['Pool-wide network associated with eth0', 'Storage']);
   });
@@ -211,7 +194,7 @@ describe('storage', () => {
     const xva = await exportXva(sim, vmRef(sim, 'app'));
     const nfs = sim.state.store.rows('SR').find((s) => s.record.name_label === 'NFS')!.ref;
     const usedBefore = Number(record(sim, nfs).physical_utilisation);
-    const xapi = await connected(sim);
+    const xapi = await connectedClient(sim);
     const [vm] = (await xapi.putResource(xva, '/import/', { query: { sr_id: nfs } })) as string[];
     const vdis = (record(sim, vm!).VBDs as string[]).map((r) => String(record(sim, r).VDI)).filter((r) => r !== 'OpaqueRef:NULL');
     expect(vdis).toHaveLength(2);
@@ -223,7 +206,7 @@ describe('storage', () => {
     const sim = await testSimulator({ http: true, pool: POOL_A });
     const xva = await exportXva(sim, vmRef(sim, 'app'));
     const local = sim.state.store.rows('SR').find((s) => s.record.name_label === 'Local storage')!.ref;
-    const xapi = await connected(sim);
+    const xapi = await connectedClient(sim);
     const used = Number(record(sim, local).physical_utilisation);
     await xapi.call('SR.set_physical_size', local, used + 5 * 2 ** 20);
     const before = counts(sim);
@@ -244,7 +227,7 @@ describe('a failed import leaves nothing behind', () => {
 
   it('task.cancel during the body: no VM, VDI, VBD, VIF or network of it stays', async () => {
     const { xva, b } = await poolsForCreatedNetwork();
-    const xapi = await connected(b);
+    const xapi = await connectedClient(b);
     const before = counts(b);
     const usedBefore = b.state.store.rows('SR').map((s) => s.record.physical_utilisation);
     const task = await xapi.createTask('restore, then cancel');
@@ -278,7 +261,7 @@ describe('a failed import leaves nothing behind', () => {
     const ovaSize = parseInt(xva.subarray(124, 136).toString('latin1').replace(/\0.*$/, '').trim(), 8);
     const at = 512 + Math.ceil(ovaSize / 512) * 512 + 512 + 100;
     xva[at] = xva[at]! ^ 0xff;
-    const xapi = await connected(b);
+    const xapi = await connectedClient(b);
     const before = counts(b);
     const failure = await rejection(xapi.putResource(xva, '/import/', {}));
     expect(failure.code).toBe('IMPORT_ERROR_SOME_CHECKSUMS_FAILED');

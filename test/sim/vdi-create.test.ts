@@ -8,27 +8,11 @@ import type { Xapi, XapiObject } from 'xen-api';
 import { parseVhdFooter, parseVhdHeader } from '../../src/formats/index.js';
 import type { Simulator } from '../../src/sim/index.js';
 import { login, raw, vmRef } from '../helpers/sim-http.js';
-import { clientFor, stopAll, testSimulator } from '../helpers/sim.js';
+import { connectedClient, rejection, stopAll, testSimulator } from '../helpers/sim.js';
 
 afterEach(stopAll);
 
 const MiB = 2 ** 20;
-
-async function connected(sim: Simulator, transport?: 'json-rpc' | 'xml-rpc'): Promise<Xapi> {
-  const xapi = clientFor(sim, transport ? { transport } : {});
-  await xapi.connect();
-  await xapi.objectsFetched;
-  return xapi;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<{ code: string; params: string[] }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string; params: string[] };
-  }
-  throw new Error('expected a failure');
-}
 
 function srNamed(sim: Simulator, name: string): string {
   return sim.state.store.rows('SR').find((s) => s.record.name_label === name)!.ref;
@@ -57,7 +41,7 @@ async function cached(xapi: Xapi, ref: string, test: (o: XapiObject) => boolean)
 describe.each(['json-rpc', 'xml-rpc'] as const)('over %s', (transport) => {
   it('VDI.create makes a zero-filled VDI, takes its size from the SR, and VDI.destroy gives it back', async () => {
     const sim = await testSimulator({ http: true });
-    const xapi = await connected(sim, transport);
+    const xapi = await connectedClient(sim, transport);
     const sr = srNamed(sim, 'Local storage');
     const before = used(sim, sr);
     const vdi = await xapi.call<string>('VDI.create', vdiArgs(sr, 3 * MiB));
@@ -72,7 +56,7 @@ describe.each(['json-rpc', 'xml-rpc'] as const)('over %s', (transport) => {
 
   it('VDI.create fails with SR_FULL [needed, available] when the SR lacks room', async () => {
     const sim = await testSimulator({ http: true });
-    const xapi = await connected(sim, transport);
+    const xapi = await connectedClient(sim, transport);
     const sr = srNamed(sim, 'Local storage');
     await xapi.call('SR.set_physical_size', sr, String(used(sim, sr) + 2 * MiB));
     const vdis = sim.state.store.count('VDI');
@@ -85,7 +69,7 @@ describe.each(['json-rpc', 'xml-rpc'] as const)('over %s', (transport) => {
 
   it('VBD.create plugs a VDI into the next free device, refuses a used one, and VBD.destroy unplugs it', async () => {
     const sim = await testSimulator({ http: true });
-    const xapi = await connected(sim, transport);
+    const xapi = await connectedClient(sim, transport);
     const vm = vmRef(sim, 'db.example.com');
     // db.example.com has its disk on 0 and the CD drive on 3.
     const free = await xapi.call<string[]>('VM.get_allowed_VBD_devices', vm);
@@ -107,7 +91,7 @@ describe.each(['json-rpc', 'xml-rpc'] as const)('over %s', (transport) => {
 
   it('VM.start runs a halted VM, seen through events; a second start is VM_BAD_POWER_STATE', async () => {
     const sim = await testSimulator({ http: true });
-    const xapi = await connected(sim, transport);
+    const xapi = await connectedClient(sim, transport);
     const vm = vmRef(sim, 'db.example.com');
     const master = String(sim.state.store.rows('pool')[0]!.record.master);
     await xapi.callAsync('VM.start', vm, false, false);
@@ -127,7 +111,7 @@ describe.each(['json-rpc', 'xml-rpc'] as const)('over %s', (transport) => {
 
   it('VBD.plug hot-plugs a new disk into a running VM only; a second plug is DEVICE_ALREADY_ATTACHED', async () => {
     const sim = await testSimulator({ http: true });
-    const xapi = await connected(sim, transport);
+    const xapi = await connectedClient(sim, transport);
     const vm = vmRef(sim, 'db.example.com');
     const vdi = await xapi.call<string>('VDI.create', vdiArgs(srNamed(sim, 'Local storage'), MiB));
     const vbd = await xapi.call<string>('VBD.create', { VM: vm, VDI: vdi, userdevice: '1', bootable: false, mode: 'RW', type: 'Disk', empty: false, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
@@ -163,7 +147,7 @@ describe('PUT /import_raw_vdi', () => {
   it('format=vhd writes only the blocks and sectors the VHD holds; the rest keeps the VDI\'s content', async () => {
     // A fixed seed fixes which blocks hold data (checked below: some do not).
     const sim = await testSimulator({ http: true, uuidSeed: 'vhd overlay', pool: { vms: [{ name: 'sparse', disks: [{ size: SIZE, density: 0.5 }] }] } });
-    const xapi = await connected(sim);
+    const xapi = await connectedClient(sim);
     const { source, vhd, present, firstBitmap } = await sparseVhd(sim);
     expect(present.some((p) => !p)).toBe(true);
     expect(present[0]).toBe(true);
@@ -188,7 +172,7 @@ describe('PUT /import_raw_vdi', () => {
 
   it('format=raw replaces the whole content; a body larger than the VDI fails with VDI_IO_ERROR', async () => {
     const sim = await testSimulator({ http: true });
-    const xapi = await connected(sim);
+    const xapi = await connectedClient(sim);
     const target = await xapi.call<string>('VDI.create', vdiArgs(srNamed(sim, 'Local storage'), 2 * MiB));
     await xapi.putResource(Buffer.alloc(2 * MiB, 0xab), '/import_raw_vdi/', { query: { format: 'raw', vdi: target } });
     await xapi.putResource(Buffer.alloc(MiB, 0xcd), '/import_raw_vdi/', { query: { format: 'raw', vdi: target } });
