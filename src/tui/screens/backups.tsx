@@ -10,6 +10,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Catalog } from '../../catalog/types.js';
 import { backupHeader, backupParts, vmLine } from '../components/backup-columns.js';
 import { HelpBar } from '../components/help-bar.js';
+import { KeyTable } from '../components/key-table.js';
 import { clipToWidth, wrapToWidth } from '../components/text-fit.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useTerminal, useTerminalSize } from '../hooks/use-terminal.js';
@@ -154,13 +155,7 @@ export function BackupsScreen(props: BackupsScreenProps) {
 function BackupsHelp() {
   return (
     <Box flexDirection="column">
-      <Text bold>Keys of the Backups screen</Text>
-      {BACKUPS_HELP.map(([keys, what]) => (
-        <Text key={keys} wrap="truncate-end">
-          <Text color="cyan">{keys.padEnd(15)}</Text>
-          {what}
-        </Text>
-      ))}
+      <KeyTable title="Keys of the Backups screen" rows={BACKUPS_HELP} />
       <Text wrap="wrap">
         Columns: the backup's date (local time, as its folder is named), its kind (XVA = vm-export, VDI raw/vhd = vdi-export), its size and the space it
         takes on disk, complete (it has its success marker) or UNFINISHED (a run died or still runs: a restore asks first), and the last `vmbackup

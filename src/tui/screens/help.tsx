@@ -3,6 +3,7 @@
  * the key that closes it itself; given `onBack`, it takes any key on its own.
  */
 import { Box, Text } from 'ink';
+import { KeyTable } from '../components/key-table.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { KEY_HELP } from '../state/keys.js';
 
@@ -14,13 +15,7 @@ export function HelpScreen({ onBack }: HelpScreenProps) {
   useKeys(() => onBack?.(), { isActive: onBack !== undefined });
   return (
     <Box flexDirection="column">
-      <Text bold>Keys of the VM list</Text>
-      {KEY_HELP.map(([keys, what]) => (
-        <Text key={keys} wrap="truncate-end">
-          <Text color="cyan">{keys.padEnd(15)}</Text>
-          {what}
-        </Text>
-      ))}
+      <KeyTable title="Keys of the VM list" rows={KEY_HELP} />
       <Text wrap="wrap">
         In the filter and backup_dir lines: ← → Home End, Backspace, ctrl-u / ctrl-k delete to the start / end; enter keeps, esc cancels.
       </Text>
