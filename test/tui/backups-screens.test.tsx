@@ -47,6 +47,17 @@ describe('the list', () => {
     await waitForFrame(() => String(backs), (b) => b === '1');
   });
 
+  it('? shows the Backups keys and what each column means; any key goes back to the list', async () => {
+    const { ui, until } = show(<BackupsScreen backupDir="/srv/b" catalog={catalog()} onPick={() => undefined} onBack={() => undefined} size={SIZE} />);
+    await until((f) => f.includes('Backups in /srv/b'));
+    ui.stdin.write('?');
+    const help = await until((f) => f.includes('Keys of the Backups screen'));
+    expect(help).toMatch(/UNFINISHED \(a run died or still runs/);
+    expect(help).not.toContain('Backups in /srv/b');
+    ui.stdin.write('x');
+    await until((f) => f.includes('Backups in /srv/b'));
+  });
+
   it('500 backups of one VM draw in 24 lines; G goes to the oldest', async () => {
     const { ui, until } = show(<BackupsScreen backupDir="/srv/b" catalog={catalog(500)} onPick={() => undefined} onBack={() => undefined} size={SIZE} />);
     const first = await until((f) => f.includes('503 backups'));
