@@ -15,34 +15,16 @@ import { tempDir } from '../helpers/cli.js';
 import { E2E_POOL } from '../helpers/e2e.js';
 import { waitForFrame } from '../helpers/ink-wait.js';
 import { stopAll, testSimulator } from '../helpers/sim.js';
+import { quitApp, type RunningApp, tuiTestIo } from '../helpers/tui-app.js';
 
-let running: { ui: ReturnType<typeof render>; exits: number[] } | null = null;
-/** Ends the app as ctrl-c does, so it closes its connection before the simulator stops. */
-async function quitApp(): Promise<void> {
+let running: RunningApp | null = null;
+afterEach(async () => {
   const app = running;
   running = null;
-  if (!app) return;
-  if (app.exits.length === 0) {
-    app.ui.stdin.write('\x03');
-    await waitForFrame(() => String(app.exits.length), (n) => n !== '0');
-  }
-  app.ui.unmount();
-}
-afterEach(async () => {
-  await quitApp();
+  await quitApp(app);
   await stopAll();
 });
 
-function testIo(home: string): CliIo {
-  return {
-    stdout: () => undefined,
-    stderr: () => undefined,
-    cwd: home,
-    env: { PATH: process.env.PATH ?? '', HOME: home, VMBACKUP_SETTINGS_DIR: join(home, 'settings'), DBUS_SESSION_BUS_ADDRESS: '' },
-    now: () => new Date(),
-    onInterrupt: () => () => undefined,
-  };
-}
 
 async function startApp(io: CliIo, sim: Awaited<ReturnType<typeof testSimulator>>, backupDir?: string) {
   const exits: number[] = [];
@@ -82,7 +64,7 @@ describe('the app around the list', () => {
     writeFileSync(join(folder, 'vm.cfg'), `name_label=db.example.com\norig_uuid=${dbUuid}\n`);
     writeFileSync(join(folder, 'success'), '');
 
-    const io = testIo(home);
+    const io = tuiTestIo(home);
     const { ui, until } = await startApp(io, sim, first);
     expect(ui.lastFrame()).toContain(`backups in ${first}`);
     expect(ui.lastFrame()).toMatch(/db\.example\.com .* never/);
@@ -95,7 +77,8 @@ describe('the app around the list', () => {
     // A folder that does not exist is taken, with a word about it.
     ui.stdin.write('b\x15~/third\r');
     await until((f) => f.includes(`backups in ${join(home, 'third')}`) && f.includes('does not exist yet'));
-    await quitApp();
+    await quitApp(running);
+    running = null;
 
     // The next start without --backup-dir uses the remembered one.
     const again = await startApp(io, sim);
@@ -105,7 +88,7 @@ describe('the app around the list', () => {
   it('q quits at once after the selection was saved, and asks once it changed', async () => {
     const sim = await testSimulator({ pool: E2E_POOL });
     const home = tempDir();
-    const io = testIo(home);
+    const io = tuiTestIo(home);
     const { ui, exits, until } = await startApp(io, sim, home);
     ui.stdin.write(' ');
     await until((f) => f.includes('1 selected'));

@@ -13,16 +13,13 @@ import { e2eEnv } from '../helpers/e2e.js';
 import { KEYS, press, waitForFrame } from '../helpers/ink-wait.js';
 import { render } from '../helpers/render-tui.js';
 import { stopAll } from '../helpers/sim.js';
+import { quitApp, type RunningApp, tuiTestIo } from '../helpers/tui-app.js';
 
-let running: { ui: ReturnType<typeof render>; exits: number[] } | null = null;
+let running: RunningApp | null = null;
 afterEach(async () => {
   const app = running;
   running = null;
-  if (app && app.exits.length === 0) {
-    app.ui.stdin.write('\x03');
-    await waitForFrame(() => String(app.exits.length), (n) => n !== '0');
-  }
-  app?.ui.unmount();
+  await quitApp(app);
   await stopAll();
 });
 

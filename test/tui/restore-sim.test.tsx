@@ -7,7 +7,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import type { CliIo } from '../../src/access/io.js';
 import { SettingsStore } from '../../src/settings/store.js';
 import { App } from '../../src/tui/app.js';
 import { tempDir } from '../helpers/cli.js';
@@ -15,35 +14,21 @@ import { E2E_POOL } from '../helpers/e2e.js';
 import { KEYS, press, waitForFrame } from '../helpers/ink-wait.js';
 import { render } from '../helpers/render-tui.js';
 import { stopAll, testSimulator } from '../helpers/sim.js';
+import { quitApp, type RunningApp, tuiTestIo } from '../helpers/tui-app.js';
 
-let running: { ui: ReturnType<typeof render>; exits: number[] } | null = null;
+let running: RunningApp | null = null;
 afterEach(async () => {
   const app = running;
   running = null;
-  if (app && app.exits.length === 0) {
-    // Ends the app as ctrl-c does, so it closes its connection before the simulator stops.
-    app.ui.stdin.write('\x03');
-    await waitForFrame(() => String(app.exits.length), (n) => n !== '0');
-  }
-  app?.ui.unmount();
+  await quitApp(app);
   await stopAll();
 });
 
-function testIo(home: string): CliIo {
-  return {
-    stdout: () => undefined,
-    stderr: () => undefined,
-    cwd: home,
-    env: { PATH: process.env.PATH ?? '', HOME: home, VMBACKUP_SETTINGS_DIR: join(home, 'settings'), DBUS_SESSION_BUS_ADDRESS: '' },
-    now: () => new Date(),
-    onInterrupt: () => () => undefined,
-  };
-}
 
 it('back up scratch, r, restore it as a new VM, and the VM list shows it', async () => {
   const sim = await testSimulator({ pool: E2E_POOL });
   const home = tempDir();
-  const io = testIo(home);
+  const io = tuiTestIo(home);
   const backupDir = join(home, 'backups');
   mkdirSync(backupDir);
   const exits: number[] = [];
