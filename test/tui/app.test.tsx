@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { render } from '../helpers/render-tui.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/access/io.js';
 import { backupFolderName, vmFolderName } from '../../src/backup/layout.js';
 import { SettingsStore } from '../../src/settings/store.js';
@@ -14,16 +14,10 @@ import { App } from '../../src/tui/app.js';
 import { tempDir } from '../helpers/cli.js';
 import { E2E_POOL } from '../helpers/e2e.js';
 import { waitForFrame } from '../helpers/ink-wait.js';
-import { stopAll, testSimulator } from '../helpers/sim.js';
-import { quitApp, type RunningApp, tuiTestIo } from '../helpers/tui-app.js';
+import { testSimulator } from '../helpers/sim.js';
+import { quitApp, quitAppAfterEach, tuiTestIo } from '../helpers/tui-app.js';
 
-let running: RunningApp | null = null;
-afterEach(async () => {
-  const app = running;
-  running = null;
-  await quitApp(app);
-  await stopAll();
-});
+const track = quitAppAfterEach();
 
 
 async function startApp(io: CliIo, sim: Awaited<ReturnType<typeof testSimulator>>, backupDir?: string) {
@@ -40,7 +34,7 @@ async function startApp(io: CliIo, sim: Awaited<ReturnType<typeof testSimulator>
       onExit={(code) => exits.push(code)}
     />,
   );
-  running = { ui, exits };
+  track({ ui, exits });
   await waitForFrame(ui.lastFrame, (f) => f.includes('4 of 4 VMs shown'));
   // The list takes keys once Ink reads the terminal.
   await waitForFrame(() => String(ui.stdin.listenerCount('readable')), (n) => n !== '0');
@@ -65,7 +59,8 @@ describe('the app around the list', () => {
     writeFileSync(join(folder, 'success'), '');
 
     const io = tuiTestIo(home);
-    const { ui, until } = await startApp(io, sim, first);
+    const firstApp = await startApp(io, sim, first);
+    const { ui, until } = firstApp;
     expect(ui.lastFrame()).toContain(`backups in ${first}`);
     expect(ui.lastFrame()).toMatch(/db\.example\.com .* never/);
     ui.stdin.write('b');
@@ -77,8 +72,7 @@ describe('the app around the list', () => {
     // A folder that does not exist is taken, with a word about it.
     ui.stdin.write('b\x15~/third\r');
     await until((f) => f.includes(`backups in ${join(home, 'third')}`) && f.includes('does not exist yet'));
-    await quitApp(running);
-    running = null;
+    await quitApp(firstApp);
 
     // The next start without --backup-dir uses the remembered one.
     const again = await startApp(io, sim);

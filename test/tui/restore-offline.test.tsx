@@ -5,23 +5,16 @@
  * then has one more disk on the pool.
  */
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { CliIo } from '../../src/access/io.js';
 import { SettingsStore } from '../../src/settings/store.js';
 import { App } from '../../src/tui/app.js';
 import { e2eEnv } from '../helpers/e2e.js';
 import { KEYS, press, waitForFrame } from '../helpers/ink-wait.js';
 import { render } from '../helpers/render-tui.js';
-import { stopAll } from '../helpers/sim.js';
-import { quitApp, type RunningApp, tuiTestIo } from '../helpers/tui-app.js';
+import { quitAppAfterEach, tuiTestIo } from '../helpers/tui-app.js';
 
-let running: RunningApp | null = null;
-afterEach(async () => {
-  const app = running;
-  running = null;
-  await quitApp(app);
-  await stopAll();
-});
+const track = quitAppAfterEach();
 
 it('connect screen → Backups → pick a raw backup → connect → its options; attached to scratch as a new disk', async () => {
   const env = await e2eEnv();
@@ -48,7 +41,7 @@ it('connect screen → Backups → pick a raw backup → connect → its options
       onExit={(code) => exits.push(code)}
     />,
   );
-  running = { ui, exits };
+  track({ ui, exits });
   const until = (test: (frame: string) => boolean) => waitForFrame(ui.lastFrame, test, 30_000);
   let frame = await until((f) => f.includes('Known pools:'));
   expect(frame).toContain(`Backups: browse ${env.backupDir}`);

@@ -6,23 +6,17 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { SettingsStore } from '../../src/settings/store.js';
 import { App } from '../../src/tui/app.js';
 import { tempDir } from '../helpers/cli.js';
 import { E2E_POOL } from '../helpers/e2e.js';
 import { KEYS, press, waitForFrame } from '../helpers/ink-wait.js';
 import { render } from '../helpers/render-tui.js';
-import { stopAll, testSimulator } from '../helpers/sim.js';
-import { quitApp, type RunningApp, tuiTestIo } from '../helpers/tui-app.js';
+import { testSimulator } from '../helpers/sim.js';
+import { quitAppAfterEach, tuiTestIo } from '../helpers/tui-app.js';
 
-let running: RunningApp | null = null;
-afterEach(async () => {
-  const app = running;
-  running = null;
-  await quitApp(app);
-  await stopAll();
-});
+const track = quitAppAfterEach();
 
 
 it('back up scratch, r, restore it as a new VM, and the VM list shows it', async () => {
@@ -44,7 +38,7 @@ it('back up scratch, r, restore it as a new VM, and the VM list shows it', async
       onExit={(code) => exits.push(code)}
     />,
   );
-  running = { ui, exits };
+  track({ ui, exits });
   const until = (test: (frame: string) => boolean) => waitForFrame(ui.lastFrame, test, 30_000);
   await until((f) => f.includes('4 of 4 VMs shown'));
   await waitForFrame(() => String(ui.stdin.listenerCount('readable')), (n) => n !== '0');
