@@ -15,7 +15,7 @@ export const SMALL_POOL: PoolFixture = {
 
 // Everything a test starts, so that one `afterEach(stopAll)` stops it.
 const liveSims = new Set<Simulator>();
-const liveClients = new Set<Xapi>();
+const liveClients = new Map<Xapi, Simulator>();
 
 /** A simulator that answers fast: no 5 s delay on bad logins, progress on every step. */
 export async function testSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
@@ -33,7 +33,7 @@ export function clientFor(sim: Simulator, opts: Partial<Parameters<typeof create
     callTimeout: 10_000,
     ...opts,
   });
-  liveClients.add(client);
+  liveClients.set(client, sim);
   return client;
 }
 
@@ -56,14 +56,52 @@ export async function rejection(promise: Promise<unknown>): Promise<{ code: stri
 }
 
 /**
- * Disconnects every client a test made, lets their fire-and-forget logouts land, then closes
- * every simulator it started.
+ * Resolves with `test`'s first truthy value, checked now and after each change to the
+ * simulator's database: a wait for a state, never for a time.
+ */
+export function whenStore<T>(sim: Simulator, test: () => T | null | undefined | false): Promise<T> {
+  return new Promise((resolve) => {
+    const now = test();
+    if (now) return resolve(now);
+    const off = sim.state.store.onChange(() => {
+      const value = test();
+      if (!value) return;
+      off();
+      resolve(value);
+    });
+  });
+}
+
+/** How long stopAll waits for a logout that never comes (a client that lost its session). */
+const LOGOUT_WAIT_MS = 5_000;
+
+/** Resolves when the simulator has ended the session (its logout arrived), or after LOGOUT_WAIT_MS. */
+function loggedOut(sim: Simulator, sessionId: string | undefined): Promise<void> {
+  const signal = sessionId ? sim.state.sessions.get(sessionId)?.closed.signal : undefined;
+  if (!signal || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, LOGOUT_WAIT_MS);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/**
+ * Disconnects every client a test made, waits for their fire-and-forget logouts to reach the
+ * simulator, then closes every simulator it started.
  */
 export async function stopAll(): Promise<void> {
   const clients = [...liveClients];
   liveClients.clear();
-  for (const client of clients) if (client.status !== 'disconnected') await client.disconnect();
-  if (clients.length > 0) await new Promise((r) => setTimeout(r, 100));
+  const logouts: Promise<void>[] = [];
+  for (const [client, sim] of clients) {
+    if (client.status === 'disconnected') continue;
+    logouts.push(loggedOut(sim, client.sessionId));
+    await client.disconnect();
+  }
+  await Promise.all(logouts);
   const sims = [...liveSims];
   liveSims.clear();
   await Promise.all(sims.map((sim) => sim.close()));

@@ -17,7 +17,7 @@ import { restoreVerifier, uploadFile } from '../../src/restore/upload.js';
 import { PoolConnection } from '../../src/xapi/connection.js';
 import { rawGet } from '../../src/xapi/raw-get.js';
 import { FAR_POOL } from '../helpers/far-pool.js';
-import { stopAll, testSimulator } from '../helpers/sim.js';
+import { stopAll, testSimulator, whenStore } from '../helpers/sim.js';
 import { selfSignedByOpenssl } from '../helpers/tools.js';
 import { trustSim } from '../helpers/trust.js';
 import { tempDirForFile } from '../helpers/temp.js';
@@ -90,12 +90,11 @@ async function disksOf(sim: Simulator, conn: PoolConnection, vm: string): Promis
 }
 
 /** Waits until the pool is done with a task (the handler settles it after the connection ends). */
-async function settled(sim: Simulator, task: string): Promise<Record<string, unknown>> {
-  for (;;) {
+function settled(sim: Simulator, task: string): Promise<Record<string, unknown>> {
+  return whenStore(sim, () => {
     const record = sim.state.store.get(task)?.record;
-    if (record && record.status !== 'pending') return record;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+    return record && record.status !== 'pending' ? record : null;
+  });
 }
 
 const progressLog = () => {

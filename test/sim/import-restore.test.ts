@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Simulator } from '../../src/sim/index.js';
 import type { PoolFixture } from '../../src/sim/pool/fixture.js';
 import { login, raw, vmRef } from '../helpers/sim-http.js';
-import { connectedClient, rejection, stopAll, testSimulator } from '../helpers/sim.js';
+import { connectedClient, rejection, stopAll, testSimulator, whenStore } from '../helpers/sim.js';
 
 afterEach(stopAll);
 
@@ -235,7 +235,7 @@ describe('a failed import leaves nothing behind', () => {
     const put = rejection(xapi.putResource(body, '/import/', { task }));
     // ova.xml and the first chunk, then nothing until the cancel.
     body.write(xva.subarray(0, xva.length >> 1));
-    while (!b.state.store.rows('VM').some((v) => Object.hasOwn(v.record.current_operations as object, task))) await new Promise((r) => setTimeout(r, 10));
+    await whenStore(b, () => b.state.store.rows('VM').some((v) => Object.hasOwn(v.record.current_operations as object, task)));
     expect(b.state.store.count('network')).toBe(before.network! + 2);
     // Caught as it changes: xen-api destroys a task it watched once it is done.
     const outcome = new Promise<string>((resolve) => {
