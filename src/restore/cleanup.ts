@@ -9,15 +9,10 @@ import type { PoolConnection } from '../xapi/connection.js';
 import { poolError } from '../xapi/errors.js';
 import { refs, str } from '../xapi/records.js';
 import type { TransferTicket } from '../xapi/transfer-ticket.js';
+import { within } from '../util/within.js';
 
 /** How long a cancelled import gets to settle (and to tell its VM) before we clean up. */
 const SETTLE_MS = 10_000;
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 /** The new VM ref in an /import task result: `['OpaqueRef:…']`, or the XML-RPC text of it. */
 export function vmRefOfResult(result: unknown): string | null {

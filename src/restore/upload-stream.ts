@@ -16,6 +16,7 @@ import { open } from 'node:fs/promises';
 import { type VerifierSpec, verifierFor } from '../backup/verify.js';
 import { rawPut, type RawPutBody } from '../xapi/raw-put.js';
 import type { TrustRules } from '../xapi/tls-trust.js';
+import { within } from '../util/within.js';
 
 export interface UploadSpec {
   /** The import URL, session_id and task_id included (a TransferTicket's url). */
@@ -116,9 +117,7 @@ export async function runUpload(spec: UploadSpec, signal: AbortSignal, reports: 
   // The stop that cancels the task first: set when the verifier, the file or the caller stops us.
   const stop = async (f: UploadFailure): Promise<never> => {
     if (put) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([reports.beforeClose().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, CLOSE_WAIT_MS)))]);
-      clearTimeout(timer);
+      await within(reports.beforeClose().catch(() => undefined), CLOSE_WAIT_MS);
     }
     put?.destroy();
     throw f;

@@ -17,6 +17,7 @@ import type { TrustPolicy } from './trust-policy.js';
 import { captureClientWarnings } from './client-warnings.js';
 import { LinkWatch } from './link-watch.js';
 import { probePool } from './probe.js';
+import { within } from '../util/within.js';
 
 export interface ConnectOptions {
   target: PoolTarget;
@@ -257,9 +258,7 @@ export class PoolConnection {
     // user, so it must arrive). Our dispatcher's graceful close waits for what is in flight: the
     // logout, and the pending event.from it ends. Bounded, in case a pool keeps that call open.
     await this.xapi.disconnect().catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.agents.close().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
-    clearTimeout(timer);
+    await within(this.agents.close().catch(() => undefined), CLOSE_WAIT_MS);
   }
 
 }

@@ -7,6 +7,7 @@
  */
 import type { Xapi } from 'xen-api';
 import type { VmbackupError } from '../errors.js';
+import { within } from '../util/within.js';
 import { poolError } from './errors.js';
 import type { LinkWatch } from './link-watch.js';
 import type { TrustRules } from './tls-trust.js';
@@ -41,12 +42,6 @@ export interface TransferTicket {
 
 const TASK_ERROR_WAIT_MS = 5_000;
 const CANCEL_WAIT_MS = 10_000;
-
-function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 export async function openTransfer(
   xapi: Xapi,
