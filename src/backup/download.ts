@@ -14,6 +14,7 @@ import { VmbackupError } from '../errors.js';
 import { callWorker, haveWorkerFile, type WorkerEnd } from '../util/worker-call.js';
 import { taskResultWithin } from '../xapi/task-result.js';
 import type { TransferTicket } from '../xapi/transfer-ticket.js';
+import type { FileSums } from './content-sums.js';
 import { commitFile, tempPathFor } from './finalize.js';
 import { runTransfer, type TransferFailure, type TransferOutcome, type TransferReports, type TransferSpec } from './transfer.js';
 import type { FromWorker } from './transfer-worker.js';
@@ -62,8 +63,8 @@ function onWorker(spec: TransferSpec, signal: AbortSignal, reports: TransferRepo
 
 const ours = (f: TransferFailure) => new VmbackupError(f.code, f.message, f.hint);
 
-/** Downloads into `finalPath`; resolves with the bytes received. */
-export async function downloadToFile(job: DownloadToFile): Promise<number> {
+/** Downloads into `finalPath`; resolves with the bytes received and their sums. */
+export async function downloadToFile(job: DownloadToFile): Promise<{ bytes: number; sums: FileSums }> {
   const temp = tempPathFor(job.finalPath);
   const stallTimeoutMs = job.stallTimeoutS * 1000;
   const spec: TransferSpec = { url: job.ticket.url, trust: job.ticket.trust, temp, verifier: job.verifier, sparse: job.sparse, stallTimeoutMs };
@@ -89,7 +90,7 @@ export async function downloadToFile(job: DownloadToFile): Promise<number> {
     await taskResultWithin(job.ticket.result, "the transfer's");
     if (outcome.endFailure) throw ours(outcome.endFailure);
     await commitFile(temp, job.finalPath);
-    return outcome.bytes;
+    return { bytes: outcome.bytes, sums: outcome.sums };
   } catch (err) {
     // The transfer removes its file when it fails; a failure after it (the task, the check of
     // the stream's end, the rename) leaves it to us.

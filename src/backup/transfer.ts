@@ -7,6 +7,7 @@
 import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { rawGet } from '../xapi/raw-get.js';
 import type { TrustRules } from '../xapi/tls-trust.js';
+import { ContentSums, type FileSums } from './content-sums.js';
 import { DirectWriter } from './file-writer.js';
 import { SparseFileWriter } from './sparse-file.js';
 import { StallWatch } from './stall-watch.js';
@@ -46,6 +47,8 @@ export interface TransferOutcome {
    * verifier could only say "truncated".
    */
   endFailure: TransferFailure | null;
+  /** XXH64 of what was written, whole and per segment (content-sums.ts). */
+  sums: FileSums;
 }
 
 const PROGRESS_EVERY_MS = 250;
@@ -94,11 +97,13 @@ export async function runTransfer(spec: TransferSpec, signal: AbortSignal, repor
     throw asFailure(err);
   });
   const sink = sinkFor(file, spec.sparse);
+  const sums = new ContentSums();
   let received = 0;
   let lastReport = 0;
   let lastBytes = 0;
   const take = (chunk: Buffer): Promise<void> | undefined => {
     received += chunk.length;
+    sums.update(chunk);
     const now = Date.now();
     if (now - lastReport >= PROGRESS_EVERY_MS) {
       reports.progress(received, lastReport === 0 ? 0 : ((received - lastBytes) * 1000) / (now - lastReport));
@@ -136,9 +141,10 @@ export async function runTransfer(spec: TransferSpec, signal: AbortSignal, repor
     reports.progress(received, 0);
     await file.sync();
     await file.close();
-    return { bytes: received, endFailure };
+    return { bytes: received, endFailure, sums: sums.result() };
   } catch (err) {
     watch.stop();
+    verifier.abort();
     await sink.abandon();
     await file.close().catch(() => undefined);
     await unlink(spec.temp).catch(() => undefined);

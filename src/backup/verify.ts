@@ -5,13 +5,13 @@
  * the side and checked as an XVA), a raw disk's length, a pool dump's XML. A failed check fails
  * the backup.
  */
-import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
 import sax from 'sax';
-import { VmbackupError } from '../errors.js';
 import { VhdParser, XvaParser, zstdDecompressStream } from '../formats/index.js';
+import { VerifyFailure, verifyFailure } from './verify-failure.js';
 
 export interface Verifier {
   /** What is being checked, for messages: "XVA", "zstd XVA", "VHD"... */
@@ -20,12 +20,14 @@ export interface Verifier {
   feed(chunk: Buffer): void | Promise<void>;
   /** Throws when the stream was incomplete or wrong. */
   end(): Promise<void>;
+  /**
+   * Releases what the verifier holds (the zstd child process and its pipes) when the stream is
+   * given up before end(): without it, a refused zstd XVA kept the process alive. Idempotent.
+   */
+  abort(): void;
 }
 
-function failed(what: string, err: unknown): VmbackupError {
-  const message = err instanceof Error ? err.message : String(err);
-  return new VmbackupError('VERIFY_FAILED', `the ${what} stream is damaged: ${message}`, 'run the backup again; if it keeps failing, check the VM disk on the pool');
-}
+const failed = (what: string, err: unknown, kind: string) => verifyFailure(`${what} stream`, err, kind);
 
 /** A plain XVA: tar structure and every .xxhash / .checksum member. */
 export function xvaVerifier(): Verifier {
@@ -36,55 +38,88 @@ export function xvaVerifier(): Verifier {
       try {
         parser.feed(chunk);
       } catch (err) {
-        throw failed('XVA', err);
+        throw failed('XVA', err, 'tar');
       }
     },
     async end() {
       try {
         parser.end();
       } catch (err) {
-        throw failed('XVA', err);
+        throw failed('XVA', err, 'tar');
       }
     },
+    abort: () => undefined,
   };
 }
 
 /**
  * A compressed XVA: decompressed on the side (gzip in-process, zstd by the zstd program) and
  * checked as an XVA. Backpressure from the decompressor slows the download rather than
- * buffering it in memory.
+ * buffering it in memory. A refusal by either side ends the decompressor at once: a zstd child
+ * left waiting on its stdin kept the whole process alive after its reports.
  */
 export function compressedXvaVerifier(kind: 'gzip' | 'zstd'): Verifier {
-  const inner = xvaVerifier();
-  const what = `${kind} XVA`;
+  const parser = new XvaParser({ requireChecksums: true, keepData: false });
+  const what = `${kind} XVA stream`;
   const stream: Duplex = kind === 'gzip' ? createGunzip() : zstdDecompressStream();
+  let fed = 0;
   let error: unknown;
+  const refuse = (err: unknown, layerKind: string, decompressed: boolean) => {
+    error ??= verifyFailure(what, err, layerKind, { fedBytes: fed, decompressed });
+    stream.destroy();
+  };
   stream.on('data', (data: Buffer) => {
     if (error) return;
     try {
-      void inner.feed(data);
+      parser.feed(data);
     } catch (err) {
-      error = err;
+      refuse(err, 'tar', true);
     }
   });
-  stream.on('error', (err) => (error ??= failed(what, err)));
-  const ended = once(stream, 'end').catch(() => undefined);
+  stream.on('error', (err) => {
+    if (!error) refuse(err, kind, false);
+  });
+  // Settles on the end, an error or a destroy (once(stream, 'end') would wait for good after a destroy).
+  const ended = finished(stream).catch(() => undefined);
   return {
     what,
     async feed(chunk) {
       if (error) throw error;
       // The decompressor keeps what it is given until it gets to it; the caller's buffer is
-      // reused, so it gets a copy. once() settles on 'error' too, and leaves no listener behind.
-      if (!stream.write(Buffer.from(chunk))) await once(stream, 'drain').catch(() => undefined);
+      // reused, so it gets a copy.
+      fed += chunk.length;
+      if (!stream.write(Buffer.from(chunk))) await drainedOrClosed(stream);
       if (error) throw error;
     },
     async end() {
-      stream.end();
-      await ended;
+      if (!error) {
+        stream.end();
+        await ended;
+      }
       if (error) throw error;
-      await inner.end();
+      try {
+        parser.end();
+      } catch (err) {
+        refuse(err, 'tar', true);
+        throw error;
+      }
     },
+    abort: () => void stream.destroy(),
   };
+}
+
+/** Resolves on 'drain' or 'close' (a destroyed stream never drains), leaving no listener. */
+function drainedOrClosed(stream: Duplex): Promise<void> {
+  if (stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
 }
 
 export function vhdVerifier(): Verifier {
@@ -95,16 +130,17 @@ export function vhdVerifier(): Verifier {
       try {
         parser.feed(chunk);
       } catch (err) {
-        throw failed('VHD', err);
+        throw failed('VHD', err, 'vhd');
       }
     },
     async end() {
       try {
         parser.end();
       } catch (err) {
-        throw failed('VHD', err);
+        throw failed('VHD', err, 'vhd');
       }
     },
+    abort: () => undefined,
   };
 }
 
@@ -117,8 +153,11 @@ export function rawVerifier(size: number): Verifier {
       total += chunk.length;
     },
     async end() {
-      if (total !== size) throw failed('raw disk', new Error(`${total} bytes received, the disk has ${size}`));
+      if (total !== size) {
+        throw new VerifyFailure('raw disk stream', { layer: 'raw length', member: null, offset: total, decompressed: false, reason: `${total} bytes received, the disk has ${size}` });
+      }
     },
+    abort: () => undefined,
   };
 }
 
@@ -138,14 +177,15 @@ export function xmlDumpVerifier(): Verifier {
     what: 'pool database dump',
     feed(chunk) {
       parser.write(text.write(chunk));
-      if (error) throw failed('pool database dump', error);
+      if (error) throw failed('pool database dump', error, 'xml');
     },
     async end() {
       parser.write(text.end());
       parser.close();
-      if (error) throw failed('pool database dump', error);
-      if (root !== 'database') throw failed('pool database dump', new Error(`root element is ${root ?? 'missing'}, not <database>`));
+      if (error) throw failed('pool database dump', error, 'xml');
+      if (root !== 'database') throw failed('pool database dump', new Error(`root element is ${root ?? 'missing'}, not <database>`), 'xml');
     },
+    abort: () => undefined,
   };
 }
 

@@ -13,6 +13,7 @@ import { VmbackupError } from '../errors.js';
 import { poolError } from '../xapi/errors.js';
 import type { VmInfo } from '../xapi/records.js';
 import type { RunContext } from './context.js';
+import { type FileSums, SUMS_FILE, sumsRecord } from './content-sums.js';
 import { downloadToFile } from './download.js';
 import type { Phase, PlannedVm, VmResult } from './events.js';
 import { plannedFormat, prepareVdiExport, prepareVmExport, type PreparedExport } from './exports.js';
@@ -121,6 +122,10 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
       await writeSmallFile(path, file.content);
       result.files.push(rel(ctx, path));
     }
+    // What was written, for `vmbackup verify` to find bits that rot at rest (content-sums.ts).
+    const sums = sumsRecord(Object.fromEntries(written.map((f) => [f.name, f.sums])));
+    await writeSmallFile(join(folder, SUMS_FILE), `${JSON.stringify(sums)}\n`);
+    result.files.push(rel(ctx, join(folder, SUMS_FILE)));
     await writeSmallFile(join(folder, 'success'), '');
     marked = true;
     for (const file of written) log(`*** success: ${file.path} : ${Math.floor(file.bytes / 2 ** 30)}G`);
@@ -157,8 +162,8 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
  * verified, checked against its task and renamed (download.ts). Bytes and the task's progress
  * add up over the whole VM, each file weighted by its estimate. Adds to `result` as it goes.
  */
-async function exportFiles(ctx: RunContext, planned: PlannedVm, prepared: PreparedExport, folder: string, result: VmResult): Promise<{ path: string; bytes: number }[]> {
-  const written: { path: string; bytes: number }[] = [];
+async function exportFiles(ctx: RunContext, planned: PlannedVm, prepared: PreparedExport, folder: string, result: VmResult): Promise<{ path: string; name: string; bytes: number; sums: FileSums }[]> {
+  const written: { path: string; name: string; bytes: number; sums: FileSums }[] = [];
   const weights = prepared.parts.map((p) => (prepared.parts.length === 1 ? 1 : Math.max(1, p.estimate)));
   const totalWeight = weights.reduce((a, b) => a + b, 0);
   let weightBefore = 0;
@@ -170,7 +175,7 @@ async function exportFiles(ctx: RunContext, planned: PlannedVm, prepared: Prepar
     const stopProgress = ctx.conn.onTaskProgress(ticket.taskRef, (progress) =>
       ctx.emit({ type: 'task-progress', vm: planned.name, progress: (before.weight + progress * weights[i]!) / totalWeight }),
     );
-    const bytes = await downloadToFile({
+    const { bytes, sums } = await downloadToFile({
       ticket,
       finalPath: target,
       verifier: part.verifier,
@@ -182,7 +187,7 @@ async function exportFiles(ctx: RunContext, planned: PlannedVm, prepared: Prepar
     }).finally(stopProgress);
     result.bytes += bytes;
     weightBefore += weights[i]!;
-    written.push({ path: target, bytes });
+    written.push({ path: target, name: part.fileName, bytes, sums });
     result.files.push(rel(ctx, target));
   }
   return written;

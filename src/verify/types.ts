@@ -1,0 +1,76 @@
+/**
+ * The contract of the verify room (`vmbackup verify`, `verify_after`, the TUI's verify of a
+ * selection): which backups to read, the events while they are read, the verdicts. Only types
+ * here. A verify reads backups from the disk and writes nothing but its record
+ * (`vmbackup-verify.json`, atomically) beside each backup: it never deletes or renames one.
+ */
+import type { CatalogBackup } from '../catalog/types.js';
+import type { VerifyLayer } from '../backup/verify-failure.js';
+
+/** One backup to check; `files` narrows it to some of its export files (a PATH naming a file). */
+export interface VerifyTarget {
+  /** The VM's name (decoded folder name), for lines and events. */
+  vm: string;
+  backup: CatalogBackup;
+  /** Relative to the dated folder; absent: the whole backup. */
+  files?: string[];
+}
+
+/** What is wrong, where: one line of verify's output, one entry of `--json`'s `failed`. */
+export interface VerifyFinding {
+  /** The dated folder, relative to backup_dir when it is inside it, else absolute. */
+  folder: string;
+  /** Relative to the dated folder (`success`, `vm.cfg`, `disk.vhd`...). */
+  file: string;
+  /** The format layer (verify-failure.ts), or 'file' for a missing or unreadable file. */
+  layer: VerifyLayer;
+  member: string | null;
+  offset: number | null;
+  reason: string;
+}
+
+export interface BackupVerdict {
+  vm: string;
+  /** As in VerifyFinding. */
+  folder: string;
+  /** Absolute path of the dated folder. */
+  path: string;
+  ok: boolean;
+  /** Empty when ok. */
+  findings: VerifyFinding[];
+  /** Bytes read. */
+  bytes: number;
+  elapsedMs: number;
+  /** Why the record could not be written (the backup is still reported), or null. */
+  recordProblem: string | null;
+}
+
+export type VerifyEvent =
+  | { type: 'backup-start'; vm: string; folder: string; totalBytes: number }
+  /** Bytes read of this backup so far, a few times a second. */
+  | { type: 'bytes'; vm: string; folder: string; done: number; total: number; rate: number }
+  | { type: 'backup-done'; verdict: BackupVerdict };
+
+export interface VerifyOptions {
+  /** Backups read at once (--jobs); at least 1. */
+  jobs: number;
+  signal: AbortSignal;
+  onEvent(event: VerifyEvent): void;
+  /** Write `vmbackup-verify.json` beside each backup (default true). */
+  record?: boolean;
+  /** For tests and the record's date. */
+  now?: () => Date;
+  /** backup_dir, to give folders relative to it. */
+  backupDir?: string;
+}
+
+export interface VerifySummary {
+  checked: number;
+  ok: number;
+  failed: VerifyFinding[];
+  bytes: number;
+  elapsedMs: number;
+  verdicts: BackupVerdict[];
+  /** True when the signal stopped it before every target was read. */
+  cancelled: boolean;
+}
