@@ -5,6 +5,12 @@ import type { EventSink } from './events.js';
 import type { BackupFolderStyle, OwnNames } from './layout.js';
 import type { RetryPolicy } from './snapshots.js';
 
+/**
+ * verify_after: reads a backup just written back from the disk and checks it as `vmbackup
+ * verify` does. The face hands it in: the verify room sits beside backup/, which never imports it.
+ */
+export type CheckWritten = (folder: string, vmName: string, signal: AbortSignal) => Promise<{ ok: true; bytes: number } | { ok: false; detail: string }>;
+
 export interface RunContext {
   conn: PoolConnection;
   settings: EffectiveSettings;
@@ -20,4 +26,6 @@ export interface RunContext {
   /** Aborted by SIGINT/SIGTERM: streams stop, tasks are cancelled, cleanup still runs. */
   signal: AbortSignal;
   now(): Date;
+  /** Set when the cfg says verify_after=true. */
+  checkWritten?: CheckWritten;
 }

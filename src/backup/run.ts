@@ -13,7 +13,7 @@ import type { CfgModel, EffectiveSettings } from '../config/index.js';
 import { VmbackupError } from '../errors.js';
 import type { Scope } from '../selection/index.js';
 import type { PoolConnection } from '../xapi/connection.js';
-import type { RunContext } from './context.js';
+import type { CheckWritten, RunContext } from './context.js';
 import type { EventSink, PlannedVm, PoolDbResult, RunSummary, VmError, VmResult } from './events.js';
 import { plannedFormat } from './exports.js';
 import { type OwnNames, ownNamesIn } from './layout.js';
@@ -33,6 +33,8 @@ export interface RunOptions {
   signal: AbortSignal;
   retry?: RetryPolicy;
   now?: () => Date;
+  /** verify_after's re-read (used only when the settings ask for it). */
+  checkWritten?: CheckWritten;
 }
 
 /** backup_dir must exist and take a file, as the old script checked with a touch. */
@@ -103,6 +105,7 @@ export async function runBackup(opts: RunOptions): Promise<RunSummary> {
   setMaxListeners(100, opts.signal);
   const backupDir = resolve(opts.settings.backupDir);
   await checkBackupDir(backupDir);
+  if (opts.settings.verifyAfter && !opts.checkWritten) throw new VmbackupError('VERIFY_AFTER_UNAVAILABLE', 'verify_after=true, but this face cannot re-read backups', 'a bug: report it; meanwhile run `vmbackup verify` after the run');
   const lock = await acquireLock(backupDir);
   const stopNotices = opts.conn.onNotice((message) => opts.emit({ type: 'log', message }));
   try {
@@ -121,6 +124,7 @@ export async function runBackup(opts: RunOptions): Promise<RunSummary> {
       retry: opts.retry ?? DEFAULT_RETRY,
       signal: opts.signal,
       now,
+      ...(opts.settings.verifyAfter && opts.checkWritten ? { checkWritten: opts.checkWritten } : {}),
     };
     const startedAt = now();
     const plan = planBackup(opts.model, opts.settings, opts.conn.vms(), opts.source);

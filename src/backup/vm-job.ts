@@ -137,6 +137,15 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
       warn(snapshotLeft(prepared.snapshotUuid, err));
     }
 
+    if (ctx.checkWritten) {
+      enter('verify');
+      const verdict = await ctx.checkWritten(folder, vm.name, ctx.signal);
+      // Kept as it is, marker and all: a verify never deletes a backup. But it is not one to
+      // count on, so no older backup makes room for it.
+      if (!verdict.ok) throw new VmbackupError('VERIFY_FAILED', `read back from the disk after the backup (verify_after): ${verdict.detail}`, `the backup in ${result.folder} is kept and no older backup was deleted; check the disk that holds backup_dir (dmesg, SMART) and run \`vmbackup verify\` on it`);
+      log(`verify_after: ${result.folder} read back from the disk: OK (${verdict.bytes} bytes)`);
+    }
+
     enter('retention');
     for (const name of afterSuccess(await listing(), planned.maxBackups, folderName)) {
       log(`Deleting oldest backup ${join(vmDir, name)}`);

@@ -170,6 +170,13 @@ export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } 
     read: readPositiveInt('stall_timeout', 86_400),
     write: (v) => String(v),
   },
+  verifyAfter: {
+    key: 'verify_after',
+    prop: 'verifyAfter',
+    doc: 'true: re-read each new backup from the disk after its success marker and check it as `vmbackup verify` does (catches a write that went wrong; costs one more read of each file)',
+    read: readBool('verify_after'),
+    write: (v) => String(v),
+  },
   mailTo: {
     key: 'mail_to',
     prop: 'mailTo',

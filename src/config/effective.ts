@@ -21,6 +21,8 @@ export interface EffectiveSettings extends LegacySettings {
   vdiDisks: VdiDisks;
   /** Seconds without a byte from the pool before an export fails with STALLED. */
   stallTimeoutS: number;
+  /** Re-read each new backup from the disk after its success marker. */
+  verifyAfter: boolean;
   mailTo: string[];
   mailFrom: string | null;
   mailWhen: MailWhen;
@@ -54,6 +56,7 @@ export function effectiveSettings(model: CfgModel, overrides: CommandLineOverrid
     folderNames: d.folderNames ?? 'legacy',
     vdiDisks: d.vdiDisks ?? 'boot',
     stallTimeoutS: d.stallTimeout ?? DEFAULT_STALL_TIMEOUT_S,
+    verifyAfter: d.verifyAfter ?? false,
     mailTo: d.mailTo ?? [],
     mailFrom: d.mailFrom ?? null,
     mailWhen: d.mailWhen ?? 'always',

@@ -68,6 +68,8 @@ export interface Directives {
   vdiDisks?: VdiDisks;
   /** Seconds without a byte from the pool before an export is given up. */
   stallTimeout?: number;
+  /** Re-read each new backup from the disk after its success marker (`vmbackup verify`'s checks). */
+  verifyAfter?: boolean;
   mailTo?: string[];
   mailFrom?: string;
   mailWhen?: MailWhen;
