@@ -4,6 +4,7 @@
  *   http-500[=PATH]            answer 500 before the headers (default: every transfer)
  *   stall=MS[@BYTES]           pause the stream MS milliseconds once BYTES are out
  *   throttle=RATE              at most RATE bytes per second (e.g. 50M)
+ *   corrupt-export-at=OFFSET   invert the export body's byte at OFFSET (e.g. 1M); the task succeeds
  *   sr-full[=VM]               SR_FULL on snapshot (of VM, or of any VM)
  *   vdi-in-use=K               VDI_IN_USE on the first K VDI.destroy calls
  *   session-invalid-after=N    every session becomes invalid after N more calls
@@ -22,6 +23,7 @@ function amount(text: string | undefined, spec: string): number {
 
 export const FAULT_HELP = `faults (--fault, repeatable):
   drop-export-after=BYTES  http-500[=PATH]  stall=MS[@BYTES]  throttle=RATE
+  corrupt-export-at=OFFSET (one byte of /export or /export_raw_vdi inverted, task success)
   sr-full[=VM]  vdi-in-use=K  session-invalid-after=N  slow-login=MS  wrong-password`;
 
 export function applyFaultSpec(faults: Faults, spec: string): void {
@@ -39,6 +41,8 @@ export function applyFaultSpec(faults: Faults, spec: string): void {
     }
     case 'throttle':
       return faults.throttle(amount(value, spec));
+    case 'corrupt-export-at':
+      return faults.corruptExportAt(amount(value, spec));
     case 'sr-full':
       return faults.srFullOnSnapshot(value ? { vm: value } : {});
     case 'vdi-in-use':

@@ -26,9 +26,14 @@ export interface StreamFaults {
   stall?: { ms: number; afterBytes: number };
   /** Bytes per second. */
   throttle?: number;
+  /**
+   * Flip every bit of the body byte at this offset (of the bytes sent: compressed ones for a
+   * compressed export); the task still succeeds. Only the stream's own checks can tell.
+   */
+  corruptAt?: number;
 }
 
-type Kind = 'drop' | 'http500' | 'stall' | 'throttle' | 'sr-full' | 'vdi-in-use';
+type Kind = 'drop' | 'http500' | 'stall' | 'throttle' | 'corrupt' | 'sr-full' | 'vdi-in-use';
 
 interface Fault {
   kind: Kind;
@@ -64,6 +69,10 @@ export class Faults {
   }
   throttle(bytesPerSecond: number, scope?: FaultScope): void {
     this.add('throttle', scope, bytesPerSecond);
+  }
+  /** One byte of an /export or /export_raw_vdi body, at `offset`, arrives inverted; status 200, task success. */
+  corruptExportAt(offset: number, scope?: FaultScope): void {
+    this.add('corrupt', scope, offset);
   }
   srFullOnSnapshot(scope?: FaultScope): void {
     this.add('sr-full', scope);
@@ -161,6 +170,9 @@ export class Faults {
     if (stall) out.stall = { ms: stall.value, afterBytes: stall.afterBytes ?? 0 };
     const throttle = this.take('throttle', match);
     if (throttle) out.throttle = throttle.value;
+    // Exports only (/export, /export_raw_vdi): never the pool database dump.
+    const corrupt = path.startsWith('/export') ? this.take('corrupt', match) : undefined;
+    if (corrupt) out.corruptAt = corrupt.value;
     return out;
   }
 }

@@ -3,7 +3,7 @@
  * (session_id in the query or a cookie, else HTTP Basic), run "as" the task given by task_id or
  * an internal one, answer with raw headers and no Content-Length (the body ends when the
  * connection closes), and on a failure after the headers just cut the stream while the task
- * fails. Injected faults (drop, stall, throttle, 500) act here.
+ * fails. Injected faults (drop, stall, throttle, corrupt, 500) act here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -113,6 +113,12 @@ export async function streamBody(t: TransferContext, body: AsyncIterable<Buffer>
   for await (const piece of body) {
     if (t.signal.aborted) throw t.signal.reason;
     let chunk = piece;
+    if (faults.corruptAt !== undefined && faults.corruptAt >= sent && faults.corruptAt < sent + chunk.length) {
+      // A copy: the disk generator hands out buffers it keeps and reuses (an empty chunk, a
+      // cached block), which must stay right for every later export.
+      chunk = Buffer.from(chunk);
+      chunk[faults.corruptAt - sent] = chunk[faults.corruptAt - sent]! ^ 0xff;
+    }
     if (faults.dropAfter !== undefined && sent + chunk.length >= faults.dropAfter) {
       chunk = chunk.subarray(0, faults.dropAfter - sent);
       if (chunk.length > 0) await write(t.res, chunk);
