@@ -37,11 +37,11 @@ function dbDisk(sim: Simulator): string {
 const octal = (n: number) => n.toString(8);
 
 describe('corrupt-export-at', () => {
+  // Not a VHD here: its footer carries the time of the export, so two exports differ anyway.
   it.each([
     ['/export (XVA)', (s: Simulator) => `/export?ref=${encodeURIComponent(vmRef(s, 'db.example.com'))}`, 1_500_000],
     ['/export (gzip: a byte of the compressed body)', (s: Simulator) => `/export?ref=${encodeURIComponent(vmRef(s, 'db.example.com'))}&use_compression=gzip`, 100_000],
     ['/export_raw_vdi (raw)', (s: Simulator) => `/export_raw_vdi?format=raw&vdi=${dbDisk(s)}`, 3 * 2 ** 20 + 7],
-    ['/export_raw_vdi (vhd)', (s: Simulator) => `/export_raw_vdi?format=vhd&vdi=${dbDisk(s)}`, 2 * 2 ** 20],
   ])('%s: one byte differs, at the offset; the task succeeds', async (_name, path, offset) => {
     const sim = await testSimulator({ http: true });
     const session = await login(sim);
