@@ -2,7 +2,7 @@
  * The Backups screen's lines as fixed-width text, pure: a VM's line (name, backups, source
  * uuid) and a backup's (date in local time, kind, size, on disk, status, verification). An
  * unfinished backup says so in capitals and in colour; "not verified" until `vmbackup verify`
- * recorded a result.
+ * recorded a result, then `ok <date>` or `FAILED <date>` (a word and red: never colour alone).
  */
 import { humanBytes } from '../../backup/free-space.js';
 import type { CatalogBackup, CatalogVm } from '../../catalog/types.js';
@@ -58,16 +58,21 @@ export function backupHeader(columns: number, ascii = false): string {
 }
 
 /** A backup's line in parts: the status and verification cells are coloured on their own. */
-export function backupParts(b: CatalogBackup, columns: number, cursor: boolean, ascii = false): { left: string; status: { text: string; color?: string }; verify: { text: string; color?: string } } {
-  const left = fit(cursor ? (ascii ? ' >' : ' ❯') : '', W.indent) + fit(localDate(b.date), W.date) + fit(kindText(b), W.kind) + humanBytes(b.bytes).padStart(W.size - 1) + ' ' + humanBytes(b.diskBytes).padStart(W.disk - 1) + ' ';
+/** The indent: a mark (`*`: marked with space, to verify) and the cursor. */
+function lead(cursor: boolean, marked: boolean, ascii: boolean): string {
+  return (marked ? '*' : ' ') + (cursor ? (ascii ? '>' : '❯') : ' ');
+}
+
+export function backupParts(b: CatalogBackup, columns: number, cursor: boolean, ascii = false, marked = false): { left: string; status: { text: string; color?: string }; verify: { text: string; color?: string } } {
+  const left = fit(lead(cursor, marked, ascii), W.indent) + fit(localDate(b.date), W.date) + fit(kindText(b), W.kind) + humanBytes(b.bytes).padStart(W.size - 1) + ' ' + humanBytes(b.diskBytes).padStart(W.disk - 1) + ' ';
   const status = statusText(b);
   const rest = Math.max(0, columns - 1 - W.indent - W.date - W.kind - W.size - W.disk - W.status);
   const verify = verificationText(b);
   return { left, status: { ...status, text: fit(status.text, W.status) }, verify: { ...verify, text: fit(verify.text, rest, ascii).trimEnd() } };
 }
 
-export function backupLine(b: CatalogBackup, columns: number, cursor: boolean, ascii = false): string {
-  const p = backupParts(b, columns, cursor, ascii);
+export function backupLine(b: CatalogBackup, columns: number, cursor: boolean, ascii = false, marked = false): string {
+  const p = backupParts(b, columns, cursor, ascii, marked);
   return p.left + p.status.text + p.verify.text;
 }
 

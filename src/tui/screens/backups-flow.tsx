@@ -7,6 +7,8 @@
  *
  * Without a pool (opened from the connect screen) the list is browsed the same way; picking a
  * backup hands it to the app (`onNeedPool`), which connects and comes back to its options.
+ * `v` verifies the marked backups (backups-verify.tsx), with or without a pool: a verify reads
+ * only the disk. The list is read again afterwards, so it shows the new records.
  */
 import { Text } from 'ink';
 import { useEffect, useRef, useState } from 'react';
@@ -17,9 +19,10 @@ import type { PoolConnection } from '../../xapi/connection.js';
 import { localDate } from '../components/backup-columns.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { errorOf, type RestoreOutcome } from '../hooks/use-restore-run.js';
-import type { BackupsListState } from '../state/backups-list.js';
+import { type BackupsListState, clearMarks, type Picked } from '../state/backups-list.js';
 import { type AttachChoice, type FormStart, type RestoreForm, restoreForm } from '../state/restore-form.js';
 import { BackupsScreen } from './backups.js';
+import { BackupsVerify, type VerifyApi } from './backups-verify.js';
 import { RestoreConfirmScreen } from './restore-confirm.js';
 import { RestoreOptionsScreen } from './restore-options.js';
 import { RestoreRunScreen } from './restore-run.js';
@@ -43,6 +46,8 @@ export interface BackupsFlowProps {
   /** null: no pool yet (browsing from the connect screen). */
   conn: PoolConnection | null;
   api?: RestoreApi;
+  /** The verify engine; the real one (src/verify/) by default. */
+  verifyApi?: VerifyApi;
   /** A backup (its dated folder's path) to open the options of at once: picked before connecting. */
   pick?: string | undefined;
   /** The pool's name for titles. */
@@ -61,7 +66,7 @@ export interface BackupsFlowProps {
 }
 
 type Note = { text: string; hint?: string };
-type Picked = { vm: CatalogVm; backup: CatalogBackup };
+
 type Step =
   | { s: 'scanning' }
   | { s: 'scan-failed'; error: Note }
@@ -70,7 +75,8 @@ type Step =
   | { s: 'options'; pick: Picked; message: Note | null }
   | { s: 'confirm'; pick: Picked; plan: RestorePlan }
   | { s: 'restoring'; pick: Picked; plan: RestorePlan }
-  | { s: 'summary'; outcome: RestoreOutcome; plan: RestorePlan };
+  | { s: 'summary'; outcome: RestoreOutcome; plan: RestorePlan }
+  | { s: 'verify'; picked: Picked[] };
 
 function noteOf(err: unknown): Note {
   const e = errorOf(err);
@@ -170,7 +176,8 @@ export function BackupsFlow(props: BackupsFlowProps) {
   };
 
   useEffect(() => {
-    props.onBusy?.(step.s === 'restoring' && !settled);
+    // The verify screen says itself when it is busy (its effect runs before this one).
+    if (step.s !== 'verify') props.onBusy?.(step.s === 'restoring' && !settled);
   }, [step.s, settled]);
   useEffect(() => () => props.onBusy?.(false), []);
 
@@ -187,10 +194,27 @@ export function BackupsFlow(props: BackupsFlowProps) {
           {...(listState.current ? { initial: listState.current } : {})}
           onChange={(s) => (listState.current = s)}
           onPick={(p) => startOptions({ vm: p.vm, backup: p.backup })}
+          onVerify={(v) => set({ s: 'verify', picked: v.targets })}
           onBack={props.onBack}
           message={step.message}
           offline={props.conn === null}
           {...(props.size ? { size: props.size } : {})}
+        />
+      );
+    case 'verify':
+      return (
+        <BackupsVerify
+          picked={step.picked}
+          backupDir={props.backupDir}
+          api={props.verifyApi}
+          interrupt={props.interrupt}
+          {...(props.onBusy ? { onBusy: props.onBusy } : {})}
+          onDone={() => {
+            // The marks were for this verify; the cursor stays where it was.
+            if (listState.current) listState.current = clearMarks(listState.current);
+            scan();
+          }}
+          size={props.size}
         />
       );
     case 'planning':

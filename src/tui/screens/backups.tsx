@@ -1,8 +1,9 @@
 /**
  * Backups: the catalog of the session's backup_dir, one line per VM and under it its dated
  * backups, newest first (date, kind, size, on disk, status, verification), in a window that
- * fits the terminal. Enter picks a backup to restore, `/` narrows the VMs by name, esc goes
- * back. Keys are folded through the pure machine of state/backups-list.ts, its newest state
+ * fits the terminal. Enter picks a backup to restore, space marks backups and `v` verifies the
+ * marked ones (or the one under the cursor), `/` narrows the VMs by name, esc goes back. The
+ * line under the list says why the backup under the cursor failed its last verify. Keys are folded through the pure machine of state/backups-list.ts, its newest state
  * kept in a ref so a chunk of keys each see the one before.
  */
 import { Box, Text } from 'ink';
@@ -14,7 +15,7 @@ import { KeyTable } from '../components/key-table.js';
 import { clipToWidth, wrapToWidth } from '../components/text-fit.js';
 import { useKeys } from '../hooks/use-keys.js';
 import { useTerminal, useTerminalSize } from '../hooks/use-terminal.js';
-import { type BackupsListEffect, type BackupsListState, backupsListState, countsText, pressBackupsList, resizeList } from '../state/backups-list.js';
+import { type BackupsListEffect, type BackupsListState, backupsListState, countsText, cursorBackup, pressBackupsList, reloadList, resizeList } from '../state/backups-list.js';
 import type { KeyPress } from '../state/key-split.js';
 import { visibleLine } from '../state/line-edit.js';
 import { windowRange } from '../state/window.js';
@@ -22,10 +23,12 @@ import { windowRange } from '../state/window.js';
 export interface BackupsScreenProps {
   backupDir: string;
   catalog: Catalog;
-  /** The list as it was left (the cursor stays on the backup picked before). */
+  /** The list as it was left (the cursor stays on the backup picked before, also over a catalog read again). */
   initial?: BackupsListState;
   onChange?(state: BackupsListState): void;
   onPick(effect: Extract<BackupsListEffect, { type: 'pick' }>): void;
+  /** v: verify these backups; absent, v does nothing. */
+  onVerify?(effect: Extract<BackupsListEffect, { type: 'verify' }>): void;
   onBack(): void;
   /** A note under the list (why a pick was refused, "Not restored."). */
   message?: string | null;
@@ -37,6 +40,8 @@ export interface BackupsScreenProps {
 export const BACKUPS_BAR = [
   ['↑↓', 'move'],
   ['ret', 'restore'],
+  ['spc', 'mark'],
+  ['v', 'verify'],
   ['/', 'filter by name'],
   ['?', 'help'],
   ['esc', 'back'],
@@ -50,7 +55,7 @@ export function BackupsScreen(props: BackupsScreenProps) {
   const { ascii } = useTerminal();
   const { columns, rows } = props.size ?? terminal;
   const pageSize = Math.max(3, rows - CHROME);
-  const [state, setState] = useState<BackupsListState>(() => (props.initial && props.initial.catalog === props.catalog ? resizeList(props.initial, pageSize) : backupsListState(props.catalog, pageSize)));
+  const [state, setState] = useState<BackupsListState>(() => (props.initial ? (props.initial.catalog === props.catalog ? resizeList(props.initial, pageSize) : reloadList(props.initial, props.catalog, pageSize)) : backupsListState(props.catalog, pageSize)));
   const [help, setHelp] = useState(false);
   const live = useRef({ state, props, help });
   live.current.props = props;
@@ -73,6 +78,7 @@ export function BackupsScreen(props: BackupsScreenProps) {
       if (next !== before) commit(next);
       if (effect?.type === 'pick') p.onPick(effect);
       else if (effect?.type === 'back') p.onBack();
+      else if (effect?.type === 'verify') p.onVerify?.(effect);
       else if (effect?.type === 'help') {
         live.current.help = true;
         setHelp(true);
@@ -102,7 +108,7 @@ export function BackupsScreen(props: BackupsScreenProps) {
       );
       continue;
     }
-    const parts = backupParts(line.backup, columns, cursor, ascii);
+    const parts = backupParts(line.backup, columns, cursor, ascii, shown.marked.has(line.backup.path));
     lines.push(
       <Text key={i} inverse={cursor} wrap="truncate">
         {parts.left}
@@ -134,8 +140,8 @@ export function BackupsScreen(props: BackupsScreenProps) {
       {Array.from({ length: Math.max(0, pageSize - lines.length) }, (_, i) => (
         <Text key={`pad-${i}`}> </Text>
       ))}
-      <Text color="yellow" wrap="truncate-end">
-        {props.message ? clipToWidth(props.message, columns - 1, ascii) : ' '}
+      <Text color={props.message ? 'yellow' : 'red'} wrap="truncate-end">
+        {clipToWidth(props.message ?? failedDetail(shown) ?? ' ', columns - 1, ascii)}
       </Text>
       {filterLine ? (
         <Text>
@@ -152,6 +158,13 @@ export function BackupsScreen(props: BackupsScreenProps) {
   );
 }
 
+/** Why the backup under the cursor failed its last verify, as verify recorded it. */
+function failedDetail(state: BackupsListState): string | null {
+  const v = cursorBackup(state)?.backup.verification;
+  if (!v || v.result !== 'failed') return null;
+  return `verify FAILED: ${v.detail ?? 'no detail recorded'}`;
+}
+
 function BackupsHelp() {
   return (
     <Box flexDirection="column">
@@ -159,7 +172,7 @@ function BackupsHelp() {
       <Text wrap="wrap">
         Columns: the backup's date (local time, as its folder is named), its kind (XVA = vm-export, VDI raw/vhd = vdi-export), its size and the space it
         takes on disk, complete (it has its success marker) or UNFINISHED (a run died or still runs: a restore asks first), and the last `vmbackup
-        verify` result.
+        verify` result (ok or FAILED with its date; the line under the list says why the backup under the cursor failed).
       </Text>
       <Text dimColor>Any key goes back.</Text>
     </Box>
@@ -171,6 +184,8 @@ export const BACKUPS_HELP: readonly (readonly [string, string])[] = [
   ['PgUp PgDn', 'move a page'],
   ['Home End  g G', 'first / last backup'],
   ['enter', 'restore this backup: options, then a confirm screen'],
+  ['space', 'mark / unmark this backup (* before it)'],
+  ['v', 'verify the marked backups, or this one when none is marked: reads every file, records the result beside the backup'],
   ['/', 'show only VMs whose name holds the text (esc clears)'],
   ['?', 'this help'],
   ['esc  q', 'back'],

@@ -2,7 +2,9 @@
  * The Backups screen's list as a pure machine: the catalog of backup_dir flattened into lines
  * (a VM's line, then one line per dated backup, newest first), a cursor that rests only on
  * backup lines, and the window of window.ts over the lines, so a backup_dir of thousands of
- * backups draws only what fits. `/` narrows the VMs by a part of their name.
+ * backups draws only what fits. `/` narrows the VMs by a part of their name. Space marks
+ * backups (by path, so a mark outlives a filter and a re-read of the catalog); `v` verifies the
+ * marked ones, or the one under the cursor when none is marked.
  */
 import type { Catalog, CatalogBackup, CatalogVm } from '../../catalog/types.js';
 import type { KeyPress } from './key-split.js';
@@ -19,9 +21,18 @@ export interface BackupsListState {
   lines: BackupLine[];
   /** cursor: index into lines, always a backup line when there is one. */
   win: ListWindow;
+  /** Paths of the marked backups (space). */
+  marked: ReadonlySet<string>;
 }
 
-export type BackupsListEffect = { type: 'pick'; vm: CatalogVm; backup: CatalogBackup } | { type: 'back' } | { type: 'help' };
+export type Picked = { vm: CatalogVm; backup: CatalogBackup };
+
+export type BackupsListEffect =
+  | ({ type: 'pick' } & Picked)
+  | { type: 'back' }
+  | { type: 'help' }
+  /** Catalog order (VM by name, newest backup first). */
+  | { type: 'verify'; targets: Picked[] };
 
 export function linesOf(catalog: Catalog, filter: string): BackupLine[] {
   const needle = filter.trim().toLowerCase();
@@ -56,7 +67,42 @@ function placed(lines: readonly BackupLine[], win: ListWindow): ListWindow {
 
 export function backupsListState(catalog: Catalog, pageSize: number, filter = ''): BackupsListState {
   const lines = linesOf(catalog, filter);
-  return { catalog, filter, editing: null, lines, win: placed(lines, { cursor: snap(lines, 0, 1), offset: 0, pageSize }) };
+  return { catalog, filter, editing: null, lines, win: placed(lines, { cursor: snap(lines, 0, 1), offset: 0, pageSize }), marked: new Set() };
+}
+
+/**
+ * The list over a catalog read again (after a verify or a restore): the filter kept, the marks
+ * that still name a backup kept, and the cursor on the same backup when it is still there.
+ */
+export function reloadList(state: BackupsListState, catalog: Catalog, pageSize: number): BackupsListState {
+  const lines = linesOf(catalog, state.filter);
+  const was = cursorBackup(state)?.backup.path;
+  const found = was === undefined ? -1 : lines.findIndex((l) => l.kind === 'backup' && l.backup.path === was);
+  const cursor = found >= 0 ? found : snap(lines, Math.min(state.win.cursor, lines.length - 1), 1);
+  const all = new Set(catalog.vms.flatMap((v) => v.backups.map((b) => b.path)));
+  const marked = new Set([...state.marked].filter((p) => all.has(p)));
+  return { catalog, filter: state.filter, editing: null, lines, win: placed(lines, { cursor, offset: state.win.offset, pageSize }), marked };
+}
+
+export function clearMarks(state: BackupsListState): BackupsListState {
+  return state.marked.size === 0 ? state : { ...state, marked: new Set() };
+}
+
+/** What `v` verifies: every marked backup, in catalog order, or else the one under the cursor. */
+export function verifyTargets(state: BackupsListState): Picked[] {
+  if (state.marked.size === 0) {
+    const one = cursorBackup(state);
+    return one ? [one] : [];
+  }
+  return state.catalog.vms.flatMap((vm) => vm.backups.filter((b) => state.marked.has(b.path)).map((backup) => ({ vm, backup })));
+}
+
+function toggleMark(state: BackupsListState): BackupsListState {
+  const at = cursorBackup(state);
+  if (!at) return state;
+  const marked = new Set(state.marked);
+  if (!marked.delete(at.backup.path)) marked.add(at.backup.path);
+  return { ...state, marked };
 }
 
 export function resizeList(state: BackupsListState, pageSize: number): BackupsListState {
@@ -106,6 +152,11 @@ export function pressBackupsList(state: BackupsListState, press: KeyPress): { st
   if (input === '/') return { state: { ...state, editing: lineAtEnd(state.filter) } };
   if (input === 'q') return { state, effect: { type: 'back' } };
   if (input === '?') return { state, effect: { type: 'help' } };
+  if (input === ' ') return { state: toggleMark(state) };
+  if (input === 'v') {
+    const targets = verifyTargets(state);
+    return targets.length > 0 ? { state, effect: { type: 'verify', targets } } : { state };
+  }
   return { state };
 }
 
@@ -123,5 +174,6 @@ export function countsText(state: BackupsListState): string {
   }
   const all = state.catalog.vms.length;
   const shown = vms === all ? `${vms} VM${vms === 1 ? '' : 's'}` : `${vms} of ${all} VMs`;
-  return `${shown}, ${backups} backup${backups === 1 ? '' : 's'}${unfinished > 0 ? ` (${unfinished} unfinished)` : ''}`;
+  const marked = state.marked.size > 0 ? `, ${state.marked.size} marked` : '';
+  return `${shown}, ${backups} backup${backups === 1 ? '' : 's'}${unfinished > 0 ? ` (${unfinished} unfinished)` : ''}${marked}`;
 }
