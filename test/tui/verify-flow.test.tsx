@@ -26,10 +26,10 @@ afterEach(() => {
 
 const rel = (t: VerifyTarget) => `${t.vm}/${t.backup.folder}`;
 const AT = '2026-05-08T10:00:00+02:00';
-const finding = (t: VerifyTarget, i = 0) => ({ folder: rel(t), file: `${t.vm}.xva.zst`, layer: 'chunk checksum' as const, member: `Ref:12/${String(42 + i).padStart(8, '0')}`, offset: 44_040_704 + i * 2 ** 20, reason: 'the XXH64 of the chunk is 0123 where its checksum member says 4567' });
+const finding = (t: VerifyTarget, i = 0) => ({ folder: rel(t), file: `${t.vm}.xva.zst`, layer: 'chunk checksum' as const, member: `Ref:12/${String(42 + i).padStart(8, '0')}`, offset: 44_040_704 + i * 2 ** 20, decompressed: false, reason: 'the XXH64 of the chunk is 0123 where its checksum member says 4567' });
 
 function verdict(t: VerifyTarget, ok: boolean, findings = 1): BackupVerdict {
-  return { vm: t.vm, folder: rel(t), path: t.backup.path, ok, findings: ok ? [] : Array.from({ length: findings }, (_, i) => finding(t, i)), bytes: t.backup.bytes, elapsedMs: 5000, recordProblem: null };
+  return { vm: t.vm, folder: rel(t), path: t.backup.path, ok, findings: ok ? [] : Array.from({ length: findings }, (_, i) => finding(t, i)), bytes: t.backup.bytes, elapsedMs: 5000, recordProblem: null, notes: [], recorded: true };
 }
 
 function summaryOf(verdicts: BackupVerdict[], cancelled = false): VerifySummary {

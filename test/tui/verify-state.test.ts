@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BackupVerdict, VerifyTarget } from '../../src/verify/types.js';
 import { backupLine, verificationText } from '../../src/tui/components/backup-columns.js';
-import { backupsListState, clearMarks, countsText, cursorBackup, pressBackupsList, reloadList, verifyTargets } from '../../src/tui/state/backups-list.js';
+import { type BackupsListEffect, backupsListState, clearMarks, countsText, cursorBackup, pressBackupsList, reloadList, verifyTargets } from '../../src/tui/state/backups-list.js';
 import type { KeyPress } from '../../src/tui/state/key-split.js';
 import { findingText, VerifyTracker } from '../../src/tui/state/verify-progress.js';
 import { verifySummaryLines, verifyTitle } from '../../src/tui/screens/verify-summary.js';
@@ -29,7 +29,7 @@ describe('marks and v', () => {
     const s = fold(backupsListState(catalog(), 10), DOWN);
     const r = pressBackupsList(s, k('v'));
     expect(r.effect?.type).toBe('verify');
-    expect(names((r.effect as { targets: never[] }).targets)).toEqual(['web-01 unfinished']);
+    expect(names((r.effect as Extract<BackupsListEffect, { type: 'verify' }>).targets)).toEqual(['web-01 unfinished']);
   });
 
   it('space marks and unmarks; v verifies every mark in catalog order, even one the filter hides', () => {
@@ -42,7 +42,7 @@ describe('marks and v', () => {
     const filtered = fold(s1, k('/'), k('w'), k('e'), k('', { return: true }));
     expect(filtered.lines.some((l) => l.vm.name === 'db')).toBe(false);
     const r = pressBackupsList(filtered, k('v'));
-    expect(names((r.effect as { targets: never[] }).targets)).toEqual(['db success', 'web-01 success']);
+    expect(names((r.effect as Extract<BackupsListEffect, { type: 'verify' }>).targets)).toEqual(['db success', 'web-01 success']);
     expect(clearMarks(s1).marked.size).toBe(0);
   });
 
@@ -96,10 +96,12 @@ function verdict(t: VerifyTarget, ok: boolean, over: Partial<BackupVerdict> = {}
     folder: rel(t),
     path: t.backup.path,
     ok,
-    findings: ok ? [] : [{ folder: rel(t), file: 'web-01.xva.zst', layer: 'chunk checksum', member: 'Ref:12/00000042', offset: 44_040_704, reason: 'the XXH64 of the chunk is 0123 where its checksum member says 4567' }],
+    findings: ok ? [] : [{ folder: rel(t), file: 'web-01.xva.zst', layer: 'chunk checksum', member: 'Ref:12/00000042', offset: 44_040_704, decompressed: false, reason: 'the XXH64 of the chunk is 0123 where its checksum member says 4567' }],
     bytes: t.backup.bytes,
     elapsedMs: 4000,
     recordProblem: null,
+    notes: [],
+    recorded: true,
     ...over,
   };
 }
@@ -154,6 +156,15 @@ describe('the summary', () => {
     expect(lines.find((l) => l[0]!.text.startsWith('FAILED'))![0]!.color).toBe('red');
     expect(verifyTitle(outcome, 2)).toEqual({ text: 'Verify: 1 of 2 FAILED', color: 'red' });
     expect(verifyTitle({ kind: 'done', summary: summary([verdicts[0]!]) }, 1).text).toBe('Verified: the backup is OK');
+  });
+
+  it('an OK line carries the engine’s notes; a folder without its marker is said to be unrecorded', () => {
+    const verdicts = [verdict(targets[0]!, true, { notes: ['raw disk: length only'] }), verdict(targets[1]!, false, { recorded: false })];
+    const all = text(verifySummaryLines({ kind: 'done', summary: summary(verdicts) }, targets, 80));
+    expect(all).toMatch(/^OK {6}db 2026-05-02 01:02:03 {2}2\.0 GiB \(raw disk: length only\)$/m);
+    expect(all.replace(/\n {6}/g, ' ')).toContain('not recorded: the folder has no success marker');
+    expect(all.match(/not recorded/g)).toHaveLength(1);
+    expect(verdictLine(targets, verdicts[0]!)).toBe('OK      db 2026-05-02 01:02:03 (raw disk: length only)');
   });
 
   it('cancelled: the backups not read are named, their records unchanged', () => {

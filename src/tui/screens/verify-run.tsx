@@ -33,7 +33,7 @@ export function backupLabel(targets: readonly VerifyTarget[], vm: string, folder
 
 export function verdictLine(targets: readonly VerifyTarget[], v: BackupVerdict): string {
   const label = backupLabel(targets, v.vm, v.folder);
-  if (v.ok) return `OK      ${label}`;
+  if (v.ok) return `OK      ${label}${v.notes?.length ? ` (${v.notes.join('; ')})` : ''}`;
   const first = v.findings[0];
   const more = v.findings.length > 1 ? ` (+${v.findings.length - 1} more)` : '';
   return `FAILED  ${label}${first ? `: ${findingText(first)}` : ''}${more}`;

@@ -55,13 +55,15 @@ export function verifySummaryLines(outcome: VerifyOutcome, targets: readonly Ver
   const verdicts = verifyVerdicts(outcome);
   for (const v of verdicts) {
     const label = backupLabel(targets, v.vm, v.folder);
-    if (v.ok) out.push(...block(`OK      ${label}  ${humanBytes(v.bytes)}`, w, '        ', { color: 'green' }));
+    if (v.ok) out.push(...block(`OK      ${label}  ${humanBytes(v.bytes)}${v.notes?.length ? ` (${v.notes.join('; ')})` : ''}`, w, '        ', { color: 'green' }));
     else {
       out.push(...block(`FAILED  ${label}`, w, '        ', { color: 'red', bold: true }));
       for (const f of v.findings) out.push(...block(`  ${findingText(f)}`, w, '      '));
       out.push(...block(`  in ${v.path}`, w, '      ', { dim: true }));
     }
     if (v.recordProblem) out.push(...block(`  the result could not be recorded beside the backup: ${v.recordProblem}`, w, '      ', { color: 'yellow' }));
+    // The engine records nothing in a folder without its success marker (a run may be writing it).
+    else if (v.recorded === false) out.push(...block('  not recorded: the folder has no success marker, so the list keeps showing it as not verified', w, '      ', { dim: true }));
   }
   const unread = targets.filter((t) => !verdicts.some((v) => v.path === t.backup.path || sameFolder(t.backup.path, v.folder)));
   if (unread.length > 0) {

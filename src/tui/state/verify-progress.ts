@@ -8,7 +8,7 @@
  * verify reads, near enough) and becomes the engine's own `totalBytes` for each backup it starts,
  * so the bar is right from the first frame and exact once every backup has begun.
  */
-import type { BackupVerdict, VerifyEvent, VerifyFinding, VerifyTarget } from '../../verify/types.js';
+import type { BackupVerdict, VerifyEvent, VerifyTarget } from '../../verify/types.js';
 
 export interface VerifyRunning {
   vm: string;
@@ -41,12 +41,8 @@ export function sameFolder(path: string, folder: string): boolean {
   return path === folder || path.endsWith(`/${folder}`);
 }
 
-/** `disk.vhd: VHD BAT at byte 1536: <reason>`, the words of `vmbackup verify`'s FAILED lines. */
-export function findingText(f: Pick<VerifyFinding, 'file' | 'layer' | 'member' | 'offset' | 'reason'>): string {
-  const member = f.member ? ` ${f.member}` : '';
-  const offset = f.offset === null ? '' : ` at byte ${f.offset}`;
-  return `${f.file}: ${f.layer}${member}${offset}: ${f.reason}`;
-}
+/** A finding in the words of `vmbackup verify`'s FAILED lines (file: layer member at byte N: reason). */
+export { findingText } from '../../verify/finding.js';
 
 interface Slot {
   target: VerifyTarget;
