@@ -61,7 +61,8 @@ function onWorker(spec: TransferSpec, signal: AbortSignal, reports: TransferRepo
   });
 }
 
-const ours = (f: TransferFailure) => new VmbackupError(f.code, f.message, f.hint);
+/** The failure as our error; `where` (a verifier's) and `path` (a file's) ride along for whereOf and fs-errors.ts. */
+const ours = (f: TransferFailure) => Object.assign(new VmbackupError(f.code, f.message, f.hint), f.where ? { where: f.where } : {}, f.path ? { path: f.path } : {});
 
 /** Downloads into `finalPath`; resolves with the bytes received and their sums. */
 export async function downloadToFile(job: DownloadToFile): Promise<{ bytes: number; sums: FileSums }> {
@@ -76,8 +77,17 @@ export async function downloadToFile(job: DownloadToFile): Promise<{ bytes: numb
     } catch (failure) {
       if (job.signal.aborted) throw job.signal.reason;
       const f = failure as TransferFailure;
-      // We gave up on a silent pool: its task would wait on; the pool has no error to tell.
-      if (f.code === 'STALLED') {
+      // Who stopped the transfer is the cause, decided by where the failure came from, never by
+      // which side's error arrives first:
+      // - our side (`ours`: the verifier refused a piece, backup_dir could not be written) or a
+      //   silent pool we gave up on (STALLED): our error. The task, if it failed, failed because
+      //   we closed the connection (CLIENT_ERROR, write ECONNRESET): a reaction, not the cause.
+      //   It is cancelled, so that the pool records a cancel.
+      // - the wire (a socket error, an HTTP status): the pool may know better (an HTTP 500's
+      //   INTERNAL_ERROR, a pool that went away), so explain() asks the task and the link.
+      // A stream the pool cut short (VDI_IO_ERROR) is neither: it ends, the verifier's end()
+      // complains, and the task's result below, awaited first, names the pool's error.
+      if (f.ours || f.code === 'STALLED') {
         await job.ticket.cancel();
         throw ours(f);
       }

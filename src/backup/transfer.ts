@@ -11,6 +11,8 @@ import { ContentSums, type FileSums } from './content-sums.js';
 import { DirectWriter } from './file-writer.js';
 import { SparseFileWriter } from './sparse-file.js';
 import { StallWatch } from './stall-watch.js';
+import type { VerifyWhere } from './verify-failure.js';
+import { whereOf } from './verify-failure.js';
 import { type VerifierSpec, verifierFor } from './verify.js';
 
 export interface TransferSpec {
@@ -37,6 +39,16 @@ export interface TransferFailure {
   code: string;
   message: string;
   hint?: string;
+  /**
+   * True when our side stopped the transfer: the verifier refused a piece, or the backup file
+   * could not be written (ENOSPC...). The pool's task then fails only as a reaction to our
+   * close (CLIENT_ERROR, write ECONNRESET), so download.ts reports this, never the task.
+   */
+  ours?: boolean;
+  /** A verifier's refusal: where (layer, member, offset), as plain data for the thread crossing. */
+  where?: VerifyWhere;
+  /** The file of a file-system error, when Node names it (fs-errors.ts reads it). */
+  path?: string;
 }
 
 export interface TransferOutcome {
@@ -56,12 +68,37 @@ const PROGRESS_EVERY_MS = 250;
 const IDLE_BACKSTOP_MS = 15 * 60_000;
 
 export function asFailure(err: unknown, fallbackCode = 'TRANSFER_FAILED'): TransferFailure {
-  const e = err as { code?: unknown; message?: unknown; hint?: unknown };
+  const e = err as { code?: unknown; message?: unknown; hint?: unknown; path?: unknown };
+  const where = whereOf(err);
   return {
     code: typeof e?.code === 'string' ? e.code : fallbackCode,
     message: typeof e?.message === 'string' ? e.message : String(err),
     ...(typeof e?.hint === 'string' ? { hint: e.hint } : {}),
+    ...(where ? { where: { ...where } } : {}),
+    ...(typeof e?.path === 'string' ? { path: e.path } : {}),
   };
+}
+
+/**
+ * What our own side threw (the verifier, the file), wrapped on its way through the socket
+ * (raw-get.ts destroys the socket with the consumer's error and rejects with that same object),
+ * so that the catch below knows who stopped the transfer without guessing from codes.
+ */
+class OurSide extends Error {
+  constructor(readonly error: unknown) {
+    super(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Runs one step of ours; what it throws or rejects with comes out as OurSide. */
+function ourStep<T>(step: () => T | Promise<T>): T | Promise<T> {
+  let out: T | Promise<T>;
+  try {
+    out = step();
+  } catch (err) {
+    throw new OurSide(err);
+  }
+  return out instanceof Promise ? out.catch((err: unknown) => Promise.reject(new OurSide(err))) : out;
 }
 
 /** Where the verified bytes go: straight to the file, or holes and data for a raw disk. */
@@ -94,7 +131,7 @@ export function stalledFailure(timeoutMs: number): TransferFailure {
 export async function runTransfer(spec: TransferSpec, signal: AbortSignal, reports: TransferReports): Promise<TransferOutcome> {
   const verifier = verifierFor(spec.verifier);
   const file = await open(spec.temp, 'wx', 0o640).catch((err: unknown) => {
-    throw asFailure(err);
+    throw { ...asFailure(err), ours: true } satisfies TransferFailure;
   });
   const sink = sinkFor(file, spec.sparse);
   const sums = new ContentSums();
@@ -129,25 +166,29 @@ export async function runTransfer(spec: TransferSpec, signal: AbortSignal, repor
     // verifiers nor the sinks keep views of it.
     await res.body.pump((chunk) => {
       watch.working();
-      const checking = verifier.feed(chunk);
-      const writing = checking ? checking.then(() => take(chunk)) : take(chunk);
+      const checking = ourStep(() => verifier.feed(chunk));
+      const writing = checking ? checking.then(() => ourStep(() => take(chunk))) : ourStep(() => take(chunk));
       if (!writing) return watch.waiting();
       return writing.then(() => watch.waiting());
     });
     watch.stop();
-    await sink.finish();
+    await ourStep<unknown>(() => sink.finish());
     let endFailure: TransferFailure | null = null;
     await verifier.end().catch((err: unknown) => (endFailure = asFailure(err)));
     reports.progress(received, 0);
-    await file.sync();
-    await file.close();
+    await ourStep(() => file.sync());
+    await ourStep(() => file.close());
     return { bytes: received, endFailure, sums: sums.result() };
   } catch (err) {
     watch.stop();
+    // Ends the zstd child of a compressed XVA's verifier: left waiting on its stdin, it kept
+    // this thread, and so the whole process, alive after the reports.
     verifier.abort();
     await sink.abandon();
     await file.close().catch(() => undefined);
     await unlink(spec.temp).catch(() => undefined);
-    throw stalled.signal.aborted && !signal.aborted ? stalledFailure(spec.stallTimeoutMs) : asFailure(err);
+    if (stalled.signal.aborted && !signal.aborted) throw stalledFailure(spec.stallTimeoutMs);
+    if (err instanceof OurSide) throw { ...asFailure(err.error), ours: true } satisfies TransferFailure;
+    throw asFailure(err);
   }
 }

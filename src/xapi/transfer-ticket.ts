@@ -24,9 +24,11 @@ export interface TransferTicket {
    */
   result: Promise<unknown>;
   /**
-   * Why a transfer failed: CONNECTION_LOST when the pool no longer answers, the task's own error
-   * when the pool records one within a few seconds (an HTTP 500, a disk read error), else `err`
-   * as ours.
+   * Why a transfer failed on the wire (a socket error, an HTTP status): CONNECTION_LOST when
+   * the pool no longer answers, the task's own error when the pool records one within a few
+   * seconds (an HTTP 500, a disk read error), else `err` as ours. Never asked about a transfer
+   * our side stopped (a verifier's refusal, a full disk): the task's error would then be the
+   * pool's reaction to our close (CLIENT_ERROR), not the cause (backup/download.ts).
    */
   explain(err: unknown): Promise<VmbackupError>;
   /**
