@@ -59,7 +59,8 @@ export function verifySummaryLines(outcome: VerifyOutcome, targets: readonly Ver
     else {
       out.push(...block(`FAILED  ${label}`, w, '        ', { color: 'red', bold: true }));
       for (const f of v.findings) out.push(...block(`  ${findingText(f)}`, w, '      '));
-      out.push(...block(`  in ${v.path}`, w, '      ', { dim: true }));
+      // The folder as verify names it (relative to backup_dir): a whole path would wrap mid-name.
+      out.push(...block(`  folder ${v.folder}`, w, '      ', { dim: true }));
     }
     if (v.recordProblem) out.push(...block(`  the result could not be recorded beside the backup: ${v.recordProblem}`, w, '      ', { color: 'yellow' }));
     // The engine records nothing in a folder without its success marker (a run may be writing it).
