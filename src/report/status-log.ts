@@ -39,7 +39,10 @@ function endMessage(r: VmResult): string {
   const phase = r.error?.phase;
   const vdi = r.mode === 'vdi-export';
   if (phase === 'snapshot') return `${vdi ? 'VDI-SNAPSHOT-FAIL' : 'SNAPSHOT-FAIL'} ${name}`;
-  if (phase === 'export' || phase === 'verify') return `${vdi ? 'VDI-EXPORT-FAIL' : 'VM-EXPORT-FAIL'} ${name}`;
+  // Damaged bytes are not a pool or network failure: VERIFY_FAILED is named in a field of its
+  // own (a comma cannot be in the name, see field()), after the old script's code.
+  const damaged = r.error?.code === 'VERIFY_FAILED' ? ',VERIFY_FAILED' : '';
+  if (phase === 'export' || phase === 'verify') return `${vdi ? 'VDI-EXPORT-FAIL' : 'VM-EXPORT-FAIL'} ${name}${damaged}`;
   return `ERROR ${r.error?.code ?? 'FAILED'} ${name}`;
 }
 
