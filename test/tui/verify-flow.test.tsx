@@ -175,6 +175,18 @@ describe('verify from the Backups list', () => {
     expect(calls).toEqual([]);
   });
 
+  it('? names space and v whole, each row within 80 columns', async () => {
+    const { ui, until } = flow(fakes());
+    await until((l) => l.includes('UNFINISHED'));
+    await press(ui.stdin, '?');
+    const frame = await until((l) => l.includes('Keys of the Backups screen'));
+    expect(frame).toMatch(/^space {10}mark \/ unmark this backup for v \(\* before it\)$/m);
+    expect(frame).toMatch(/^v {14}verify the marked backups, or this one when none is marked$/m);
+    expect(frame).toContain('it never deletes or renames a backup.');
+    // Each key row within 80 columns (the prose wraps to the terminal: the app's frame sets it).
+    expect(frame.split('\n').filter((l) => /^(space|v) /.test(l)).every((l) => l.length <= 79)).toBe(true);
+  });
+
   it('an engine that throws: its code, message and fix: line', async () => {
     const f = fakes({ reject: new VmbackupError('NOT_A_BACKUP', '/srv/b/db/x is not a dated backup folder', 'list the backups again') });
     const { ui, until } = flow(f);

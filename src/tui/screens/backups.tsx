@@ -172,7 +172,8 @@ function BackupsHelp() {
       <Text wrap="wrap">
         Columns: the backup's date (local time, as its folder is named), its kind (XVA = vm-export, VDI raw/vhd = vdi-export), its size and the space it
         takes on disk, complete (it has its success marker) or UNFINISHED (a run died or still runs: a restore asks first), and the last `vmbackup
-        verify` result (ok or FAILED with its date; the line under the list says why the backup under the cursor failed).
+        verify` result (ok or FAILED with its date; the line under the list says why the backup under the cursor failed). v reads every file of each
+        backup through its format's checks, one backup at a time, and records the result beside it; it never deletes or renames a backup.
       </Text>
       <Text dimColor>Any key goes back.</Text>
     </Box>
@@ -184,8 +185,8 @@ export const BACKUPS_HELP: readonly (readonly [string, string])[] = [
   ['PgUp PgDn', 'move a page'],
   ['Home End  g G', 'first / last backup'],
   ['enter', 'restore this backup: options, then a confirm screen'],
-  ['space', 'mark / unmark this backup (* before it)'],
-  ['v', 'verify the marked backups, or this one when none is marked: reads every file, records the result beside the backup'],
+  ['space', 'mark / unmark this backup for v (* before it)'],
+  ['v', 'verify the marked backups, or this one when none is marked'],
   ['/', 'show only VMs whose name holds the text (esc clears)'],
   ['?', 'this help'],
   ['esc  q', 'back'],
