@@ -17,6 +17,7 @@ import { runExitCode } from '../report/run-exit-code.js';
 import { openStatusLog, type StatusLogWriter } from '../report/status-log.js';
 import type { PoolConnection } from '../xapi/connection.js';
 import { connect, type EngineContext } from './engine-run.js';
+import { guardProcessExit } from './exit-guard.js';
 import { abortOnInterrupt } from './pool-flags.js';
 
 export async function backupAgainstPool(ctx: EngineContext): Promise<number> {
@@ -93,6 +94,8 @@ export async function backupAgainstPool(ctx: EngineContext): Promise<number> {
     if (inv.json.to === 'stdout') io.stdout(text);
     else await writeFile(resolve(io.cwd, inv.json.path), text);
   }
+  // The reports are out: the process must now end, whatever a bug left open (exit-guard.ts).
+  guardProcessExit(io, code);
   return code;
 }
 
