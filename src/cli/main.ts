@@ -38,6 +38,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   if (HELPED.includes(first) && argv.slice(1).some((a) => a === '--help' || a === '-h')) return printInfo(io, ['help']);
   if (first === 'preview') return (await import('./commands/preview.js')).previewCommand(argv.slice(1), io);
   if (first === 'list') return (await import('./commands/list.js')).listCommand(argv.slice(1), io);
+  if (first === 'verify') return (await import('./commands/verify.js')).verifyCommand(argv.slice(1), io);
   if (first === 'restore') return (await import('./commands/restore.js')).restoreCommand(argv.slice(1), io);
   if (first === 'sim') return (await import('./commands/sim.js')).simCommand(argv.slice(1), io);
   if (first === 'test-email') return (await import('./commands/test-email.js')).testEmailCommand(argv.slice(1), io);
@@ -69,7 +70,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   return legacyCommand(argv, io);
 }
 
-const HELPED = ['preview', 'list', 'restore', 'login', 'logout', 'password-file', 'test-email'];
+const HELPED = ['preview', 'list', 'verify', 'restore', 'login', 'logout', 'password-file', 'test-email'];
 
 const MODERN_FLAGS = ['--config', '--preview', '--json', '--concurrency', '--pool', '--user', '--password-file', '--verbose', '--trust', '--ca', '--insecure', '--compress', '--pre-clean', '--ignore-extra-keys'];
 

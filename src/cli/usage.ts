@@ -11,6 +11,8 @@ export const BASIC_USAGE = `Usage:
                                                 check a cfg offline against a list of VM names
   vmbackup list [--backup-dir DIR | --config FILE.cfg] [--vm NAME] [--json]
                                                 what backup_dir holds: VMs, backups, pool dumps
+  vmbackup verify [PATH...] [--backup-dir DIR | --config FILE.cfg] [--newest] [--json]
+                                                read backups back from the disk and check them
   vmbackup login [--pool URL] [--user NAME]     store the pool password in the keychain
   vmbackup <password|password-file> <config-file|vm-selector> [preview] [options]
                                                 the VmBackup.py command line, still accepted
@@ -97,6 +99,27 @@ Commands:
         --json                 one JSON object: backupDir, vms[].backups[], poolDb[], strays[]
       Exit 0 when listed (unfinished backups and strays are shown, not failures), 1 when --vm
       NAME has no folder, 2 for a bad command line or a backup_dir that is missing or unreadable.
+
+  verify [PATH...] [--backup-dir DIR | --config FILE.cfg] [--vm NAME] [--newest] [--since DATE]
+      [--jobs N] [--json]
+      Read backups back from the disk and check every byte that can be checked (no pool needed):
+      the success marker, vm.cfg, each disk's vdi.cfg; an XVA's tar structure and every chunk
+      checksum (through the gzip CRC or the zstd frames of .xva.gz/.xva.zst); a VHD's footer,
+      header, BAT, block layout and disk size; a raw disk's length; and every file against the
+      XXH64 sums written with it (vmbackup-sums.json; older backups have none: "no sums
+      recorded"). PATH: a backup_dir, a VM folder, a dated backup folder or one export file;
+      without PATH, --backup-dir, else the cfg's backup_dir, else the one the TUI used last.
+      One line per backup, OK or FAILED <folder> <file>: <layer> <member> at byte <offset>:
+      <reason>, then a total. Each verdict is kept beside the backup (vmbackup-verify.json, shown
+      by list); a failed one is never deleted or renamed.
+        --vm NAME              that VM's backups only (exact name)
+        --newest               each VM's newest successful backup only
+        --since DATE           backups dated on or after DATE (YYYY-MM-DD or ISO 8601)
+        --jobs N               backups read at once, 1-16 (default 1)
+        --json                 one JSON object: checked, ok, failed[{folder, file, layer, member,
+                               offset, reason}], bytes, elapsedMs, backups[]
+      Exit 0 when every backup checked is whole, 2 when one failed or could not be read (or
+      nothing was found, or a bad command line), 130 when interrupted.
 
   sim [--port N] [--http] [--pool FILE | --vms N | --demo] [--state DIR] [--json] [--fault SPEC]...
       Run a simulated XenServer/XCP-ng pool to try vmbackup without one (see \`vmbackup sim --help\`).

@@ -14,6 +14,16 @@ export interface VerifyTarget {
   backup: CatalogBackup;
   /** Relative to the dated folder; absent: the whole backup. */
   files?: string[];
+  /**
+   * The backup_dir it was found in (resolve.ts sets it: a VM folder's parent, a dated folder's
+   * grandparent), so that folders are shown as `VM/backup-…` wherever the PATH pointed. Added.
+   */
+  backupDir?: string;
+  /**
+   * A lone export file outside any dated folder (`backup` then stands for its folder): only its
+   * format is checked; no marker, metadata, sums or record. Added.
+   */
+  lone?: boolean;
 }
 
 /** What is wrong, where: one line of verify's output, one entry of `--json`'s `failed`. */
@@ -26,6 +36,8 @@ export interface VerifyFinding {
   layer: VerifyLayer;
   member: string | null;
   offset: number | null;
+  /** True when `offset` counts bytes of the decompressed tar of a .gz / .zst file. Added. */
+  decompressed: boolean;
   reason: string;
 }
 
@@ -43,6 +55,12 @@ export interface BackupVerdict {
   elapsedMs: number;
   /** Why the record could not be written (the backup is still reported), or null. */
   recordProblem: string | null;
+  /**
+   * What the OK line adds: "no sums recorded", "raw disk: length only"... Added.
+   */
+  notes: string[];
+  /** True when `vmbackup-verify.json` was written (never for an unfinished folder or a lone file). Added. */
+  recorded: boolean;
 }
 
 export type VerifyEvent =

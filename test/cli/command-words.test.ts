@@ -27,7 +27,7 @@ async function setup(password = LETTERS) {
 describe('unknown command words', () => {
   it.each([
     [['merge', 'sim.cfg'], /^vmbackup: error: unknown command "merge": vmbackup has no merge command \(yet\)$/m, /the commands are tui, preview, list, restore/],
-    [['verify', '/tmp/bk'], /^vmbackup: error: unknown command "verify"/m, /verified while it is written/],
+    [['check', '/tmp/bk'], /^vmbackup: error: unknown command "check": vmbackup has no check command \(yet\)$/m, /the commands are tui, preview, list, restore, verify/],
     [['resotre', 'sim.cfg'], /^vmbackup: error: unknown command "resotre"; did you mean restore\?$/m, /vmbackup -- PASSWORD CFG/],
     [['previw', 'sim.cfg'], /^vmbackup: error: unknown command "previw"; did you mean preview\?$/m, /the commands are tui, preview/],
     [['prune'], /^vmbackup: error: unknown command "prune"/m, /the commands are/],
@@ -57,12 +57,12 @@ describe('unknown command words', () => {
 
   it('a planned command word stays a command even when a file has its name, and says how to use the file', async () => {
     const { env, run, logins } = await setup();
-    writeFileSync(join(env.dir, 'verify'), Buffer.from(LETTERS).toString('base64'));
-    const r = await run(['verify', 'sim.cfg']);
+    writeFileSync(join(env.dir, 'prune'), Buffer.from(LETTERS).toString('base64'));
+    const r = await run(['prune', 'sim.cfg']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/to use the file named verify as the password file, write \.\/verify/);
+    expect(r.stderr).toMatch(/to use the file named prune as the password file, write \.\/prune/);
     expect(logins()).toBe(0);
-    const viaPath = await run(['./verify', 'sim.cfg']);
+    const viaPath = await run(['./prune', 'sim.cfg']);
     expect(viaPath.status, viaPath.stdout + viaPath.stderr).toBe(0);
   }, 60_000);
 });
