@@ -3,10 +3,10 @@
  * root (mount); CI runs as root.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statfsSync } from 'node:fs';
+import { mkdirSync, readdirSync, statfsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import { type E2eEnv, e2eEnv, expectKept, expectNoPartial, fileSizes, leftovers, messages } from '../helpers/e2e.js';
+import { type E2eEnv, e2eEnv, expectKept, expectNoPartial, fileSizes, leftovers, messages, tree } from '../helpers/e2e.js';
 import { stopAll } from '../helpers/sim.js';
 
 afterEach(stopAll);
@@ -61,4 +61,46 @@ describe.skipIf(!isRoot)('disk full (tmpfs backup_dir)', () => {
     expectKept(before, dir);
     expectNoPartial(dir);
   }, 60_000);
+
+  it('the file system fills up while the pool is still sending: NO_SPACE, not the pool\'s reaction to our close (CLIENT_ERROR)', async () => {
+    const env = await e2eEnv();
+    const dir = smallBackupDir(env, '16m');
+    // The estimate (~5 MiB) fits at the start; the pool sends slowly, so it is still sending
+    // when the disk fills: the task then fails only because we closed the connection.
+    env.sim.faults.throttle(2 ** 20, { vm: 'db.example.com' });
+    const run = env.start(cfgOn(env, dir, 'db.cfg', ['vm-export=db.example.com']), ['--json=r.json']);
+    // Something else takes the rest of the disk once our export has begun writing.
+    const partial = await firstPartial(dir);
+    // Less 512 KiB: our export keeps writing meanwhile (fallocate is all or nothing); that is
+    // gone within half a second of the throttled stream, which has MiBs left to send.
+    const free = statfsSync(dir).bavail * statfsSync(dir).bsize - 2 ** 19;
+    execFileSync('fallocate', ['-l', String(free), join(dir, 'filler')]);
+    const r = await run.done;
+    expect(r.signal).toBeNull();
+    expect(r.status, r.stdout + r.stderr).toBe(2);
+    const lines = messages(r.stdout);
+    expect(lines).toContainEqual(expect.stringMatching(/^ERROR vm-export db\.example\.com: vm-export of db\.example\.com: backup_dir filled up \(ENOSPC\)( writing .*)? \[NO_SPACE\]$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}fix: free space on the backup file system/));
+    expect(r.stdout).not.toMatch(/CLIENT_ERROR|ECONNRESET|INTERNAL_ERROR/);
+    // The pool was still sending: its transfer task did not complete; it failed in reaction to
+    // our close (CLIENT_ERROR, what the run used to report) or took our cancel.
+    const tasks = env.sim.state.store.rows('task').map((t) => t.record).filter((t) => String(t.name_label).startsWith('vmbackup: export'));
+    expect(tasks).toHaveLength(1);
+    expect(['failure CLIENT_ERROR', 'cancelled']).toContain(`${String(tasks[0]!.status)} ${(tasks[0]!.error_info as string[])[0] ?? ''}`.trim());
+    expect(tree(dir).some((p) => p.endsWith(partial.split('/').pop()!))).toBe(false);
+    expect(leftovers(env.sim)).toEqual([]);
+    expectNoPartial(dir);
+    expect(readdirSync(join(dir, 'db.example.com')).filter((n) => n.startsWith('backup-'))).toEqual([]);
+  }, 60_000);
 });
+
+/** Waits for the first unfinished export file under `dir` to hold bytes; its path. */
+async function firstPartial(dir: string, timeoutMs = 20_000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const found = tree(dir).find((p) => p.endsWith('.partial') && statSync(join(dir, p)).size > 0);
+    if (found) return found;
+    if (Date.now() > until) throw new Error(`no .partial file with data under ${dir} within ${timeoutMs} ms:\n${tree(dir).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
