@@ -33,6 +33,8 @@ export async function checkAtRest(file: string, spec: VerifierSpec, signal: Abor
     }
     await verifier.end();
   } catch (err) {
+    // Ends a zstd verifier's child, which would otherwise wait on its stdin for good.
+    verifier.abort();
     if (signal.aborted) throw signal.reason;
     if (err instanceof VmbackupError && err.code === 'VERIFY_FAILED') {
       throw new VmbackupError('VERIFY_FAILED', `${file}: ${err.message} (checked before replacing the VM: nothing on the pool was changed)`, 'restore another backup of this VM (vmbackup list --vm NAME)');

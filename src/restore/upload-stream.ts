@@ -213,6 +213,9 @@ export async function runUpload(spec: UploadSpec, signal: AbortSignal, reports: 
     return { bytes: sent, elapsedMs: performance.now() - started };
   } finally {
     put?.destroy();
+    // A stop before the verifier's end leaves a zstd child waiting on its stdin, which would
+    // keep the thread (and the process) alive; after end() this does nothing.
+    verifier.abort();
     await file.close().catch(() => undefined);
   }
 }
