@@ -12,7 +12,7 @@ import { SUMS_FILE, parseSumsRecord, type SumsRecord } from '../../src/backup/co
 import { resolveVerifyTargets, verifyBackups, type BackupVerdict, type VerifyFinding } from '../../src/verify/index.js';
 import { stopAll } from '../helpers/sim.js';
 import { tempDirForFile, tempDirForTest } from '../helpers/temp.js';
-import { type Kind, makeBackups, type MadeBackups, VM_FOLDER } from './made-backups.js';
+import { type Kind, makeBackups, type MadeBackups, tarMembers, VM_FOLDER } from './made-backups.js';
 
 let made: MadeBackups;
 beforeAll(async () => {
@@ -33,27 +33,6 @@ function flip(path: string, offset: number, mask = 0xff): number {
   } finally {
     closeSync(fd);
   }
-}
-
-interface TarMember {
-  name: string;
-  header: number;
-  data: number;
-  size: number;
-}
-
-/** The members of a plain tar (ustar, as XAPI writes XVAs), with where their header and data are. */
-function tarMembers(path: string): TarMember[] {
-  const buf = readFileSync(path);
-  const out: TarMember[] = [];
-  for (let at = 0; at + 512 <= buf.length; ) {
-    const name = buf.toString('latin1', at, at + 100).replace(/\0.*$/s, '');
-    if (name === '') break;
-    const size = parseInt(buf.toString('latin1', at + 124, at + 136).replace(/\0.*$/s, '').trim(), 8);
-    out.push({ name, header: at, data: at + 512, size });
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
 }
 
 function sumsOf(folder: string): SumsRecord {
@@ -114,16 +93,19 @@ const CASES: Case[] = [
     damage(_folder, file) {
       const chunk = tarMembers(file).find((m) => /^Ref:\d+\/00000002$/.test(m.name))!;
       flip(file, chunk.data + 1000);
-      return { layer: 'chunk checksum', member: chunk.name };
+      return { layer: 'chunk checksum', member: chunk.name, offset: chunk.header, reason: new RegExp(`^chunk ${chunk.name} at offset ${chunk.header} does not match its checksum member ${chunk.name}\\.xxhash`) };
     },
   },
   {
     name: 'a checksum member',
     kind: 'xva',
     damage(_folder, file) {
-      const sum = tarMembers(file).find((m) => /^Ref:\d+\/00000000\.xxhash$/.test(m.name))!;
+      const members = tarMembers(file);
+      const sum = members.find((m) => /^Ref:\d+\/00000000\.xxhash$/.test(m.name))!;
+      const chunk = members.find((m) => m.name === sum.name.replace(/\.xxhash$/, ''))!;
       flip(file, sum.data + 3);
-      return { layer: 'chunk checksum', member: sum.name.replace(/\.xxhash$/, '') };
+      // The digest stored in it no longer matches its chunk: named by the chunk, the member it vouches for.
+      return { layer: 'chunk checksum', member: chunk.name, offset: chunk.header, reason: new RegExp(`checksum member ${sum.name.replace('.', '\\.')} at offset ${sum.header}: stored`) };
     },
   },
   {

@@ -5,7 +5,7 @@
  * (`copyBackup`), so a flip never reaches another test.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Simulator } from '../../src/sim/index.js';
 import { BIN } from '../helpers/cli.js';
@@ -76,4 +76,25 @@ export function copyBackup(made: MadeBackups, kind: Kind, backupDir: string): st
   const to = join(backupDir, VM_FOLDER[kind], dated.slice(dated.lastIndexOf('/') + 1));
   cpSync(dated, to, { recursive: true });
   return to;
+}
+
+export interface TarMember {
+  name: string;
+  header: number;
+  data: number;
+  size: number;
+}
+
+/** The members of a plain tar (ustar, as XAPI writes XVAs), with where their header and data are. */
+export function tarMembers(path: string): TarMember[] {
+  const buf = readFileSync(path);
+  const out: TarMember[] = [];
+  for (let at = 0; at + 512 <= buf.length; ) {
+    const name = buf.toString('latin1', at, at + 100).replace(/\0.*$/s, '');
+    if (name === '') break;
+    const size = parseInt(buf.toString('latin1', at + 124, at + 136).replace(/\0.*$/s, '').trim(), 8);
+    out.push({ name, header: at, data: at + 512, size });
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
 }
