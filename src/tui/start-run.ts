@@ -7,6 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import type { CheckWritten } from '../backup/context.js';
 import type { ProgressEvent, RunSummary } from '../backup/events.js';
 import { failedBeforeStart, runBackup } from '../backup/run.js';
 import { type CfgModel, effectiveSettings } from '../config/index.js';
@@ -18,6 +19,9 @@ import { openStatusLog } from '../report/status-log.js';
 import type { Session } from './contracts.js';
 import type { RunOutcome, StartRun } from './hooks/use-backup-run.js';
 import { openRunLog, type RunFiles, type RunLogFile, writeRunReport } from './run-files.js';
+
+/** verify_after's re-read, loaded only when a run uses it. */
+const checkWritten: CheckWritten = async (folder, vmName, signal) => (await import('../verify/index.js')).checkWrittenBackup(folder, vmName, signal);
 
 /** Named in the engine's messages ("the TUI selection selects no VM of this pool"). */
 export const TUI_SOURCE = 'the TUI selection';
@@ -57,7 +61,7 @@ export function engineRun(session: Session, model: CfgModel, cwd: string, now: (
     let summary: RunSummary;
     try {
       try {
-        summary = await runBackup({ conn: session.conn, model, settings, source: TUI_SOURCE, emit: all, signal, now });
+        summary = await runBackup({ conn: session.conn, model, settings, source: TUI_SOURCE, emit: all, signal, now, checkWritten });
       } catch (err) {
         if (!(err instanceof VmbackupError)) throw err;
         const base = { startedAt: startedAt.toISOString(), host: shortHost, pool: { name: session.conn.poolName(), url: session.poolUrl }, backupDir: resolve(cwd, settings.backupDir), interrupted: signal.aborted };
