@@ -77,7 +77,6 @@ describe('a byte inverted in the middle of the stream (corrupt-export-at)', () =
 
     const error = messages(r.stdout).find((l) => l.startsWith(`ERROR ${c.name === 'vhd' ? 'vdi-export' : 'vm-export'} ${c.vm}:`));
     expect(error, r.stdout).toBeDefined();
-    if (process.env.SHOW_ERRORS) console.log(error);
     expect(error).toMatch(/\[VERIFY_FAILED\]$/);
     expect(error).toMatch(/ is damaged: /);
     expect(error!.replace(/^.* is damaged: /, '')).toMatch(new RegExp(`^${c.layer.source}`));
