@@ -234,11 +234,12 @@ const CASES: Case[] = [
       resegment(folder, file.slice(folder.length + 1));
       const { blocks } = vhdBlocks(file);
       const [, at] = blocks[blocks.length - 1]!;
-      const where = at + 4096 + 1234;
+      // 1.5 MiB into its data: past the first 1 MiB segment, which also holds the VHD's head.
+      const where = at + 512 + 1.5 * (1 << 20);
       flip(file, where);
-      // The blocks (bitmap + 2 MiB of data) that share the changed 1 MiB segment, as the BAT places them.
+      // The blocks (512-byte bitmap + 2 MiB of data) that share the changed 1 MiB segment, as the BAT places them.
       const start = Math.floor(where / (1 << 20)) * (1 << 20);
-      const inSegment = blocks.filter(([, b]) => b < start + (1 << 20) && b + 4096 + (2 << 20) > start).map(([i]) => i);
+      const inSegment = blocks.filter(([, b]) => b < start + (1 << 20) && b + 512 + (2 << 20) > start).map(([i]) => i);
       const contiguous = inSegment.every((i, k) => k === 0 || i === inSegment[k - 1]! + 1);
       const list = inSegment.length === 1 ? `${inSegment[0]}` : contiguous ? `${inSegment[0]}-${inSegment[inSegment.length - 1]}` : inSegment.join(', ');
       const named = `VHD ${inSegment.length === 1 ? 'block' : 'blocks'} ${list}`;
