@@ -7,6 +7,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { CheckWritten } from '../backup/context.js';
 import type { ProgressEvent, RunSummary } from '../backup/events.js';
 import { failedBeforeStart, runBackup } from '../backup/run.js';
 import { VmbackupError } from '../errors.js';
@@ -19,6 +20,9 @@ import type { PoolConnection } from '../xapi/connection.js';
 import { connect, type EngineContext } from './engine-run.js';
 import { guardProcessExit } from './exit-guard.js';
 import { abortOnInterrupt } from './pool-flags.js';
+
+/** verify_after's re-read (the verify room), loaded only when a run uses it. */
+const checkWritten: CheckWritten = async (folder, vmName, signal) => (await import('../verify/index.js')).checkWrittenBackup(folder, vmName, signal);
 
 export async function backupAgainstPool(ctx: EngineContext): Promise<number> {
   const { io, inv, loaded, settings } = ctx;
@@ -71,7 +75,7 @@ export async function backupAgainstPool(ctx: EngineContext): Promise<number> {
   const startedAt = io.now();
   try {
     conn = await connect(io, ctx.target, inv, ctx.settings);
-    summary = await runBackup({ conn, model: loaded.model, settings, source: loaded.source, emit, signal: controller.signal, now: () => io.now() });
+    summary = await runBackup({ conn, model: loaded.model, settings, source: loaded.source, emit, signal: controller.signal, now: () => io.now(), checkWritten });
   } catch (err) {
     if (!(err instanceof VmbackupError)) throw err;
     const base = { startedAt: startedAt.toISOString(), host: shortHost, pool: { name: conn?.poolName() ?? '', url: ctx.target.url }, backupDir: resolve(io.cwd, settings.backupDir), interrupted: controller.signal.aborted };
