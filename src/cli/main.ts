@@ -11,6 +11,7 @@ import { VmbackupError } from '../errors.js';
 import { printable } from '../report/printable.js';
 import { printInfo } from './info.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { armExitGuard } from './exit-guard.js';
 import { type CliIo, processIo } from '../access/io.js';
 import { INFO_WORDS, type InfoWord } from './legacy-args.js';
 import { unknownCommand, unknownFirstWord } from './command-words.js';
@@ -98,5 +99,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 export const VERSION = '0.1.0';
 
 export async function main(): Promise<void> {
-  process.exitCode = await runCli(process.argv.slice(2), processIo());
+  const code = await runCli(process.argv.slice(2), processIo());
+  process.exitCode = code;
+  // Whatever the command was, it is done and has said what it had to: nothing may keep the
+  // process alive now (a verify's or a restore's zstd child once could). exit-guard.ts.
+  armExitGuard({ code });
 }
