@@ -1,21 +1,35 @@
 /**
- * One backup checked at rest: the marker and metadata (metadata.ts), then each export file
- * (check-file.ts) one after the other, and the sums record's own consistency (a file it names
- * that is gone). Never writes, never deletes.
+ * One backup checked at rest: the marker and metadata (metadata.ts), then each export file one
+ * after the other, and the sums record's own consistency (a file it names that is gone). A file
+ * with its record in vmbackup-sums.json is judged by its sums first (fast-path.ts, P readers on
+ * threads); one without, one whose sums differ, and every file under `deep` goes through the
+ * structural pass (check-file.ts, on a thread), which names what is wrong. Never writes, never
+ * deletes.
  */
 import { basename, join } from 'node:path';
 import type { SumsRecord } from '../backup/content-sums.js';
 import type { VerifierSpec } from '../backup/verify.js';
 import { exportFormatOf } from '../catalog/parse.js';
 import type { BackupFormat } from '../catalog/types.js';
-import { checkFile, type FileFinding, fileProblem, type FileToCheck } from './check-file.js';
+import { type FileFinding, fileProblem, type FileToCheck } from './check-file.js';
+import { fastCheck, fastPathNote } from './fast-path.js';
 import { checkMarkerAndVmCfg, diskSizes, readSums } from './metadata.js';
+import { structuralPass } from './threads.js';
 import type { VerifyTarget } from './types.js';
 
 export interface BackupCheck {
   findings: FileFinding[];
   bytes: number;
   notes: string[];
+  /** How each file was judged (fast path or structural pass), one line each. */
+  basis: string[];
+}
+
+export interface CheckHow {
+  /** The structural pass for every file, even one whose sums match. */
+  deep?: boolean;
+  /** Reader threads per file on the fast path. */
+  readers?: number;
 }
 
 function specOf(format: Exclude<BackupFormat, 'unknown'>, size: number | null): VerifierSpec | null {
@@ -38,10 +52,11 @@ export function filesOf(target: VerifyTarget): string[] {
   return target.files ?? target.backup.exportFiles;
 }
 
-export async function checkBackup(target: VerifyTarget, signal: AbortSignal, onBytes: (done: number) => void): Promise<BackupCheck> {
+export async function checkBackup(target: VerifyTarget, signal: AbortSignal, onBytes: (done: number) => void, how: CheckHow = {}): Promise<BackupCheck> {
   const { backup } = target;
   const findings: FileFinding[] = [];
   const notes: string[] = [];
+  const basis: string[] = [];
   const files = filesOf(target);
 
   let sums: SumsRecord | null = null;
@@ -89,10 +104,21 @@ export async function checkBackup(target: VerifyTarget, signal: AbortSignal, onB
     };
     if (format === 'raw' && !entry && spec !== null) notes.push(`${files.length > 1 ? `${file}: ` : ''}raw disk: only its length was checked (it carries no checksum, and no sums were recorded)`);
     const before = bytes;
-    const checked = await checkFile(toCheck, signal, (done) => onBytes(before + done));
+    const prefix = files.length > 1 ? `${file}: ` : '';
+    if (!how.deep && toCheck.sums) {
+      const fast = await fastCheck(toCheck, how.readers ?? 1, signal, (done) => onBytes(before + done));
+      if (fast !== null) {
+        bytes += fast.bytes;
+        findings.push(...fast.findings);
+        basis.push(prefix + fastPathNote(toCheck, fast.segments));
+        continue;
+      }
+    }
+    const checked = await structuralPass(toCheck, signal, (done) => onBytes(before + done));
     bytes += checked.bytes;
     findings.push(...checked.findings);
+    basis.push(`${prefix}read through its format's verifier${toCheck.sums ? ' and compared with its XXH64 sums' : ''}`);
   }
   if (target.lone) notes.push('a lone file: its format only (no marker, metadata or sums)');
-  return { findings, bytes, notes: [...new Set(notes)] };
+  return { findings, bytes, notes: [...new Set(notes)], basis };
 }

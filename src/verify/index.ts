@@ -25,6 +25,8 @@ export interface VerifyFolderOptions {
   now?: () => Date;
   /** The VM's name; default: decoded from the VM folder's name. */
   vm?: string;
+  /** The structural pass also for files whose sums match (VerifyOptions.deep). */
+  deep?: boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function verifyBackupFolder(path: string, opts: VerifyFolderOptions
   const options: Omit<VerifyOptions, 'jobs'> = { signal: opts.signal, onEvent: opts.onEvent ?? (() => undefined) };
   if (opts.record !== undefined) options.record = opts.record;
   if (opts.now !== undefined) options.now = opts.now;
+  if (opts.deep !== undefined) options.deep = opts.deep;
   return verifyOne(target, options);
 }
 

@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
 import { checkBackup } from './check-backup.js';
+import { defaultReaders } from './threads.js';
 import { writeVerifyRecord } from './record.js';
 import type { BackupVerdict, VerifyOptions, VerifySummary, VerifyTarget } from './types.js';
 
@@ -42,7 +43,7 @@ export async function verifyOne(target: VerifyTarget, opts: Omit<VerifyOptions, 
     told = now;
     opts.onEvent({ type: 'bytes', vm: target.vm, folder, done, total, rate: done / Math.max(0.001, (now - started) / 1000) });
   };
-  const checked = await checkBackup(target, opts.signal, onBytes);
+  const checked = await checkBackup(target, opts.signal, onBytes, { deep: opts.deep === true, readers: opts.readers ?? defaultReaders() });
   if (opts.signal.aborted) throw opts.signal.reason;
   const findings = checked.findings.map((f) => ({ folder, ...f }));
   // No record in a folder without its marker: a run may be writing it now, and a lone file has no folder of its own.
@@ -58,6 +59,7 @@ export async function verifyOne(target: VerifyTarget, opts: Omit<VerifyOptions, 
     elapsedMs: Date.now() - started,
     recordProblem,
     notes: checked.notes,
+    basis: checked.basis,
     recorded: mayRecord && recordProblem === null,
   };
   opts.onEvent({ type: 'backup-done', verdict });

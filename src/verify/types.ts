@@ -61,6 +61,13 @@ export interface BackupVerdict {
   notes: string[];
   /** True when `vmbackup-verify.json` was written (never for an unfinished folder or a lone file). Added. */
   recorded: boolean;
+  /**
+   * How each export file was judged, one line each ("identical to the bytes verified while they
+   * streamed (XXH64 sums, 65 segments)", or "read through its format's verifier and compared with
+   * its XXH64 sums"), prefixed by the file's name when the backup has several. Kept out of `notes`
+   * so that the OK line stays as it was. Added.
+   */
+  basis?: string[];
 }
 
 export type VerifyEvent =
@@ -80,6 +87,15 @@ export interface VerifyOptions {
   now?: () => Date;
   /** backup_dir, to give folders relative to it. */
   backupDir?: string;
+  /**
+   * Run the structural pass (tar headers, chunk checksums, gzip/zstd, VHD footer/header/BAT, raw
+   * length) on every file, also on those whose bytes match their recorded sums (`--deep`). Without
+   * it, such a file is judged by its sums alone: they were taken of bytes the stream's verifier
+   * had accepted. Added.
+   */
+  deep?: boolean;
+  /** Reader threads per file on the fast path; default: one per core (at most 4). Added. */
+  readers?: number;
 }
 
 export interface VerifySummary {

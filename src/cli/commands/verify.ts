@@ -1,6 +1,6 @@
 /**
  * `vmbackup verify [PATH...] [--backup-dir DIR | --config FILE.cfg] [--vm NAME] [--newest]
- * [--since DATE] [--jobs N] [--json]`: backups read back from the disk and checked (verify/),
+ * [--since DATE] [--jobs N] [--deep] [--json]`: backups read back from the disk and checked (verify/),
  * offline. Without PATH, the folder is DIR, else the cfg's backup_dir, else the backup_dir the
  * TUI used last (settings), as `list` finds it. Each verdict is recorded beside its backup
  * (vmbackup-verify.json); nothing is deleted or renamed.
@@ -22,7 +22,7 @@ import { EXIT } from '../exit-codes.js';
 import { loadTarget } from '../load-target.js';
 import { abortOnInterrupt } from '../pool-flags.js';
 
-const SYNOPSIS = 'vmbackup verify [PATH...] [--backup-dir DIR | --config FILE.cfg] [--vm NAME] [--newest] [--since DATE] [--jobs N] [--json]';
+const SYNOPSIS = 'vmbackup verify [PATH...] [--backup-dir DIR | --config FILE.cfg] [--vm NAME] [--newest] [--since DATE] [--jobs N] [--deep] [--json]';
 
 const OPTIONS = {
   'backup-dir': { type: 'string' },
@@ -32,6 +32,8 @@ const OPTIONS = {
   since: { type: 'string' },
   jobs: { type: 'string' },
   json: { type: 'boolean' },
+  // The structural pass also for files whose bytes match their recorded sums (verify/fast-path.ts).
+  deep: { type: 'boolean' },
 } as const;
 
 const MAX_JOBS = 16;
@@ -61,7 +63,7 @@ function parseVerifyArgs(args: string[]) {
     jobs = Number(values.jobs);
     if (!/^\d+$/.test(values.jobs) || jobs < 1 || jobs > MAX_JOBS) throw usageError(`--jobs ${JSON.stringify(values.jobs)}: give a number of backups to read at once, 1-${MAX_JOBS}`);
   }
-  return { paths: positionals, backupDir: values['backup-dir'], config: values.config, vm: values.vm, newest: values.newest ?? false, since, jobs, json: values.json ?? false };
+  return { paths: positionals, backupDir: values['backup-dir'], config: values.config, vm: values.vm, newest: values.newest ?? false, since, jobs, json: values.json ?? false, deep: values.deep ?? false };
 }
 
 type VerifyArgs = ReturnType<typeof parseVerifyArgs>;
@@ -99,6 +101,7 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
   try {
     summary = await verifyBackups(targets, {
       jobs: opts.jobs,
+      deep: opts.deep,
       signal: controller.signal,
       backupDir,
       onEvent: (event) => {
