@@ -2,7 +2,8 @@
  * `vmbackup verify --json`: `{"checked", "ok", "failed": [{"folder", "file", "layer", "member",
  * "offset", "reason"}], "bytes", "elapsedMs"}` (those keys are a contract), plus `decompressed`
  * in each failure, `cancelled`, and `backups`: each backup's verdict (folder, vm, ok, bytes,
- * notes, whether the record was written). Text from the disk stays as it is: JSON escapes it.
+ * notes, `basis`: how each file was judged (its sums, or its format checks), whether the record
+ * was written). Text from the disk stays as it is: JSON escapes it.
  */
 import type { VerifySummary } from '../verify/types.js';
 
@@ -14,6 +15,6 @@ export function verifyJson(s: VerifySummary) {
     bytes: s.bytes,
     elapsedMs: s.elapsedMs,
     cancelled: s.cancelled,
-    backups: s.verdicts.map((v) => ({ vm: v.vm, folder: v.folder, path: v.path, ok: v.ok, bytes: v.bytes, elapsedMs: v.elapsedMs, notes: v.notes, recorded: v.recorded, recordProblem: v.recordProblem })),
+    backups: s.verdicts.map((v) => ({ vm: v.vm, folder: v.folder, path: v.path, ok: v.ok, bytes: v.bytes, elapsedMs: v.elapsedMs, notes: v.notes, basis: v.basis ?? [], recorded: v.recorded, recordProblem: v.recordProblem })),
   };
 }

@@ -99,6 +99,10 @@ describe('vmbackup verify', () => {
     expect(b.failed).toEqual(a.failed);
     expect(b.bytes).toBe(a.bytes);
     expect(b.backups.map((x: { folder: string; ok: boolean }) => [x.folder, x.ok])).toEqual(a.backups.map((x: { folder: string; ok: boolean }) => [x.folder, x.ok]));
+    // How each file was judged: the damaged one through its format's checks, an untouched one by its sums.
+    const basisOf = (folder: string) => a.backups.find((x: { folder: string }) => x.folder === folder).basis as string[];
+    expect(basisOf(`db.example.com/${MID}`)).toEqual(["read through its format's verifier and compared with its XXH64 sums"]);
+    expect(basisOf(`db.example.com/${NEW}`)).toEqual([expect.stringMatching(/^identical to the bytes verified while they streamed \(XXH64 sums/)]);
   });
 
   it('PATH, --vm, --newest and --since choose the backups', { timeout: 60_000 }, async () => {
