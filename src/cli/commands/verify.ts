@@ -68,6 +68,9 @@ function parseVerifyArgs(args: string[]) {
 
 type VerifyArgs = ReturnType<typeof parseVerifyArgs>;
 
+const DAMAGED_FIX =
+  'the failed backups are kept as they are (verify never deletes one): restore from another backup of the VM (vmbackup list --vm NAME), check the disk that holds backup_dir (dmesg, SMART), and make a new backup before deleting the damaged one';
+
 /** The backup_dir: --backup-dir, the cfg's, or (with no PATH) the TUI's last; undefined when PATHs say it all. */
 async function backupDirOf(opts: VerifyArgs, io: CliIo): Promise<string | undefined> {
   if (opts.backupDir !== undefined) return resolve(io.cwd, opts.backupDir);
@@ -113,6 +116,8 @@ export async function verifyCommand(args: string[], io: CliIo): Promise<number> 
   }
   if (opts.json) io.stdout(JSON.stringify(verifyJson(summary), null, 2) + '\n');
   else io.stdout(totalLine(summary) + '\n');
+  // What to do about it, once, on stderr as every other command's fix line (a script reading --json has its own).
+  if (!opts.json && summary.ok < summary.checked && !summary.cancelled) io.stderr(`vmbackup: fix: ${DAMAGED_FIX}\n`);
   if (summary.cancelled) return EXIT.INTERRUPTED;
   return summary.ok === summary.checked ? EXIT.OK : EXIT.FAILED;
 }
