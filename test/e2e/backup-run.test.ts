@@ -45,6 +45,7 @@ describe('a cfg with vm-export, vdi-export, exclude and pool_db_backup', () => {
       '%win%2F2019/backup-DATE/DISK-hda/vdi.cfg',
       '%win%2F2019/backup-DATE/success',
       '%win%2F2019/backup-DATE/vm.cfg',
+      '%win%2F2019/backup-DATE/vmbackup-sums.json',
       'METADATA_xcp1/',
       'METADATA_xcp1/pool_db_DATE.dump',
       'db.example.com/',
@@ -57,6 +58,7 @@ describe('a cfg with vm-export, vdi-export, exclude and pool_db_backup', () => {
       'db.example.com/backup-DATE/db.example.com.xva',
       'db.example.com/backup-DATE/success',
       'db.example.com/backup-DATE/vm.cfg',
+      'db.example.com/backup-DATE/vmbackup-sums.json',
       'web 01/',
       'web 01/backup-DATE/',
       'web 01/backup-DATE/DISK-xvda/',
@@ -69,6 +71,7 @@ describe('a cfg with vm-export, vdi-export, exclude and pool_db_backup', () => {
       'web 01/backup-DATE/VIFs/vif-0.cfg',
       'web 01/backup-DATE/success',
       'web 01/backup-DATE/vm.cfg',
+      'web 01/backup-DATE/vmbackup-sums.json',
       'web 01/backup-DATE/web 01.xva',
     ]);
     const [web] = tree(env.backupDir).filter((p) => p.startsWith('web 01/backup-') && p.endsWith('/'));
@@ -144,6 +147,22 @@ describe('a cfg with vm-export, vdi-export, exclude and pool_db_backup', () => {
     ]);
     for (const vm of report.vms) for (const f of vm.files) expect(existsSync(join(env.backupDir, f))).toBe(true);
     expect(report.vms[1].bytes).toBe(statSync(join(webDir, 'web 01.xva')).size);
+
+    // Each backup's vmbackup-sums.json holds what `xxhsum -H64` says of its export file (whole;
+    // per 64 MiB segment: these files are smaller, so one segment, the same sum).
+    for (const folder of tree(env.backupDir).filter((p) => /\/backup-[^/]+\/$/.test(p))) {
+      const sums = JSON.parse(readFileSync(join(env.backupDir, folder, 'vmbackup-sums.json'), 'utf8')) as { algorithm: string; files: Record<string, { bytes: number; xxh64: string; segments: string[] }> };
+      expect(sums.algorithm).toBe('xxh64');
+      const names = Object.keys(sums.files);
+      expect(names, folder).toHaveLength(1);
+      for (const name of names) {
+        const path = join(env.backupDir, folder, name);
+        const [outside] = execFileSync('xxhsum', ['-H64', path], { encoding: 'utf8' }).trim().split(/\s+/);
+        expect(sums.files[name]!.xxh64, name).toBe(outside);
+        expect(sums.files[name]!.bytes).toBe(statSync(path).size);
+        expect(sums.files[name]!.segments).toEqual([outside]);
+      }
+    }
 
     expect(leftovers(env.sim)).toEqual([]);
     expect(env.sim.state.store.rows('VM').filter((r) => r.record.is_a_snapshot).length).toBe(userSnapshots);

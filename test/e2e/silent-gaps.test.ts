@@ -60,7 +60,7 @@ describe('a VM named like our own files in backup_dir', () => {
     expect(statusLines(statusLog).filter((l) => l.includes(',end,SUCCESS status.log,'))).toHaveLength(2);
     expect(backupFolders(env.backupDir, '%status.log')).toHaveLength(2);
     for (const folder of backupFolders(env.backupDir, '%status.log')) {
-      expect(readdirSync(join(env.backupDir, '%status.log', folder)).sort()).toEqual(['%status.log.xva', 'DISK-xvda', 'VIFs', 'success', 'vm.cfg']);
+      expect(readdirSync(join(env.backupDir, '%status.log', folder)).sort()).toEqual(['%status.log.xva', 'DISK-xvda', 'VIFs', 'success', 'vm.cfg', 'vmbackup-sums.json']);
     }
     expect(leftovers(env.sim)).toEqual([]);
   }, 60_000);

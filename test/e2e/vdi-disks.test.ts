@@ -108,6 +108,7 @@ describe('#vmbackup: vdi_disks=all', () => {
       'fileserver/backup-DATE/fileserver.xvdc.vhd',
       'fileserver/backup-DATE/success',
       'fileserver/backup-DATE/vm.cfg',
+      'fileserver/backup-DATE/vmbackup-sums.json',
     ]);
     const folder = join(env.backupDir, 'fileserver', backupFolders(env.backupDir, 'fileserver')[0]!);
     for (const [file, device, size] of [['fileserver.vhd', 'xvda', 4], ['fileserver.xvdb.vhd', 'xvdb', 6], ['fileserver.xvdc.vhd', 'xvdc', 2]] as const) {
