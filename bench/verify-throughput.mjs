@@ -13,6 +13,8 @@
 //      verify's own elapsedMs from its JSON) against cat's wall time, best of each; the process
 //      wall times (node's start included) are printed too. One `--deep` run (every tar header,
 //      every chunk's XXH64 and the sums, on one thread: two hashes of every byte) is information.
+//      Then the same file once from the disk (the page cache dropped first; root only), cat
+//      against ours, for information.
 //   2. peak RSS (GNU time %M) of `vmbackup verify` on a 1 GiB and an 8 GiB backup: memory must
 //      not grow with the backup.
 //   3. `--jobs 2` over the 1 GiB and 8 GiB backups together, against `--jobs 1` (information).
@@ -108,6 +110,27 @@ async function measureThroughput(sim) {
   const deep = await ours('verify-deep', [b.folder], ['--deep']);
   console.log(`  --deep: ${secs(deep.elapsedMs)} (${gbps(deep.bytes, deep.elapsedMs).toFixed(2)} GB/s; peak RSS ${deep.rssMiB.toFixed(1)} MiB)`);
   record('1 --deep/cat (verify elapsed)', cat / deep.elapsedMs, (cat / deep.elapsedMs).toFixed(3), null);
+  await coldCache(b);
+}
+
+/**
+ * The same file from the disk rather than the page cache, when this process may drop the cache
+ * (root): cat, then ours, each after `sync; echo 3 > /proc/sys/vm/drop_caches`. Information:
+ * this is "reads at the disk's speed" as a backup_dir on real storage sees it.
+ */
+async function coldCache(b) {
+  const drop = () => wall('sh', ['-c', 'sync && echo 3 > /proc/sys/vm/drop_caches']);
+  try {
+    await drop();
+  } catch {
+    console.log('  cold cache: not measured (dropping the page cache needs root)');
+    return;
+  }
+  const cat = await wall('sh', ['-c', `cat "${b.file}" > /dev/null`]);
+  await drop();
+  const m = await ours('verify-cold', [b.folder]);
+  console.log(`  cold cache: cat ${secs(cat)} (${gbps(b.bytes, cat).toFixed(2)} GB/s)   ours ${secs(m.elapsedMs)} (${gbps(m.bytes, m.elapsedMs).toFixed(2)} GB/s)`);
+  record('1 ours/cat, cold cache (information)', cat / m.elapsedMs, (cat / m.elapsedMs).toFixed(3), null);
 }
 
 async function measureRss(sim, backups) {
