@@ -15,6 +15,8 @@ export type VerifyLayer =
   | 'chunk checksum'
   | 'checksum member'
   | 'chunk order'
+  | 'ova.xml'
+  | 'disk size'
   | 'gzip header'
   | 'gzip CRC'
   | 'gzip stream'
@@ -58,7 +60,8 @@ const LAYER_BY_CODE: Record<string, VerifyLayer> = {
   XVA_CHECKSUM_KIND_CHANGED: 'checksum member',
   XVA_CHUNK_ORDER: 'chunk order',
   XVA_DISK_ORDER: 'chunk order',
-  XVA_DISK_SIZE: 'chunk order',
+  XVA_DISK_SIZE: 'disk size',
+  XVA_OVA_XML: 'ova.xml',
   ZSTD_CORRUPT: 'zstd frame',
   VHD_DISK_TYPE: 'VHD footer',
   VHD_BAT_ENTRY: 'VHD BAT',

@@ -10,7 +10,7 @@ import { finished } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { StringDecoder } from 'node:string_decoder';
 import sax from 'sax';
-import { VhdParser, XvaParser, zstdDecompressStream } from '../formats/index.js';
+import { VhdParser, XvaDiskCheck, XvaParser, zstdDecompressStream } from '../formats/index.js';
 import { VerifyFailure, verifyFailure } from './verify-failure.js';
 
 export interface Verifier {
@@ -32,18 +32,19 @@ const failed = (what: string, err: unknown, kind: string) => verifyFailure(`${wh
 /** A plain XVA: tar structure and every .xxhash / .checksum member. */
 export function xvaVerifier(): Verifier {
   const parser = new XvaParser({ requireChecksums: true, keepData: false });
+  const disks = new XvaDiskCheck();
   return {
     what: 'XVA',
     feed(chunk) {
       try {
-        parser.feed(chunk);
+        disks.take(parser.feed(chunk));
       } catch (err) {
         throw failed('XVA', err, 'tar');
       }
     },
     async end() {
       try {
-        parser.end();
+        disks.take(parser.end());
       } catch (err) {
         throw failed('XVA', err, 'tar');
       }
@@ -60,6 +61,7 @@ export function xvaVerifier(): Verifier {
  */
 export function compressedXvaVerifier(kind: 'gzip' | 'zstd'): Verifier {
   const parser = new XvaParser({ requireChecksums: true, keepData: false });
+  const disks = new XvaDiskCheck();
   const what = `${kind} XVA stream`;
   const stream: Duplex = kind === 'gzip' ? createGunzip() : zstdDecompressStream();
   let fed = 0;
@@ -71,7 +73,7 @@ export function compressedXvaVerifier(kind: 'gzip' | 'zstd'): Verifier {
   stream.on('data', (data: Buffer) => {
     if (error) return;
     try {
-      parser.feed(data);
+      disks.take(parser.feed(data));
     } catch (err) {
       refuse(err, 'tar', true);
     }
@@ -98,7 +100,7 @@ export function compressedXvaVerifier(kind: 'gzip' | 'zstd'): Verifier {
       }
       if (error) throw error;
       try {
-        parser.end();
+        disks.take(parser.end());
       } catch (err) {
         refuse(err, 'tar', true);
         throw error;

@@ -34,6 +34,7 @@ export {
   type XvaSummary,
 } from './xva-parser.js';
 export { checkDiskSizes } from './xva-summary.js';
+export { ovaDiskSizes, parseXmlRpc, XvaDiskCheck } from './ova-xml.js';
 export { computeVhdGeometry, VHD_MAX_CHS_SECTORS, type VhdGeometry } from './vhd-geometry.js';
 export {
   buildVhdFooter,

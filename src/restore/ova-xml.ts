@@ -8,71 +8,15 @@ import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import sax from 'sax';
 import { VmbackupError } from '../errors.js';
 import { detectCompression, XvaParser, zstdDecompressStream } from '../formats/index.js';
+import { parseXmlRpc } from '../formats/ova-xml.js';
 
 export interface OvaSummary {
   vm: { uuid: string; name: string; powerState: string } | null;
   disks: { name: string; virtualSize: number }[];
   /** The networks the VIFs were on (by name), as the archive records them. */
   networks: string[];
-}
-
-type XmlRpcValue = string | XmlRpcValue[] | { [key: string]: XmlRpcValue };
-
-/** A generic XML-RPC value decoder: structs become objects, arrays lists, scalars their text. */
-export function parseXmlRpc(xml: string): XmlRpcValue {
-  const parser = sax.parser(true);
-  // Each open <value>, <struct> or <array> is a frame; a <member> remembers its name.
-  const stack: { kind: 'value' | 'struct' | 'array'; value?: XmlRpcValue; text: string; name?: string }[] = [];
-  let result: XmlRpcValue = '';
-  let error: Error | undefined;
-  let textTarget: 'name' | 'value' | null = null;
-  let memberName = '';
-  parser.onerror = (err) => {
-    error ??= err;
-    parser.resume();
-  };
-  parser.onopentag = (node) => {
-    if (node.name === 'value') stack.push({ kind: 'value', text: '' });
-    else if (node.name === 'struct') stack.push({ kind: 'struct', value: {}, text: '' });
-    else if (node.name === 'array') stack.push({ kind: 'array', value: [], text: '' });
-    else if (node.name === 'name') {
-      memberName = '';
-      textTarget = 'name';
-    }
-    if (node.name === 'value') textTarget = 'value';
-  };
-  parser.ontext = (t) => {
-    if (textTarget === 'name') memberName += t;
-    else if (textTarget === 'value') stack[stack.length - 1]!.text += t;
-  };
-  parser.oncdata = parser.ontext;
-  parser.onclosetag = (name) => {
-    if (name === 'name') {
-      textTarget = null;
-      const struct = [...stack].reverse().find((f) => f.kind === 'struct');
-      if (struct) struct.name = memberName;
-      return;
-    }
-    if (name === 'struct' || name === 'array') {
-      const frame = stack.pop()!;
-      stack[stack.length - 1]!.value = frame.value!;
-      return;
-    }
-    if (name !== 'value') return;
-    const frame = stack.pop()!;
-    const value = frame.value ?? frame.text;
-    textTarget = null;
-    const parent = stack[stack.length - 1];
-    if (!parent) result = value;
-    else if (parent.kind === 'array') (parent.value as XmlRpcValue[]).push(value);
-    else if (parent.kind === 'struct') (parent.value as Record<string, XmlRpcValue>)[parent.name ?? ''] = value;
-  };
-  parser.write(xml).close();
-  if (error) throw error;
-  return result;
 }
 
 /** What a restore needs of ova.xml. Pure. */
