@@ -47,6 +47,12 @@ import { VmbackupError } from '../errors.js';
 /** Linux NAME_MAX: the longest single path component, in bytes. */
 export const NAME_MAX = 255;
 
+/**
+ * The last `vmbackup verify` of a backup, in its dated folder (written by verify/record.ts,
+ * read by the catalog, and by retention: a backup that failed it is neither counted nor deleted).
+ */
+export const VERIFY_RECORD_FILE = 'vmbackup-verify.json';
+
 export type BackupFolderStyle = 'legacy' | 'nas';
 
 /** Characters that may not appear verbatim in a folder name (see the block above). */

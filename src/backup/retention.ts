@@ -18,12 +18,15 @@
  *   nor is a successful folder that does not say whose it is. A failed folder that does not say
  *   is treated as the VM's own, as before: it holds no good backup, and a failed export of ours
  *   has no vm.cfg yet (the metadata is written after the export).
+ * - A backup whose last `vmbackup verify` failed (its vmbackup-verify.json says so) is neither
+ *   counted nor deleted: it must not push a good backup out as one of the `keep`, and deleting
+ *   it is the admin's call (it may still hold the only copy of some files). Each run says so.
  */
 import type { Dirent } from 'node:fs';
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { VmbackupError } from '../errors.js';
-import { backupFolderSortKey, insideBackupDir, isPoolDbFileName } from './layout.js';
+import { backupFolderSortKey, insideBackupDir, isPoolDbFileName, VERIFY_RECORD_FILE } from './layout.js';
 import { folderOwner, type FolderOwner } from './vm-folder.js';
 
 /** The markers that make a backup folder successful. vmbackup writes the first two; NAU's tools use the others. */
@@ -38,6 +41,8 @@ export interface ListingEntry {
   owner?: FolderOwner;
   /** The other VM's uuid, when the folder names it. */
   otherUuid?: string;
+  /** Its last `vmbackup verify` failed: retention neither counts nor deletes it. */
+  verifyFailed?: boolean;
 }
 
 /** A backup folder retention may count and delete: the VM's own, or a failed one that does not say. */
@@ -55,7 +60,7 @@ interface BackupFolder {
 function backupFolders(listing: readonly ListingEntry[]): BackupFolder[] {
   const folders: BackupFolder[] = [];
   for (const e of listing) {
-    const key = e.isDirectory && isOwn(e) ? backupFolderSortKey(e.name) : null;
+    const key = e.isDirectory && isOwn(e) && !e.verifyFailed ? backupFolderSortKey(e.name) : null;
     if (key !== null) folders.push({ name: e.name, key, successful: e.successful });
   }
   return folders.sort((a, b) => compare(a.key, b.key) || compare(a.name, b.name));
@@ -153,6 +158,13 @@ export function foreignFolderWarnings(folder: string, vmName: string, listing: r
         '(or, if this VM was re-imported, move the old backups away by hand)',
     );
   }
+  const damaged = listing.filter((e) => e.verifyFailed && e.isDirectory && backupFolderSortKey(e.name) !== null && isOwn(e)).map((e) => e.name).sort(compare);
+  if (damaged.length > 0) {
+    warnings.push(
+      `${count(damaged.length, 'backup')} in ${folder}/ (${damaged.join(', ')}) failed ${damaged.length === 1 ? 'its' : 'their'} last vmbackup verify: ` +
+        'kept, neither counted nor deleted by retention; delete by hand once a good backup exists (vmbackup verify shows what is damaged)',
+    );
+  }
   if (unknown.length > 0) {
     warnings.push(
       `${count(unknown.length, 'successful backup')} in ${folder}/ (${unknown.map((e) => e.name).join(', ')}) ` +
@@ -180,14 +192,30 @@ export async function readListing(dir: string, vmUuid?: string): Promise<Listing
     entries.map(async (e) => {
       const isDirectory = e.isDirectory();
       const entry: ListingEntry = { name: e.name, isDirectory, successful: isDirectory && (await hasMarker(join(dir, e.name))) };
-      if (vmUuid !== undefined && isDirectory && backupFolderSortKey(e.name) !== null) {
-        const { owner, otherUuid } = await folderOwner(join(dir, e.name), vmUuid);
-        entry.owner = owner;
-        if (otherUuid !== undefined) entry.otherUuid = otherUuid;
+      if (isDirectory && backupFolderSortKey(e.name) !== null) {
+        if (vmUuid !== undefined) {
+          const { owner, otherUuid } = await folderOwner(join(dir, e.name), vmUuid);
+          entry.owner = owner;
+          if (otherUuid !== undefined) entry.otherUuid = otherUuid;
+        }
+        if (await lastVerifyFailed(join(dir, e.name))) entry.verifyFailed = true;
       }
       return entry;
     }),
   );
+}
+
+/**
+ * Whether the folder's verify record says `failed`. A record that cannot be read or parsed says
+ * nothing: the backup is then treated as before (the catalog reports the unreadable record).
+ */
+async function lastVerifyFailed(folder: string): Promise<boolean> {
+  try {
+    const text = await readFile(join(folder, VERIFY_RECORD_FILE), { encoding: 'utf8' });
+    return text.length < 65536 && (JSON.parse(text) as { result?: unknown })?.result === 'failed';
+  } catch {
+    return false;
+  }
 }
 
 async function hasMarker(folder: string): Promise<boolean> {

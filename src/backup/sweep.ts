@@ -49,6 +49,9 @@ export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: Re
   const cannotRemove = (what: string, err: unknown) => {
     // A pool that is gone fails the VM: nothing else could work either.
     if ((err as { code?: unknown }).code === 'CONNECTION_LOST') throw err;
+    // Already gone: the cache still listed it because its deletion had not come through the
+    // event feed yet (a second run on the same connection, as in a TUI session, right after one).
+    if (poolError(err, 'removing it').code === 'HANDLE_INVALID') return;
     if (err instanceof DisksLeftError) for (const d of err.disks) left.add(d.ref);
     warnings.push(`could not remove ${what}, left by an earlier run: ${poolError(err, 'removing it').message}; the backup goes on, and the next run tries again`);
   };

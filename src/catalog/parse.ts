@@ -3,14 +3,14 @@
  * folder or a pool dump, the format of an export file, a backup's format and mode from its
  * export files, vm.cfg, the VM uuid of a VmBackup.py 3.22+ vm-metadata.xml, and the verify record.
  */
-import { backupFolderSortKey } from '../backup/layout.js';
+import { backupFolderSortKey, VERIFY_RECORD_FILE } from '../backup/layout.js';
 import type { BackupFormat, CatalogMode, VerificationRecord } from './types.js';
 
 /**
- * The last `vmbackup verify` of a backup, written by issue 12's verify into the dated folder:
+ * The last `vmbackup verify` of a backup, written by verify/record.ts into the dated folder:
  * `<dated folder>/vmbackup-verify.json` = `{"at": ISO 8601, "result": "ok"|"failed", "detail"?: text}`.
  */
-export const VERIFY_FILE = 'vmbackup-verify.json';
+export const VERIFY_FILE = VERIFY_RECORD_FILE;
 
 /** The local time a dated folder name says, or null when it is not one backupFolderName makes. */
 export function backupFolderDate(name: string): Date | null {

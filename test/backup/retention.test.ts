@@ -256,3 +256,38 @@ describe("another VM's backups in the same folder (one name in two pools)", () =
     ]);
   });
 });
+
+describe('a backup whose last vmbackup verify failed', () => {
+  const damaged = (e: ListingEntry): ListingEntry => ({ ...e, verifyFailed: true });
+
+  it('is neither counted nor deleted by any step, and said so each run', () => {
+    // keep 2 over days 1..4 with day 3 damaged: day 3 neither counts as one of the two nor goes.
+    const listing = [ok(day(1)), ok(day(2)), damaged(ok(day(3))), ok(day(4))];
+    expect(afterSuccess(listing, 2, day(4))).toEqual([day(1)]);
+    expect(preClean(listing, 2)).toEqual([day(1), day(2)]);
+    // The damaged one was the newest before today's: the newest good one is still kept.
+    expect(afterSuccess([ok(day(1)), damaged(ok(day(2))), ok(day(3))], 1, day(3))).toEqual([day(1)]);
+    expect(foreignFolderWarnings('db', 'db', listing)).toEqual([expect.stringMatching(/^1 backup in db\/ \(backup-2020-01-03-\(10:00:00\)\) failed its last vmbackup verify: kept, neither counted nor deleted by retention; delete by hand/)]);
+    expect(foreignFolderWarnings('db', 'db', [ok(day(1))])).toEqual([]);
+  });
+
+  it('readListing reads it from vmbackup-verify.json; an ok or unreadable record says nothing', async () => {
+    const vm = join(tempDirForTest('retention-verify'), 'db');
+    const folder = (d: number, record: string | null) => {
+      mkdirSync(join(vm, day(d)), { recursive: true });
+      writeFileSync(join(vm, day(d), 'success'), '');
+      if (record !== null) writeFileSync(join(vm, day(d), 'vmbackup-verify.json'), record);
+    };
+    folder(1, '{"at":"2020-01-05T10:00:00+00:00","result":"failed","detail":"db.xva: chunk checksum"}\n');
+    folder(2, '{"at":"2020-01-05T10:00:00+00:00","result":"ok"}\n');
+    folder(3, 'not json');
+    folder(4, null);
+    const listing = (await readListing(vm)).sort((a, b) => (a.name < b.name ? -1 : 1));
+    expect(listing.map((e) => [e.name, e.verifyFailed])).toEqual([
+      [day(1), true],
+      [day(2), undefined],
+      [day(3), undefined],
+      [day(4), undefined],
+    ]);
+  });
+});

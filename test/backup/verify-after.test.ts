@@ -3,7 +3,7 @@
  * marker, through the verify room (the real one, as both faces hand it in). A write that went
  * wrong is simulated by flipping a byte of the written file before the re-read: the VM then
  * fails with VERIFY_FAILED, the backup stays (marker and all, with its failed record), and no
- * older backup is deleted to make room for it.
+ * older backup is deleted to make room for it; later runs neither count nor delete it.
  */
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,5 +108,17 @@ it('a write gone wrong: VERIFY_FAILED naming where, the backup kept with its fai
   expect(record(bad)).toMatchObject({ result: 'failed' });
   expect(result.folder).toBe(`web 01/${folders[1]}`);
   expect(result.deleted).toEqual([]);
+
+  // The next good run keeps max_backups=1 good backup (its own): the older good one goes, the
+  // damaged one stays, neither counted nor deleted, and the run says so.
+  const third = await run(lines, checkWrittenBackup);
+  const r3 = third.summary.vms[0]!;
+  expect(r3.status).toBe('warning');
+  expect(r3.warnings).toEqual([expect.stringMatching(new RegExp(`^1 backup in web 01/ \\(${folders[1]!.replace(/[()]/g, '\\$&')}\\) failed its last vmbackup verify: kept, neither counted nor deleted by retention`))]);
+  expect(r3.deleted).toEqual([`web 01/${good}`]);
+  const after = datedFolders(join(dir, 'web 01'));
+  expect(after).toHaveLength(2);
+  expect(after[0]).toBe(folders[1]);
+  expect(record(join(dir, 'web 01', after[1]!)).result).toBe('ok');
   expect(leftovers(sim)).toEqual([]);
 }, 60_000);
