@@ -129,12 +129,13 @@ export function stalledFailure(timeoutMs: number): TransferFailure {
  * Throws a TransferFailure; the temporary file is then gone.
  */
 export async function runTransfer(spec: TransferSpec, signal: AbortSignal, reports: TransferReports): Promise<TransferOutcome> {
+  // Before the verifier: a zstd verifier starts a child that only a failure path would end.
+  const sums = await ContentSums.create();
   const verifier = verifierFor(spec.verifier);
   const file = await open(spec.temp, 'wx', 0o640).catch((err: unknown) => {
     throw { ...asFailure(err), ours: true } satisfies TransferFailure;
   });
   const sink = sinkFor(file, spec.sparse);
-  const sums = new ContentSums();
   let received = 0;
   let lastReport = 0;
   let lastBytes = 0;

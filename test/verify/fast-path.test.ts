@@ -48,8 +48,8 @@ function flip(path: string, offset: number): void {
 }
 
 /** vmbackup-sums.json written anew from the file as it is now (a bug, or someone covering a change). */
-function regenerateSums(folder: string, name: string): void {
-  const sums = new ContentSums();
+async function regenerateSums(folder: string, name: string): Promise<void> {
+  const sums = await ContentSums.create();
   sums.update(readFileSync(join(folder, name)));
   writeFileSync(join(folder, SUMS_FILE), JSON.stringify(sumsRecord({ [name]: sums.result() })));
 }
@@ -78,7 +78,7 @@ describe('the fast path', () => {
     const { folder, file } = copy('xva');
     const chunk = tarMembers(file).find((m) => /^Ref:\d+\/00000002$/.test(m.name))!;
     flip(file, chunk.data + 1000);
-    regenerateSums(folder, made.file.xva);
+    await regenerateSums(folder, made.file.xva);
 
     const fast = await verifyBackupFolder(folder, { signal: signal(), record: false });
     expect(fast.ok).toBe(true);
@@ -135,7 +135,7 @@ describe('vmbackup verify on threads (the compiled worker)', () => {
     cpSync(made.folder.xva, covered, { recursive: true });
     const chunk = tarMembers(join(covered, made.file.xva)).find((m) => /^Ref:\d+\/00000001$/.test(m.name))!;
     flip(join(covered, made.file.xva), chunk.data + 10);
-    regenerateSums(covered, made.file.xva);
+    await regenerateSums(covered, made.file.xva);
 
     const run = async (extra: string[]) => {
       const r = await vmbackupAsync(['verify', '--backup-dir', good.backupDir, '--json', ...extra], dir);
