@@ -154,11 +154,12 @@ describe('vmbackup verify on threads (the compiled worker)', () => {
     expect(await run(['--deep', '--jobs', '2'])).toEqual(deep);
   });
 
-  it('Ctrl-C in the middle of a parallel read: every reader thread ends, the process exits by itself, no record', { timeout: 60_000 }, async () => {
+  it('Ctrl-C in the middle of a parallel read: every reader thread ends, the process exits by itself, no record', { timeout: 30_000 }, async () => {
     const dir = tempDirForTest('verify-fast-cancel');
-    // A 64 GiB sparse raw disk with its sums (every 64 MiB segment zeros): the fast path reads it
-    // with several readers, long enough for the signal to land in the middle.
-    const size = 64 * 2 ** 30;
+    // A 1 TiB sparse raw disk with its sums (every 64 MiB segment zeros): the fast path reads it
+    // with several readers. Readers that ignored the stop would go on through 1 TiB of holes
+    // (minutes here), past this test's timeout; no clock is read.
+    const size = 2 ** 40;
     const folder = join(dir, 'backups', 'big', DATED);
     mkdirSync(join(folder, 'DISK-xvda'), { recursive: true });
     writeFileSync(join(folder, 'vm.cfg'), 'name_label=big\n');
@@ -190,14 +191,12 @@ describe('vmbackup verify on threads (the compiled worker)', () => {
       if (child.child.exitCode !== null) throw new Error(`verify ended before reading: ${JSON.stringify(child.output())}`);
       await sleep(5);
     }
-    const interrupted = Date.now();
     child.child.kill('SIGINT');
     const r = await child.done;
     expect(r.status).toBe(130);
     expect(r.stdout).toMatch(/^checked 0 backups: 0 ok, 0 failed; .*; interrupted: the others were not checked$/m);
     // The exit guard would say 'bug: still running' after 5 s if a thread (or anything) held on.
     expect(r.stderr).not.toMatch(/bug: still running/);
-    expect(Date.now() - interrupted).toBeLessThan(4000);
     expect(readdirSync(folder)).not.toContain(VERIFY_FILE);
   });
 });
