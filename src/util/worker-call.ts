@@ -53,6 +53,10 @@ export function callWorker<Outcome, Failure, Other>(call: WorkerCall<Other, Fail
       giveUp.unref();
     };
     signal.addEventListener('abort', abort, { once: true });
+    // A cancel that came before the thread existed fires no event: tell the thread now (the
+    // message waits in its port until it listens). Without it, a verify interrupted between two
+    // backups read the next one to its end.
+    if (signal.aborted) abort();
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;

@@ -66,6 +66,7 @@ export async function readSegments(
   const stop = new Int32Array(job.stop);
   const halt = () => Atomics.store(stop, 0, 1);
   signal.addEventListener('abort', halt, { once: true });
+  if (signal.aborted) halt();
   const count = HAVE_WORKER ? Math.max(1, Math.min(readers, file.segments.length)) : 1;
   const done = new Array<number>(count + 1).fill(0);
   let threadsUp = false;
