@@ -3,7 +3,7 @@
  * root (mount); CI runs as root.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statfsSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statfsSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { type E2eEnv, e2eEnv, expectKept, expectNoPartial, fileSizes, leftovers, messages, tree } from '../helpers/e2e.js';
@@ -102,13 +102,26 @@ describe.skipIf(!isRoot)('disk full (tmpfs backup_dir)', () => {
   }, 60_000);
 });
 
-/** Waits for the first unfinished export file under `dir` to hold bytes; its path. */
-async function firstPartial(dir: string, timeoutMs = 20_000): Promise<string> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const found = tree(dir).find((p) => p.endsWith('.partial') && statSync(join(dir, p)).size > 0);
-    if (found) return found;
-    if (Date.now() > until) throw new Error(`no .partial file with data under ${dir} within ${timeoutMs} ms:\n${tree(dir).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/**
+ * Resolves with the first unfinished export file under `dir` once it holds bytes: checked at
+ * once, then at each change the file system reports under `dir` (inotify, recursive), never on
+ * a timer.
+ */
+function firstPartial(dir: string, timeoutMs = 20_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const find = () => tree(dir).find((p) => p.endsWith('.partial') && statSync(join(dir, p), { throwIfNoEntry: false })?.size);
+    const finish = (found?: string) => {
+      watcher.close();
+      clearTimeout(timer);
+      if (found) resolve(found);
+      else reject(new Error(`no .partial file with data under ${dir} within ${timeoutMs} ms:\n${tree(dir).join('\n')}`));
+    };
+    const watcher = watch(dir, { recursive: true }, () => {
+      const found = find();
+      if (found) finish(found);
+    });
+    const timer = setTimeout(() => finish(), timeoutMs);
+    const now = find();
+    if (now) finish(now);
+  });
 }
