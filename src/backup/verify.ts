@@ -199,6 +199,22 @@ export type VerifierSpec =
   | { kind: 'raw'; size: number }
   | { kind: 'xml-dump' };
 
+/** The verifier of a backup file by its format (a raw disk's by the disk's size): the one its export used. */
+export function verifierSpecFor(format: 'xva' | 'xva.gz' | 'xva.zst' | 'vhd' | 'raw', rawSize: number): VerifierSpec {
+  switch (format) {
+    case 'xva':
+      return { kind: 'xva' };
+    case 'xva.gz':
+      return { kind: 'compressed-xva', compression: 'gzip' };
+    case 'xva.zst':
+      return { kind: 'compressed-xva', compression: 'zstd' };
+    case 'vhd':
+      return { kind: 'vhd' };
+    case 'raw':
+      return { kind: 'raw', size: rawSize };
+  }
+}
+
 export function verifierFor(spec: VerifierSpec): Verifier {
   switch (spec.kind) {
     case 'xva':

@@ -21,12 +21,13 @@ function notABackup(path: string, why: string, fix = `${WHAT_PATH_MAY_BE}; vmbac
   return new VmbackupError('NOT_A_BACKUP', `${path} is not a backup: ${why}.`, fix);
 }
 
-function statOrThrow(path: string) {
+/** stat of a PATH given on a command line; a missing or unreadable one is said with what PATH may be. */
+export function statOrThrow(path: string, whatPathMayBe = WHAT_PATH_MAY_BE) {
   try {
     return statSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new VmbackupError('NOT_FOUND', `${path} does not exist.`, `Check the path (a typo, or a backup share that is not mounted). ${WHAT_PATH_MAY_BE}.`);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new VmbackupError('NOT_FOUND', `${path} does not exist.`, `Check the path (a typo, or a backup share that is not mounted). ${whatPathMayBe}.`);
     throw new VmbackupError('UNREADABLE', `${path} cannot be read (${code ?? (err as Error).message}).`, 'Run vmbackup as a user that may read the backups.');
   }
 }

@@ -16,7 +16,7 @@
  *
  * Thread: see THREAD_BY_DEFAULT below.
  */
-import type { VerifierSpec } from '../backup/verify.js';
+import { type VerifierSpec, verifierSpecFor } from '../backup/verify.js';
 import type { BackupFormat } from '../catalog/types.js';
 import { VmbackupError } from '../errors.js';
 import { callWorker, haveWorkerFile, type WorkerEnd } from '../util/worker-call.js';
@@ -53,20 +53,8 @@ export interface UploadResult {
 
 /** The verifier a backup used for a file of this format, for its restore. */
 export function restoreVerifier(format: BackupFormat, bytes: number): VerifierSpec {
-  switch (format) {
-    case 'xva':
-      return { kind: 'xva' };
-    case 'xva.gz':
-      return { kind: 'compressed-xva', compression: 'gzip' };
-    case 'xva.zst':
-      return { kind: 'compressed-xva', compression: 'zstd' };
-    case 'vhd':
-      return { kind: 'vhd' };
-    case 'raw':
-      return { kind: 'raw', size: bytes };
-    case 'unknown':
-      throw new VmbackupError('UNKNOWN_FORMAT', 'this file is not in a format vmbackup restores', 'give a .xva, .xva.gz, .xva.zst, .raw or .vhd file');
-  }
+  if (format === 'unknown') throw new VmbackupError('UNKNOWN_FORMAT', 'this file is not in a format vmbackup restores', 'give a .xva, .xva.gz, .xva.zst, .raw or .vhd file');
+  return verifierSpecFor(format, bytes);
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { basename, join } from 'node:path';
 import type { SumsRecord } from '../backup/content-sums.js';
-import type { VerifierSpec } from '../backup/verify.js';
+import { verifierSpecFor } from '../backup/verify.js';
 import { exportFormatOf } from '../catalog/parse.js';
 import type { BackupFormat } from '../catalog/types.js';
 import { type FileFinding, fileProblem, type FileToCheck } from './check-file.js';
@@ -30,21 +30,6 @@ export interface CheckHow {
   deep?: boolean;
   /** Reader threads per file on the fast path. */
   readers?: number;
-}
-
-function specOf(format: Exclude<BackupFormat, 'unknown'>, size: number | null): VerifierSpec | null {
-  switch (format) {
-    case 'xva':
-      return { kind: 'xva' };
-    case 'xva.gz':
-      return { kind: 'compressed-xva', compression: 'gzip' };
-    case 'xva.zst':
-      return { kind: 'compressed-xva', compression: 'zstd' };
-    case 'vhd':
-      return { kind: 'vhd' };
-    case 'raw':
-      return size === null ? null : { kind: 'raw', size };
-  }
 }
 
 /** The export files to read: the target's, or every one of the backup. */
@@ -89,7 +74,7 @@ export async function checkBackup(target: VerifyTarget, signal: AbortSignal, onB
     const size = sizes.get(file) ?? null;
     const entry = sums?.files[file];
     if (sums && entry === undefined) findings.push(fileProblem(file, 'has no entry in vmbackup-sums.json'));
-    const spec = specOf(format, size);
+    const spec = format === 'raw' && size === null ? null : verifierSpecFor(format, size ?? 0);
     if (spec === null) {
       // A raw disk of unknown size (its vdi.cfg is gone, or a lone file): only the sums can say anything.
       if (target.lone) notes.push(`${file}: raw disk, no checksum inside and no vdi.cfg: nothing to check`);

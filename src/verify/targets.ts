@@ -5,11 +5,12 @@
  * name, exact), --since DATE (dated on or after) and --newest (each VM's newest successful
  * backup, else its newest) narrow the list. Read with catalog/, as `list` and restore read.
  */
-import { type Dirent, readdirSync, statSync } from 'node:fs';
+import { type Dirent, readdirSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { backupFolderSortKey, isPoolDbFileName, vmNameOfFolder } from '../backup/layout.js';
 import { exportFormatOf } from '../catalog/parse.js';
 import { readBackupSync } from '../catalog/read-backup.js';
+import { statOrThrow } from '../catalog/resolve.js';
 import { readVmFolder, scanCatalog } from '../catalog/scan.js';
 import type { CatalogBackup, StrayEntry } from '../catalog/types.js';
 import { VmbackupError } from '../errors.js';
@@ -40,16 +41,6 @@ function vmOfFolder(folder: string): string {
     return vmNameOfFolder(folder);
   } catch {
     return folder;
-  }
-}
-
-function statPath(path: string) {
-  try {
-    return statSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new VmbackupError('NOT_FOUND', `${path} does not exist.`, `Check the path (a typo, or a backup share that is not mounted). ${WHAT_PATH_MAY_BE}.`);
-    throw new VmbackupError('UNREADABLE', `${path} cannot be read (${code ?? (err as Error).message}).`, 'Run vmbackup as a user that may read the backups.');
   }
 }
 
@@ -88,7 +79,7 @@ function loneTarget(file: string): VerifyTarget {
 
 /** One PATH → its targets, before the filters. */
 async function targetsOfPath(abs: string, vm: string | undefined): Promise<VerifyTarget[]> {
-  const st = statPath(abs);
+  const st = statOrThrow(abs, WHAT_PATH_MAY_BE);
   if (st.isFile()) {
     const name = basename(abs);
     if (exportFormatOf(name) === null) {
