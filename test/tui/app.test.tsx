@@ -61,8 +61,7 @@ describe('the app around the list', () => {
     const io = tuiTestIo(home);
     const firstApp = await startApp(io, sim, first);
     const { ui, until } = firstApp;
-    expect(ui.lastFrame()).toContain(`backups in ${first}`);
-    expect(ui.lastFrame()).toMatch(/db\.example\.com .* never/);
+    await until((f) => f.includes(`backups in ${first}`) && /db\.example\.com .* never/.test(f));
     ui.stdin.write('b');
     await until((f) => f.includes(`backup_dir: ${first}`));
     // A path relative to where vmbackup started.
@@ -76,7 +75,7 @@ describe('the app around the list', () => {
 
     // The next start without --backup-dir uses the remembered one.
     const again = await startApp(io, sim);
-    expect(again.ui.lastFrame()).toContain(`backups in ${join(home, 'third')}`);
+    await again.until((f) => f.includes(`backups in ${join(home, 'third')}`));
   }, 60_000);
 
   it('q quits at once after the selection was saved, and asks once it changed', async () => {
