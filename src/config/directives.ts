@@ -13,7 +13,13 @@ export const DIRECTIVE_PREFIX = '#vmbackup:';
 
 type Read<T> = (value: string) => { ok: true; value: T } | { ok: false; message: string; hint: string };
 
-interface DirectiveDef<K extends keyof Directives> {
+/**
+ * Directives with one value each. `delta=` is the exception: a repeatable selector line, read by
+ * parse.ts and written by format.ts as selection lines are (delta-lines.ts).
+ */
+export type ScalarDirective = Exclude<keyof Directives, 'delta'>;
+
+interface DirectiveDef<K extends ScalarDirective> {
   key: string;
   prop: K;
   /** One line for `vmbackup config` and the README. */
@@ -95,7 +101,11 @@ const MAIL_WHEN: readonly MailWhen[] = ['always', 'failure', 'never'];
 const FOLDER_STYLES: readonly FolderNames[] = ['legacy', 'nas'];
 const VDI_DISKS: readonly VdiDisks[] = ['boot', 'all'];
 
-export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } = {
+/** A delta chain longer than this is surely a typo: restoring it reads that many files per disk. */
+export const FULL_EVERY_MAX = 1000;
+export const DEFAULT_FULL_EVERY = 7;
+
+export const DIRECTIVES: { [K in ScalarDirective]: DirectiveDef<K> } = {
   pool: { key: 'pool', prop: 'pool', doc: 'pool master URL, https://host[:port]', read: readPool, write: (v) => v },
   user: {
     key: 'user',
@@ -177,6 +187,13 @@ export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } 
     read: readBool('verify_after'),
     write: (v) => String(v),
   },
+  fullEvery: {
+    key: 'full_every',
+    prop: 'fullEvery',
+    doc: `delta VMs: a full every N backups of a VM, the others are deltas against the one before (default ${DEFAULT_FULL_EVERY}; 1: always full)`,
+    read: readPositiveInt('full_every', FULL_EVERY_MAX),
+    write: (v) => String(v),
+  },
   mailTo: {
     key: 'mail_to',
     prop: 'mailTo',
@@ -244,7 +261,16 @@ export const DIRECTIVES: { [K in keyof Required<Directives>]: DirectiveDef<K> } 
   },
 };
 
-/** Directive keys in the order the writer emits them. */
-export const DIRECTIVE_ORDER = Object.keys(DIRECTIVES) as (keyof Directives)[];
+/** Directive keys in the order the writer emits them (delta= lines come after them all). */
+export const DIRECTIVE_ORDER = Object.keys(DIRECTIVES) as ScalarDirective[];
 
-export const DIRECTIVE_BY_KEY = new Map<string, keyof Directives>(DIRECTIVE_ORDER.map((prop) => [DIRECTIVES[prop].key, prop]));
+export const DIRECTIVE_BY_KEY = new Map<string, ScalarDirective>(DIRECTIVE_ORDER.map((prop) => [DIRECTIVES[prop].key, prop]));
+
+/** The repeatable `delta=` directive, documented beside the others. */
+export const DELTA_DIRECTIVE = {
+  key: 'delta',
+  doc: 'back up the vm-export VMs this selector matches (exact name or re.match regex, as vm-export=, no :N) as delta chains: a VHD per disk holding only the blocks changed since the backup before; may be repeated. VmBackup.py reads it as a comment and exports a full XVA',
+} as const;
+
+/** Every directive key, for "did you mean" and the list of known keys. */
+export const DIRECTIVE_KEYS: readonly string[] = [...DIRECTIVE_BY_KEY.keys(), DELTA_DIRECTIVE.key];

@@ -2,6 +2,7 @@
  * The settings a run uses: command-line options over `#vmbackup:` directives over cfg keys over
  * the original script's defaults.
  */
+import { DEFAULT_FULL_EVERY } from './directives.js';
 import { LEGACY_DEFAULTS } from './legacy-keys.js';
 import type { CfgModel, Compression, FolderNames, LegacySettings, MailWhen, SmtpStartTls, VdiDisks } from './model.js';
 
@@ -23,6 +24,8 @@ export interface EffectiveSettings extends LegacySettings {
   stallTimeoutS: number;
   /** Re-read each new backup from the disk after its success marker. */
   verifyAfter: boolean;
+  /** Delta VMs: a full every N backups (1: always full). Which VMs are delta is the scope's `delta`. */
+  fullEvery: number;
   mailTo: string[];
   mailFrom: string | null;
   mailWhen: MailWhen;
@@ -57,6 +60,7 @@ export function effectiveSettings(model: CfgModel, overrides: CommandLineOverrid
     vdiDisks: d.vdiDisks ?? 'boot',
     stallTimeoutS: d.stallTimeout ?? DEFAULT_STALL_TIMEOUT_S,
     verifyAfter: d.verifyAfter ?? false,
+    fullEvery: d.fullEvery ?? DEFAULT_FULL_EVERY,
     mailTo: d.mailTo ?? [],
     mailFrom: d.mailFrom ?? null,
     mailWhen: d.mailWhen ?? 'always',

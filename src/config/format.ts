@@ -5,10 +5,10 @@
  * than written wrong.
  */
 import { compilePythonRegex, RegexSyntaxError } from '../pyre/index.js';
-import { DIRECTIVE_ORDER, DIRECTIVE_PREFIX, DIRECTIVES } from './directives.js';
+import { DELTA_DIRECTIVE, DIRECTIVE_ORDER, DIRECTIVE_PREFIX, DIRECTIVES } from './directives.js';
 import { ConfigError, IssueList } from './issues.js';
 import { SCALAR_KEYS, SCALAR_ORDER } from './legacy-keys.js';
-import type { CfgModel, LegacySettings, SelectionLine } from './model.js';
+import type { CfgModel, DeltaLine, LegacySettings, SelectionLine } from './model.js';
 import { nameSelectorText } from './name-escape.js';
 import { isSimpleName, pyStrip } from './python-text.js';
 
@@ -27,11 +27,11 @@ function checkPlainValue(what: string, value: string, issues: IssueList, allowEq
   else if (pyStrip(value) !== value) issues.error(null, `${what} starts or ends with whitespace, which the reader strips`, 'trim the value');
 }
 
-function patternText(entry: SelectionLine, pattern: string, issues: IssueList): string | null {
+function patternText(entry: Pick<SelectionLine, 'action'> | { action: 'delta' }, pattern: string, issues: IssueList): string | null {
   const what = `${entry.action}=${pattern}`;
   if (pattern === '') {
     if (entry.action === 'vm-export') return '';
-    issues.error(null, `${entry.action} with an empty pattern is ignored by the original`, 'use .* to mean every VM');
+    issues.error(null, `${entry.action} with an empty pattern is ${entry.action === 'delta' ? 'refused by our reader' : 'ignored by the original'}`, 'use .* to mean every VM');
     return null;
   }
   if (isSimpleName(pattern)) {
@@ -50,6 +50,12 @@ function patternText(entry: SelectionLine, pattern: string, issues: IssueList): 
     return null;
   }
   return pattern;
+}
+
+/** A delta= line: the selector as vm-export= writes it; it takes no :N, so ":" is refused as there. */
+function deltaText(entry: DeltaLine, issues: IssueList): string | null {
+  const selector = entry.selector.kind === 'name' ? nameSelectorText(entry.selector.name) : patternText({ action: 'delta' }, entry.selector.pattern, issues);
+  return selector === null ? null : `${DIRECTIVE_PREFIX} ${DELTA_DIRECTIVE.key}=${selector}`;
 }
 
 function selectionText(entry: SelectionLine, issues: IssueList): string | null {
@@ -79,6 +85,10 @@ export function formatConfig(model: CfgModel, options: FormatOptions = {}): stri
     checkPlainValue(`#vmbackup: ${def.key}`, text, issues, true);
     if (!def.read(text).ok) issues.error(null, `#vmbackup: ${def.key}=${text} is not a valid value`, 'fix the value');
     out.push(`${DIRECTIVE_PREFIX} ${def.key}=${text}`);
+  }
+  for (const entry of model.directives.delta ?? []) {
+    const text = deltaText(entry, issues);
+    if (text !== null) out.push(text);
   }
 
   for (const prop of SCALAR_ORDER) {

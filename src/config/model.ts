@@ -26,6 +26,18 @@ export interface SelectionLine {
   line?: number;
 }
 
+/**
+ * A `#vmbackup: delta=SELECTOR` line: the vm-export VMs it matches are backed up as delta chains
+ * (VHD per disk) instead of XVA files. The original script reads it as a comment, so the same cfg
+ * still gives it full XVA exports. Same selector grammar as vm-export=, without :N (retention
+ * stays on the vm-export= line).
+ */
+export interface DeltaLine {
+  selector: Selector;
+  /** 1-based line in the file it was read from. Not written back; ignored by the round trip. */
+  line?: number;
+}
+
 export type VdiExportFormat = 'raw' | 'vhd';
 
 /** The five scalar keys the original script knows (spec §2.2), with their cfg spellings. */
@@ -70,6 +82,10 @@ export interface Directives {
   stallTimeout?: number;
   /** Re-read each new backup from the disk after its success marker (`vmbackup verify`'s checks). */
   verifyAfter?: boolean;
+  /** `delta=` lines in file order (repeatable): which vm-export VMs are backed up as delta. */
+  delta?: DeltaLine[];
+  /** A full every N backups of a delta VM (1: always full). */
+  fullEvery?: number;
   mailTo?: string[];
   mailFrom?: string;
   mailWhen?: MailWhen;

@@ -6,13 +6,14 @@
  * indented comment...), we report an error or a warning naming the line and the fix. Every
  * problem is collected in one pass; nothing here throws except parseConfigOrThrow.
  */
-import { DIRECTIVE_BY_KEY, DIRECTIVE_PREFIX, DIRECTIVES } from './directives.js';
+import { DELTA_DIRECTIVE, DIRECTIVE_BY_KEY, DIRECTIVE_KEYS, DIRECTIVE_PREFIX, DIRECTIVES } from './directives.js';
 import { ConfigError, type ConfigIssue, IssueList } from './issues.js';
 import { SCALAR_BY_CFG_KEY, SCALAR_KEYS, SELECTION_KEYS } from './legacy-keys.js';
 import { splitLines, type SourceLine } from './lines.js';
-import { emptyModel, type CfgModel, type Directives, type LegacySettings, type SelectionAction } from './model.js';
+import { emptyModel, type CfgModel, type LegacySettings, type SelectionAction } from './model.js';
+import type { ScalarDirective } from './directives.js';
 import { pyStrip } from './python-text.js';
-import { parseSelectionValue } from './selector-value.js';
+import { parseDeltaValue, parseSelectionValue } from './selector-value.js';
 import { suggestKey } from './suggest.js';
 import { excerpt } from './excerpt.js';
 
@@ -75,7 +76,8 @@ function isRepeat(seen: Map<string, number>, key: string, line: number, issues: 
   return false;
 }
 
-function readDirective(body: string, line: number, model: CfgModel, seen: Map<string, number>, issues: IssueList): void {
+function readDirective(source: SourceLine, body: string, model: CfgModel, seen: Map<string, number>, issues: IssueList): void {
+  const line = source.number;
   const eq = body.indexOf('=');
   const key = pyStrip(eq === -1 ? body : body.slice(0, eq));
   if (eq === -1 || key === '') {
@@ -83,10 +85,17 @@ function readDirective(body: string, line: number, model: CfgModel, seen: Map<st
     return;
   }
   const value = pyStrip(body.slice(eq + 1));
+  if (key === DELTA_DIRECTIVE.key) {
+    // Repeatable, in file order; the column places a regex error inside the line.
+    const column = valueColumn(source.text, DIRECTIVE_PREFIX.length + eq + 1);
+    const entry = parseDeltaValue(value, { issues, line, column });
+    if (entry) (model.directives.delta ??= []).push(entry);
+    return;
+  }
   const prop = DIRECTIVE_BY_KEY.get(key);
   if (prop === undefined) {
-    const guess = suggestKey(key, [...DIRECTIVE_BY_KEY.keys()]);
-    issues.error(line, `unknown directive key "${excerpt(key)}"`, guess ? `did you mean #vmbackup: ${guess}=...?` : `known keys: ${[...DIRECTIVE_BY_KEY.keys()].join(', ')}`);
+    const guess = suggestKey(key, [...DIRECTIVE_KEYS]);
+    issues.error(line, `unknown directive key "${excerpt(key)}"`, guess ? `did you mean #vmbackup: ${guess}=...?` : `known keys: ${DIRECTIVE_KEYS.join(', ')}`);
     return;
   }
   if (isRepeat(seen, `#vmbackup: ${key}`, line, issues)) return;
@@ -95,12 +104,11 @@ function readDirective(body: string, line: number, model: CfgModel, seen: Map<st
     issues.error(line, result.message, result.hint);
     return;
   }
-  (model.directives as Record<keyof Directives, unknown>)[prop] = result.value;
+  (model.directives as Record<ScalarDirective, unknown>)[prop] = result.value;
 }
 
 function unknownKeyHint(key: string): string {
-  const directive = DIRECTIVE_BY_KEY.get(key);
-  if (directive !== undefined) {
+  if (DIRECTIVE_KEYS.includes(key)) {
     return `the original script has no "${excerpt(key)}" key; write it as "#vmbackup: ${key}=..." so both tools can read the file`;
   }
   const guess = suggestKey(key, [...SCALAR_BY_CFG_KEY.keys(), ...SELECTION_KEYS]);
@@ -159,7 +167,7 @@ export function parseConfig(input: Uint8Array | string, options: ParseOptions): 
   // Directives first: `#vmbackup: ignore_extra_keys=true` applies to the whole file.
   const seenDirectives = new Map<string, number>();
   for (const c of classified) {
-    if (c.kind === 'directive') readDirective(c.body, c.line.number, model, seenDirectives, issues);
+    if (c.kind === 'directive') readDirective(c.line, c.body, model, seenDirectives, issues);
   }
   const ignoreExtraKeys = options.ignoreExtraKeys ?? model.directives.ignoreExtraKeys ?? false;
   const seenKeys = new Map<string, number>();

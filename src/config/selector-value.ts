@@ -5,7 +5,7 @@
  */
 import { compilePythonRegex, RegexSyntaxError } from '../pyre/index.js';
 import type { IssueList } from './issues.js';
-import type { SelectionAction, SelectionLine, Selector } from './model.js';
+import type { DeltaLine, SelectionAction, SelectionLine, Selector } from './model.js';
 import { writesVerbatim } from './name-escape.js';
 import { isSimpleName, parsePythonInt } from './python-text.js';
 import { excerpt } from './excerpt.js';
@@ -112,4 +112,29 @@ export function parseSelectionValue(action: SelectionAction, value: string, ctx:
   }
   const selector = classifySelector(text, ctx);
   return selector && { action, selector, ...n, ...at };
+}
+
+/**
+ * The value of a `#vmbackup: delta=` line: one selector as vm-export= takes it, with no :N
+ * (retention stays on the vm-export= line) and never empty (a delta for every VM says `.*`).
+ */
+export function parseDeltaValue(value: string, ctx: ValueContext): DeltaLine | null {
+  if (value === '') {
+    ctx.issues.error(ctx.line, 'delta= needs a selector', 'write e.g. #vmbackup: delta=web-01, or #vmbackup: delta=.* for every vm-export VM');
+    return null;
+  }
+  const colon = value.indexOf(':');
+  if (colon !== -1) {
+    const before = value.slice(0, colon);
+    ctx.issues.error(
+      ctx.line,
+      `delta=${excerpt(value)} has a ":": delta= takes no :N, the vm-export= line keeps the retention`,
+      /^[0-9]+$/.test(value.slice(colon + 1).trim()) ? `write #vmbackup: delta=${excerpt(before)}` : 'a ":" inside a VM name or regex must be written \\x3a',
+      ctx.column + [...before].length,
+    );
+    return null;
+  }
+  warnAboutValue(value, ctx);
+  const selector = classifySelector(value, ctx);
+  return selector && (ctx.line === null ? { selector } : { selector, line: ctx.line });
 }

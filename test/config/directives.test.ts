@@ -46,7 +46,7 @@ describe('#vmbackup: directives', () => {
 
   it('the README and `vmbackup config` document every key', () => {
     expect(DIRECTIVE_ORDER.map((p) => DIRECTIVES[p].key)).toEqual([
-      'pool', 'user', 'fingerprint', 'ca_file', 'compress', 'concurrency', 'pre_clean', 'ignore_extra_keys', 'folder_names', 'vdi_disks', 'stall_timeout', 'verify_after', 'mail_to', 'mail_from', 'mail_when',
+      'pool', 'user', 'fingerprint', 'ca_file', 'compress', 'concurrency', 'pre_clean', 'ignore_extra_keys', 'folder_names', 'vdi_disks', 'stall_timeout', 'verify_after', 'full_every', 'mail_to', 'mail_from', 'mail_when',
       'smtp_server', 'smtp_starttls', 'smtp_user', 'smtp_password_file', 'smtp_ca_file',
     ]);
   });

@@ -5,7 +5,8 @@ import { askPython } from '../helpers/python-oracle.js';
 
 /** Drop the line numbers the parser adds, to compare with a model built in code. */
 function withoutLines(model: CfgModel): CfgModel {
-  return { ...model, selections: model.selections.map(({ line: _line, ...rest }) => rest) };
+  const directives = model.directives.delta ? { ...model.directives, delta: model.directives.delta.map(({ line: _line, ...rest }) => rest) } : model.directives;
+  return { ...model, directives, selections: model.selections.map(({ line: _line, ...rest }) => rest) };
 }
 
 describe('writing a VM name', () => {
@@ -136,6 +137,14 @@ const model: fc.Arbitrary<CfgModel> = fc.record({
       mailTo: fc.array(fc.constantFrom('a@example.com', 'ops+vm@corp.example'), { minLength: 1, maxLength: 3 }),
       mailFrom: fc.constant('vmbackup@example.com'),
       smtpServer: fc.constantFrom('mail.example.com', 'mail.example.com:587'),
+      fullEvery: fc.integer({ min: 1, max: 1000 }),
+      delta: fc.array(
+        fc.oneof(
+          { weight: 3, arbitrary: vmName.map((name) => ({ selector: { kind: 'name' as const, name } })) },
+          { weight: 1, arbitrary: fc.constantFrom(...patterns).map((pattern) => ({ selector: { kind: 'pattern' as const, pattern } })) },
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
     },
     { requiredKeys: [] },
   ),
