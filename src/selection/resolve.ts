@@ -9,12 +9,15 @@
  *   VM keeps the position where it was first selected;
  * - one entry per VM;
  * - templates, snapshots and control domains are never candidates;
- * - `vm-export=` (empty) selects every VM.
+ * - `vm-export=` (empty) selects every VM;
+ * - `#vmbackup: delta=` lines only mark vm-export entries `delta` (selection/delta.ts).
  * Where 3.24 has bugs (a VM left in both lists after adjacent duplicates; a crash on a second
  * matching exclude in 3.2-3.22), we do what its README says it does.
  */
-import { type CfgModel, type ConfigIssue, excerpt, IssueList, type SelectionAction, type SelectionLine, type Selector, writesVerbatim } from '../config/index.js';
-import { compilePythonRegex, RegexSyntaxError } from '../pyre/index.js';
+import { type CfgModel, type ConfigIssue, excerpt, IssueList, type SelectionAction, type SelectionLine } from '../config/index.js';
+import { RegexSyntaxError } from '../pyre/index.js';
+import { deltaVms } from './delta.js';
+import { matcherFor } from './matcher.js';
 
 export interface VmCandidate {
   name: string;
@@ -32,6 +35,8 @@ export interface ScopeEntry {
   maxBackups?: number;
   /** Line of the selector that decided this entry. */
   line: number | null;
+  /** A vm-export backed up as a delta chain: a `#vmbackup: delta=` line matches it (never on vdi-export). */
+  delta?: true;
 }
 
 export interface ExcludedVm {
@@ -75,19 +80,6 @@ interface Pick extends ScopeEntry {
 function label(entry: SelectionLine): string {
   const s = entry.selector;
   return `${entry.action}=${excerpt(s.kind === 'name' ? s.name : s.pattern)}`;
-}
-
-/**
- * A name selector matches that name. A name that cannot be written verbatim is written as a
- * `$`-ended regex, which Python also lets match before one trailing newline; keep that, so our
- * scope is the original's scope even for such names.
- */
-function matcherFor(selector: Selector): (name: string) => boolean {
-  if (selector.kind === 'name') {
-    const name = selector.name;
-    return writesVerbatim(name) ? (n) => n === name : (n) => n === name || n === `${name}\n`;
-  }
-  return compilePythonRegex(selector.pattern).matches;
 }
 
 /** A VM a selector can pick: not a template, a snapshot or a control domain (the TUI lists the same). */
@@ -179,7 +171,8 @@ export function resolveScope(model: CfgModel, vms: VmCandidate[], options: Resol
     );
   }
 
-  const toEntry = ({ vm, maxBackups, line }: Pick): ScopeEntry => (maxBackups === undefined ? { vm, line } : { vm, maxBackups, line });
+  const delta = deltaVms(model.directives.delta ?? [], { candidates, vmExport: lists['vm-export'], vdiExport: lists['vdi-export'], excluded, refusedNames: reported }, issues);
+  const toEntry = ({ vm, maxBackups, line }: Pick): ScopeEntry => ({ vm, ...(maxBackups === undefined ? {} : { maxBackups }), line, ...(delta.has(vm) ? { delta: true as const } : {}) });
   const scope: Scope = {
     vdiExport: [...lists['vdi-export'].values()].map(toEntry),
     vmExport: [...lists['vm-export'].values()].map(toEntry),

@@ -1,0 +1,67 @@
+/**
+ * `#vmbackup: delta=` against the scope: it marks vm-export entries `delta` and never selects a
+ * VM itself (VmBackup.py reads it as a comment). Order and :N of the vm-export entries stay.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatIssue } from '../../src/config/index.js';
+import { resolveText, vms } from '../helpers/scope.js';
+
+const pool = vms('PROD-web', 'PROD-db', 'DEV-app', 'DEV-ci', 'big', 'other');
+const deltaOf = (scope: ReturnType<typeof resolveText>['scope']) => scope.vmExport.map((e) => `${e.vm.name}${e.maxBackups ? `:${e.maxBackups}` : ''}${e.delta ? ' delta' : ''}`);
+
+describe('delta= in the scope', () => {
+  it('marks the vm-export VMs it matches; order and :N unchanged', () => {
+    const { scope } = resolveText('vm-export=PROD.*:3\nvm-export=DEV-app\nvm-export=big\n#vmbackup: delta=PROD-db\n#vmbackup: delta=big\n', pool);
+    expect(scope.errors).toEqual([]);
+    expect(scope.warnings).toEqual([]);
+    expect(deltaOf(scope)).toEqual(['PROD-web:3', 'PROD-db:3 delta', 'DEV-app', 'big delta']);
+  });
+
+  it('a pattern marks every vm-export VM it matches and says nothing of the VMs outside the vm-export scope', () => {
+    const { scope } = resolveText('#vmbackup: delta=.*\nvm-export=PROD-web\nvm-export=DEV-app\n', pool);
+    expect(scope.warnings).toEqual([]);
+    expect(deltaOf(scope)).toEqual(['PROD-web delta', 'DEV-app delta']);
+    expect(scope.vmExport.filter((e) => e.delta)).toHaveLength(2);
+  });
+
+  it('never selects a VM: without vm-export= nothing is backed up', () => {
+    const { scope } = resolveText('#vmbackup: delta=big\nvm-export=PROD-web\n', pool);
+    expect(deltaOf(scope)).toEqual(['PROD-web']);
+    expect(scope.warnings).toHaveLength(1);
+    const w = scope.warnings[0]!;
+    expect(w.line).toBe(1);
+    expect(w.message).toBe('#vmbackup: delta=big matches big (no vm-export= line selects it), which vm-export= does not back up: only vm-export VMs are backed up as delta');
+    expect(w.hint).toBe('add a vm-export= line for big, or remove this delta= line');
+    expect(formatIssue(w)).toMatch(/^test\.cfg:1: warning: /);
+  });
+
+  it('warns for an excluded VM and for a vdi-export, with their lines', () => {
+    const { scope } = resolveText('vm-export=PROD.*\nexclude=PROD-db\nvdi-export=PROD-web\nvm-export=big\n#vmbackup: delta=PROD-.*\n#vmbackup: delta=big\n', pool);
+    expect(deltaOf(scope)).toEqual(['big delta']);
+    expect(scope.vdiExport.map((e) => [e.vm.name, e.delta])).toEqual([['PROD-web', undefined]]);
+    expect(scope.warnings.map((w) => [w.line, w.message])).toEqual([
+      [5, '#vmbackup: delta=PROD-.* matches PROD-web (a vdi-export on line 3), PROD-db (excluded on line 2), which vm-export= does not back up: only vm-export VMs are backed up as delta'],
+    ]);
+    expect(scope.warnings[0]!.hint).toMatch(/narrow the delta= pattern/);
+  });
+
+  it('a pattern that matches VMs but no vm-export VM backs up nothing as delta: a warning', () => {
+    const { scope } = resolveText('vm-export=big\n#vmbackup: delta=DEV-.*\n', pool);
+    expect(scope.warnings.map((w) => [w.line, w.message])).toEqual([[2, '#vmbackup: delta=DEV-.* matches DEV-app, DEV-ci, none of them a vm-export VM: it backs up nothing as delta']]);
+  });
+
+  it('a delta= that matches no VM is the unmatched warning of the other selectors', () => {
+    const { scope } = resolveText('vm-export=big\n#vmbackup: delta=Big\n#vmbackup: delta=^nothing\n', pool);
+    expect(scope.warnings.map((w) => [w.line, w.message, w.hint])).toEqual([
+      [2, '#vmbackup: delta=Big matches no VM', 'check the spelling: names are case-sensitive'],
+      [3, '#vmbackup: delta=^nothing matches no VM', 'the pattern must match from the first character of the name (re.match)'],
+    ]);
+    expect(deltaOf(scope)).toEqual(['big']);
+  });
+
+  it('VMs refused for a shared name are not warned about twice', () => {
+    const { scope } = resolveText('vm-export=twin\nvm-export=big\n#vmbackup: delta=twin\n', [...pool, { name: 'twin', uuid: 'a' }, { name: 'twin', uuid: 'b' }]);
+    expect(scope.errors).toHaveLength(1);
+    expect(scope.warnings).toEqual([]);
+  });
+});
