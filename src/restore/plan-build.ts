@@ -9,6 +9,8 @@ import { resolveBackupPath } from '../catalog/index.js';
 import { VmbackupError } from '../errors.js';
 import type { PoolConnection } from '../xapi/connection.js';
 import { readBackupContent } from './backup-files.js';
+import { isDeltaFolder } from './delta-chain.js';
+import { planDeltaRestore } from './delta-plan.js';
 import { confirmationsFor, restoredName, roomWarning, willCreateLines } from './plan.js';
 import { defaultSrRef, vmRecords, type VmBrief } from './pool-view.js';
 import { chooseSr, listTargetSrs } from './target-sr.js';
@@ -59,6 +61,8 @@ async function modifiedAt(path: string): Promise<Date | null> {
 
 export async function planRestore(conn: PoolConnection, request: RestoreRequest): Promise<RestorePlan> {
   const resolved = await resolveBackupPath(request.path);
+  // A delta point: its chains, not its files, are what is restored.
+  if (resolved.backup && isDeltaFolder(resolved.backup.path)) return planDeltaRestore(conn, request, { ...resolved, backup: resolved.backup }, { findVm, preserveTarget });
   const content = await readBackupContent(resolved.backup, resolved.file, resolved.format);
   if (content.kind === 'vm' && request.attachTo !== undefined) throw new VmbackupError('USAGE', '--attach-to plugs a disk into a VM: it is for raw or vhd backups (vdi-export), not for an XVA', USAGE_FIX);
   if (content.kind === 'vdi' && (request.preserve || request.start)) throw new VmbackupError('USAGE', `${request.preserve ? '--preserve' : '--start'} is for a VM (an XVA backup); a raw or vhd backup restores disks`, 'use --attach-to VM to plug the disk into a VM');

@@ -6,6 +6,8 @@
 import { VmbackupError } from '../errors.js';
 import type { PoolConnection } from '../xapi/connection.js';
 import { Undo } from './cleanup.js';
+import { restoreDeltaVm } from './delta-import.js';
+import { checkLinks } from './delta-sums.js';
 import { label, type RestoreContext } from './context.js';
 import { checkRoom } from './plan.js';
 import { listTargetSrs } from './target-sr.js';
@@ -30,6 +32,16 @@ export async function runRestore(conn: PoolConnection, plan: RestorePlan, opts: 
   const sr = listTargetSrs(conn).find((s) => s.ref === plan.sr.ref) ?? plan.sr;
   checkRoom({ sr, neededBytes: plan.neededBytes });
   if (opts.signal.aborted) throw interrupted();
+  // A delta point: every link read against its sums first (delta-sums.ts), nothing created yet.
+  if (plan.delta) {
+    emit({ type: 'log', vm, message: `checking the ${plan.delta.links.length} files of the chain against their recorded sums` });
+    try {
+      await checkLinks(plan.delta.links, opts.signal, (done, total) => emit({ type: 'bytes', vm, done, estimate: total, rate: 0 }));
+    } catch (err) {
+      if (opts.signal.aborted) throw interrupted();
+      throw err;
+    }
+  }
 
   const ctx: RestoreContext = {
     conn,
@@ -41,7 +53,7 @@ export async function runRestore(conn: PoolConnection, plan: RestorePlan, opts: 
     sentBefore: 0,
   };
   try {
-    const result = await (plan.kind === 'vm' ? restoreVm(ctx) : restoreVdis(ctx));
+    const result = await (plan.kind === 'vm' ? (plan.delta ? restoreDeltaVm(ctx) : restoreVm(ctx)) : restoreVdis(ctx));
     // Interrupted during the last call (marking, attaching): what was made goes, as at any other point.
     if (opts.signal.aborted) throw opts.signal.reason;
     emit({ type: 'restore-done', result });

@@ -23,6 +23,7 @@ export async function sendFile(ctx: RestoreContext, ticket: TransferTicket, file
     const sent = await uploadFile({
       ticket,
       file: file.path,
+      ...(file.chain ? { chain: file.chain } : {}),
       contentLength: file.bytes,
       verify: restoreVerifier(file.format, file.bytes),
       signal: ctx.signal,

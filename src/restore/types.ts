@@ -3,6 +3,7 @@
  * engine (this folder) and its two faces (`vmbackup restore`, the TUI's Backups screen).
  */
 import type { BackupFormat, CatalogBackup } from '../catalog/types.js';
+import type { DeltaPlan } from './delta-plan.js';
 
 export interface RestoreRequest {
   /** A dated backup folder, a VM folder (its newest successful backup) or one export file. */
@@ -28,6 +29,11 @@ export interface RestoreFile {
   format: BackupFormat;
   /** Bytes on the wire (the file's size). */
   bytes: number;
+  /**
+   * Added (delta): the disk's chain, VHD files newest first (`path` is the first); what is sent
+   * is their synthetic full VHD, `bytes` long.
+   */
+  chain?: string[];
   /** raw/vhd: the VDI to create (from DISK-<key>/vdi.cfg, else from the file). */
   vdi?: { name: string; description: string; virtualSize: number; userdevice?: string };
 }
@@ -75,6 +81,8 @@ export interface RestorePlan {
   source: { name: string; uuid: string | null; archiveUuid?: string | null } | null;
   /** Added: when the backup was taken (the dated folder), null for a lone file outside any backup. */
   backupDate: Date | null;
+  /** Added (delta): a delta point's chains and VM metadata (delta-plan.ts); absent for other backups. */
+  delta?: DeltaPlan;
 }
 
 export interface NetworkLanding {

@@ -12,17 +12,22 @@
  *   `beforeClose` (the caller cancels the task) runs while the connection is still open, so the
  *   pool records a cancel rather than a truncated import, then the socket is destroyed.
  */
-import { open } from 'node:fs/promises';
 import { type VerifierSpec, verifierFor } from '../backup/verify.js';
 import { rawPut, type RawPutBody } from '../xapi/raw-put.js';
 import type { TrustRules } from '../xapi/tls-trust.js';
 import { within } from '../util/within.js';
+import { type ByteSource, chainSource, fileSource } from './upload-source.js';
 
 export interface UploadSpec {
   /** The import URL, session_id and task_id included (a TransferTicket's url). */
   url: string;
   trust: TrustRules;
   file: string;
+  /**
+   * A delta point's disk: its chain's VHD files, newest first; the bytes sent are the chain's
+   * synthetic full VHD (upload-source.ts), `file` is the newest link (for messages).
+   */
+  chain?: string[];
   contentLength: number;
   verifier: VerifierSpec;
   bufferBytes?: number;
@@ -72,7 +77,9 @@ export function verifyFailure(err: unknown, spec: UploadSpec, readBytes: number)
   const compressed = spec.verifier.kind === 'compressed-xva' ? '; offsets are in the decompressed XVA' : '';
   return {
     code: 'VERIFY_FAILED',
-    message: `${spec.file}: ${inner} (found after reading ${readBytes} bytes of the file${compressed}); the import was cancelled`,
+    message: spec.chain
+      ? `the full VHD built from the chain ending at ${spec.file}: ${inner} (found after ${readBytes} bytes); the import was cancelled`
+      : `${spec.file}: ${inner} (found after reading ${readBytes} bytes of the file${compressed}); the import was cancelled`,
     hint: 'this backup file is damaged: restore another backup of the VM (vmbackup list shows them), and check the disk that holds backup_dir',
     stage: 'verify',
   };
@@ -109,7 +116,7 @@ export async function runUpload(spec: UploadSpec, signal: AbortSignal, reports: 
   const bufferBytes = spec.bufferBytes ?? 1 << 20;
   const depth = Math.max(2, spec.depth ?? 4);
   const verifier = verifierFor(spec.verifier);
-  const file = await open(spec.file, 'r').catch(stopped('file'));
+  const file: ByteSource = await (spec.chain ? chainSource(spec.chain) : fileSource(spec.file)).catch(stopped('file'));
   let put: RawPutBody | null = null;
   let sent = 0;
   let read = 0;
@@ -123,9 +130,9 @@ export async function runUpload(spec: UploadSpec, signal: AbortSignal, reports: 
     throw f;
   };
   try {
-    const size = (await file.stat().catch(stopped('file'))).size;
+    const size = file.size;
     if (size !== spec.contentLength) {
-      throw { code: 'FILE_CHANGED', message: `${spec.file} has ${size} bytes, ${spec.contentLength} were expected`, hint: 'the file changed since the restore was planned: run the restore again', stage: 'file' } satisfies UploadFailure;
+      throw { code: 'FILE_CHANGED', message: `${spec.chain ? `the chain ending at ${spec.file}` : spec.file} has ${size} bytes, ${spec.contentLength} were expected`, hint: 'the file changed since the restore was planned: run the restore again', stage: 'file' } satisfies UploadFailure;
     }
     if (signal.aborted) throw ABORTED;
     // Until the pool answered, an abort closes the connection at once (nothing was sent). After
@@ -154,7 +161,7 @@ export async function runUpload(spec: UploadSpec, signal: AbortSignal, reports: 
       const want = Math.min(bufferBytes, size - read);
       const at = read;
       read += want;
-      const { bytesRead } = await file.read(slot.buf, 0, want, at).catch(stopped('file'));
+      const bytesRead = await file.read(slot.buf, want, at).catch(stopped('file'));
       if (bytesRead !== want) throw { code: 'FILE_CHANGED', message: `${spec.file} ended at ${at + bytesRead} bytes, ${size} were expected`, hint: 'the file changed during the restore', stage: 'file' } satisfies UploadFailure;
       return { slot, view: slot.buf.subarray(0, want) };
     };

@@ -30,6 +30,8 @@ export interface UploadFile {
   ticket: TransferTicket;
   /** Absolute path of the backup file. */
   file: string;
+  /** A delta point's disk: its chain's VHD files, newest first (the synthetic full VHD is sent). */
+  chain?: string[];
   /** The file's size: the Content-Length (compressed XVAs are sent as they are on disk). */
   contentLength: number;
   /** The backup's own verifier for this file (`restoreVerifier`). */
@@ -88,7 +90,7 @@ const ours = (f: UploadFailure) => new VmbackupError(f.code, f.message, f.hint);
 /** Sends one file and returns once the pool's task says the import completed. */
 export async function uploadFile(opts: UploadFile): Promise<UploadResult> {
   const { ticket, signal } = opts;
-  const spec: UploadSpec = { url: ticket.url, trust: ticket.trust, file: opts.file, contentLength: opts.contentLength, verifier: opts.verify };
+  const spec: UploadSpec = { url: ticket.url, trust: ticket.trust, file: opts.file, ...(opts.chain ? { chain: opts.chain } : {}), contentLength: opts.contentLength, verifier: opts.verify };
   let cancelling: Promise<void> | null = null;
   const cancel = () => (cancelling ??= ticket.cancel());
   const reports: UploadReports = { progress: opts.onBytes, beforeClose: cancel };

@@ -20,7 +20,7 @@ export function nextFreeDevice(allowed: readonly string[]): string | null {
   return numeric[0] ?? allowed[0] ?? null;
 }
 
-async function createVdi(ctx: RestoreContext, file: RestoreFile): Promise<string> {
+export async function createVdi(ctx: RestoreContext, file: RestoreFile): Promise<string> {
   const vdi = file.vdi!;
   const ref = await ctx.conn.call<string>(`creating the disk ${vdi.name}`, 'VDI.create', {
     name_label: vdi.name,

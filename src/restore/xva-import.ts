@@ -41,7 +41,7 @@ function watchImportedVm(conn: PoolConnection, taskRef: string, found: (ref: str
   };
 }
 
-async function markRestored(ctx: RestoreContext, vmRef: string, otherConfig: Record<string, string>): Promise<void> {
+export async function markRestored(ctx: RestoreContext, vmRef: string, otherConfig: Record<string, string>): Promise<void> {
   const { conn, plan } = ctx;
   const from = plan.backup?.path ?? plan.files[0]!.path;
   await conn.call('naming the restored VM', 'VM.set_name_label', vmRef, plan.name);
@@ -51,7 +51,7 @@ async function markRestored(ctx: RestoreContext, vmRef: string, otherConfig: Rec
   await conn.call('marking the restored VM', 'VM.add_to_other_config', vmRef, RESTORED_FROM_KEY, from);
 }
 
-async function startVm(ctx: RestoreContext, vmRef: string, warnings: string[]): Promise<void> {
+export async function startVm(ctx: RestoreContext, vmRef: string, warnings: string[]): Promise<void> {
   ctx.emit({ type: 'phase', vm: label(ctx), phase: 'start' });
   try {
     await ctx.conn.callAsync('starting the restored VM', ctx.signal, 'VM.start', vmRef, false, false);
@@ -73,7 +73,7 @@ async function startVm(ctx: RestoreContext, vmRef: string, warnings: string[]): 
  * a VM whose version is not older than the archive's (VM_TO_IMPORT_IS_NOT_NEWER_VERSION), which
  * is the case when the same backup is restored twice.
  */
-async function removeReplaced(ctx: RestoreContext): Promise<void> {
+export async function removeReplaced(ctx: RestoreContext): Promise<void> {
   const { plan, conn } = ctx;
   const old = plan.replaces;
   if (!plan.preserve || !old) return;
