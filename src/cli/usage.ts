@@ -2,7 +2,7 @@
  * The texts behind `vmbackup --help` and the legacy words `help`, `config` and `example`.
  * Our own wording; the structure follows what VmBackup.py users know.
  */
-import { DIRECTIVE_ORDER, DIRECTIVES, LEGACY_DEFAULTS } from '../config/index.js';
+import { DELTA_DIRECTIVE, DIRECTIVE_ORDER, DIRECTIVES, LEGACY_DEFAULTS } from '../config/index.js';
 
 export const BASIC_USAGE = `Usage:
   vmbackup                                      on a terminal: the interactive interface (TUI)
@@ -149,7 +149,8 @@ Exit codes:
 `;
 
 function directiveLines(): string {
-  return DIRECTIVE_ORDER.map((prop) => `  #vmbackup: ${DIRECTIVES[prop].key.padEnd(18)} ${DIRECTIVES[prop].doc}`).join('\n');
+  const line = (key: string, doc: string) => `  #vmbackup: ${key.padEnd(18)} ${doc}`;
+  return [...DIRECTIVE_ORDER.map((prop) => line(DIRECTIVES[prop].key, DIRECTIVES[prop].doc)), line(`${DELTA_DIRECTIVE.key}=SELECTOR`, DELTA_DIRECTIVE.doc)].join('\n');
 }
 
 export const CONFIG_HELP = `The cfg file (the VmBackup.py format; vmbackup reads the same files)
@@ -181,6 +182,14 @@ Selections (repeatable):
 
 vmbackup settings (the original reads these lines as comments):
 ${directiveLines()}
+
+Incremental (delta) backups: #vmbackup: delta=SELECTOR marks vm-export VMs; it selects nothing
+by itself, so VmBackup.py, which skips the line, still exports the same VMs as full .xva files.
+  vm-export=PROD-.*:14
+  #vmbackup: delta=PROD-.*
+  #vmbackup: full_every=7
+backs up every PROD- VM as a full, then 6 deltas (only the changed blocks), then a full again;
+14 restore points are kept per VM (retention merges the oldest delta into its full).
 `;
 
 export const EXAMPLES = `Examples

@@ -5,10 +5,11 @@
  *
  * Warnings, each naming the line and the fix:
  * - a line that matches no VM of the pool (the words of the selection lines' warning);
- * - a VM it matches that is excluded or a vdi-export: the user picked it for something else;
- * - an exact name whose VM no vm-export= line selects;
- * - a pattern that matches VMs, none of them a vm-export. A pattern matching VMs outside the
- *   vm-export scope besides is no warning: `delta=.*` means "every vm-export VM".
+ * - an exact name whose VM is excluded, a vdi-export, or selected by no vm-export= line;
+ * - a pattern that matches VMs, none of them a vm-export.
+ * A pattern that also matches VMs outside the vm-export scope is no warning: `delta=.*` means
+ * "every vm-export VM", and the excludes it meets are meant. resolve.ts has the same rule for
+ * overlaps: only exact names on both sides are worth a warning.
  */
 import { type DeltaLine, excerpt, type IssueList } from '../config/index.js';
 import { RegexSyntaxError } from '../pyre/index.js';
@@ -66,18 +67,16 @@ export function deltaVms<V extends Candidate>(lines: readonly DeltaLine[], ctx: 
         inScope++;
         continue;
       }
+      if (!exact) continue;
       const ex = ctx.excluded.get(vm);
       const vdi = ctx.vdiExport.get(vm);
       if (ex) outside.push(`${vm.name} (excluded${at(ex.line)})`);
       else if (vdi) outside.push(`${vm.name} (a vdi-export${at(vdi.line)})`);
-      else if (exact) outside.push(`${vm.name} (no vm-export= line selects it)`);
+      else outside.push(`${vm.name} (no vm-export= line selects it)`);
     }
     if (outside.length > 0) {
-      issues.warning(
-        line,
-        `${text} matches ${listed(outside)}, which vm-export= does not back up: only vm-export VMs are backed up as delta`,
-        exact ? `add a vm-export= line for ${excerpt(matched[0]!.name)}, or remove this delta= line` : 'narrow the delta= pattern, or select those VMs with vm-export=',
-      );
+      const fix = ctx.excluded.has(matched[0]!) ? 'remove the exclude= line, or this delta= line' : `add a vm-export= line for ${excerpt(matched[0]!.name)}, or remove this delta= line`;
+      issues.warning(line, `${text} matches ${listed(outside)}, which vm-export= does not back up: only vm-export VMs are backed up as delta`, fix);
     } else if (inScope === 0) {
       issues.warning(line, `${text} matches ${listed(matched.map((vm) => vm.name))}, none of them a vm-export VM: it backs up nothing as delta`, 'select them with vm-export=, or fix the pattern');
     }

@@ -35,14 +35,26 @@ describe('delta= in the scope', () => {
     expect(formatIssue(w)).toMatch(/^test\.cfg:1: warning: /);
   });
 
-  it('warns for an excluded VM and for a vdi-export, with their lines', () => {
-    const { scope } = resolveText('vm-export=PROD.*\nexclude=PROD-db\nvdi-export=PROD-web\nvm-export=big\n#vmbackup: delta=PROD-.*\n#vmbackup: delta=big\n', pool);
+  it('warns for an excluded VM and for a vdi-export named exactly, with their lines', () => {
+    const { scope } = resolveText('vm-export=PROD.*\nexclude=PROD-db\nvdi-export=PROD-web\nvm-export=big\n#vmbackup: delta=PROD-web\n#vmbackup: delta=PROD-db\n#vmbackup: delta=big\n', pool);
     expect(deltaOf(scope)).toEqual(['big delta']);
     expect(scope.vdiExport.map((e) => [e.vm.name, e.delta])).toEqual([['PROD-web', undefined]]);
-    expect(scope.warnings.map((w) => [w.line, w.message])).toEqual([
-      [5, '#vmbackup: delta=PROD-.* matches PROD-web (a vdi-export on line 3), PROD-db (excluded on line 2), which vm-export= does not back up: only vm-export VMs are backed up as delta'],
+    expect(scope.warnings.map((w) => [w.line, w.message, w.hint])).toEqual([
+      [5, '#vmbackup: delta=PROD-web matches PROD-web (a vdi-export on line 3), which vm-export= does not back up: only vm-export VMs are backed up as delta', 'add a vm-export= line for PROD-web, or remove this delta= line'],
+      [6, '#vmbackup: delta=PROD-db matches PROD-db (excluded on line 2), which vm-export= does not back up: only vm-export VMs are backed up as delta', 'remove the exclude= line, or this delta= line'],
     ]);
-    expect(scope.warnings[0]!.hint).toMatch(/narrow the delta= pattern/);
+  });
+
+  it('a pattern meeting excluded and vdi-export VMs besides vm-export ones is meant: no warning', () => {
+    const { scope } = resolveText('vm-export=.*\nexclude=PROD-db\n#vmbackup: delta=PROD-.*\nvdi-export=DEV-app\n#vmbackup: delta=DEV-.*\n', pool);
+    expect(scope.warnings).toEqual([]);
+    expect(scope.vmExport.filter((e) => e.delta).map((e) => e.vm.name)).toEqual(['PROD-web', 'DEV-ci']);
+    // When it meets no vm-export VM at all, it does nothing: that is worth a warning.
+    const none = resolveText('vm-export=.*\nexclude=PROD-db\nvdi-export=PROD-web\n#vmbackup: delta=PROD-.*\n', pool).scope;
+    expect(none.warnings.map((w) => w.message)).toEqual(['#vmbackup: delta=PROD-.* matches PROD-web, PROD-db, none of them a vm-export VM: it backs up nothing as delta']);
+    const again = resolveText('vm-export=.*\nexclude=PROD-db\n#vmbackup: delta=PROD-.*\n', pool).scope;
+    expect(again.warnings).toEqual([]);
+    expect(again.vmExport.filter((e) => e.delta).map((e) => e.vm.name)).toEqual(['PROD-web']);
   });
 
   it('a pattern that matches VMs but no vm-export VM backs up nothing as delta: a warning', () => {
