@@ -46,6 +46,13 @@ export interface VhdStreamOptions {
   /** 4 for a delta against a parent (`base=`), default 3. */
   readonly diskType?: 3 | 4;
   readonly parentUuid?: string | Uint8Array;
+  /** Header parent name (UTF-16BE in the file); XAPI writes the base's host path. */
+  readonly parentUnicodeName?: string;
+  /**
+   * Where the BAT starts (a multiple of 512, at least 1536, the default). XAPI's vhd-tool puts it
+   * at 2048, leaving one zero sector at 1536 for a parent locator (delta-restore.md §B.1).
+   */
+  readonly tableOffset?: number;
 }
 
 const BITMAP_SIZE = VHD_BLOCK_SIZE / VHD_SECTOR / 8; // 512: one bit per sector, exactly one sector
@@ -59,9 +66,9 @@ export function vhdTableEntries(size: number): number {
   return Math.max(forSize, forChs);
 }
 
-/** Total length of the stream for `allocatedBlocks` present blocks. */
-export function vhdStreamLength(size: number, allocatedBlocks: number): number {
-  return VHD_FOOTER_SIZE + VHD_HEADER_SIZE + batLength(vhdTableEntries(size)) +
+/** Total length of the stream for `allocatedBlocks` present blocks (BAT at `tableOffset`, default 1536). */
+export function vhdStreamLength(size: number, allocatedBlocks: number, tableOffset = VHD_FOOTER_SIZE + VHD_HEADER_SIZE): number {
+  return tableOffset + batLength(vhdTableEntries(size)) +
     allocatedBlocks * (BITMAP_SIZE + VHD_BLOCK_SIZE) + VHD_FOOTER_SIZE;
 }
 
@@ -76,11 +83,15 @@ export async function* vhdStream(options: VhdStreamOptions): AsyncGenerator<Buff
   }
   const blocks = Math.ceil(size / VHD_BLOCK_SIZE);
   const entries = vhdTableEntries(size);
+  const tableOffset = options.tableOffset ?? VHD_FOOTER_SIZE + VHD_HEADER_SIZE;
+  if (!Number.isSafeInteger(tableOffset) || tableOffset < VHD_FOOTER_SIZE + VHD_HEADER_SIZE || tableOffset % VHD_SECTOR !== 0) {
+    throw new RangeError(`VHD table offset must be a multiple of 512, at least 1536: ${tableOffset}`);
+  }
   const present = await allocatedBlocks(options, blocks);
 
   // All ones = every block unused (0xFFFFFFFF), including the padding to a whole sector.
   const bat = Buffer.alloc(batLength(entries), 0xff);
-  let sector = (VHD_FOOTER_SIZE + VHD_HEADER_SIZE + bat.length) / VHD_SECTOR;
+  let sector = (tableOffset + bat.length) / VHD_SECTOR;
   for (const index of present) {
     bat.writeUInt32BE(sector, index * 4);
     sector += (BITMAP_SIZE + VHD_BLOCK_SIZE) / VHD_SECTOR;
@@ -96,8 +107,11 @@ export async function* vhdStream(options: VhdStreamOptions): AsyncGenerator<Buff
   yield footer;
   yield buildVhdHeader({
     maxTableEntries: entries,
+    tableOffset,
     ...(options.parentUuid === undefined ? {} : { parentUuid: options.parentUuid }),
+    ...(options.parentUnicodeName === undefined ? {} : { parentUnicodeName: options.parentUnicodeName }),
   });
+  if (tableOffset > VHD_FOOTER_SIZE + VHD_HEADER_SIZE) yield Buffer.alloc(tableOffset - VHD_FOOTER_SIZE - VHD_HEADER_SIZE);
   yield bat;
 
   for (const index of present) {

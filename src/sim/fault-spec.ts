@@ -6,6 +6,7 @@
  *   throttle=RATE              at most RATE bytes per second (e.g. 50M)
  *   corrupt-export-at=OFFSET   invert the export body's byte at OFFSET (e.g. 1M); the task succeeds
  *   sr-full[=VM]               SR_FULL on snapshot (of VM, or of any VM)
+ *   refuse-base[=VM]           /export_raw_vdi?base= fails as on a raw SR (of VM's disks, or any)
  *   vdi-in-use=K               VDI_IN_USE on the first K VDI.destroy calls
  *   session-invalid-after=N    every session becomes invalid after N more calls
  *   slow-login=MS              logins take MS milliseconds
@@ -24,6 +25,7 @@ function amount(text: string | undefined, spec: string): number {
 export const FAULT_HELP = `faults (--fault, repeatable):
   drop-export-after=BYTES  http-500[=PATH]  stall=MS[@BYTES]  throttle=RATE
   corrupt-export-at=OFFSET (one byte of /export or /export_raw_vdi inverted, task success)
+  refuse-base[=VM] (export_raw_vdi base= refused: task INTERNAL_ERROR "base VDI is not a vhd")
   sr-full[=VM]  vdi-in-use=K  session-invalid-after=N  slow-login=MS  wrong-password`;
 
 export function applyFaultSpec(faults: Faults, spec: string): void {
@@ -45,6 +47,8 @@ export function applyFaultSpec(faults: Faults, spec: string): void {
       return faults.corruptExportAt(amount(value, spec));
     case 'sr-full':
       return faults.srFullOnSnapshot(value ? { vm: value } : {});
+    case 'refuse-base':
+      return faults.refuseBase(value ? { vm: value } : {});
     case 'vdi-in-use':
       return faults.vdiInUseOnDestroy(amount(value, spec));
     case 'session-invalid-after':

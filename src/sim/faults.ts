@@ -33,7 +33,7 @@ export interface StreamFaults {
   corruptAt?: number;
 }
 
-type Kind = 'drop' | 'http500' | 'stall' | 'throttle' | 'corrupt' | 'sr-full' | 'vdi-in-use';
+type Kind = 'drop' | 'http500' | 'stall' | 'throttle' | 'corrupt' | 'sr-full' | 'vdi-in-use' | 'refuse-base';
 
 interface Fault {
   kind: Kind;
@@ -80,6 +80,14 @@ export class Faults {
   /** VDI.destroy answers VDI_IN_USE for the first `times` attempts (per VDI scope). */
   vdiInUseOnDestroy(times: number, scope: Omit<FaultScope, 'times'> = {}): void {
     this.add('vdi-in-use', { ...scope, times });
+  }
+  /**
+   * `GET /export_raw_vdi?base=B` fails as on a pool whose base is not a VHD (a raw LVM SR): 200,
+   * empty body, task INTERNAL_ERROR "base VDI is not a vhd; cannot compute differences". Scoped
+   * by `vm` like the others: B's uuid or name, the VDI B is a snapshot of, or a VM B is attached to.
+   */
+  refuseBase(scope?: FaultScope): void {
+    this.add('refuse-base', scope);
   }
   /** After `calls` more RPC calls, every session becomes invalid (a toolstack restart). */
   sessionInvalidAfter(calls: number): void {
@@ -153,6 +161,11 @@ export class Faults {
     if (this.take('sr-full', (s) => s.vm === undefined || s.vm === vdi.uuid || s.vm === vdi.name_label)) {
       throw new XapiFailure('SR_FULL', [String(vdi.virtual_size), String(vdi.virtual_size)]);
     }
+  }
+
+  /** True when a `refuse-base` fault matches this base VDI (consuming one firing). */
+  baseRefused(base: Record<string, Value>): boolean {
+    return this.take('refuse-base', (s) => this.matchesVm(s, base)) !== undefined;
   }
 
   vdiInUse(vdi: Record<string, Value>): boolean {

@@ -28,6 +28,8 @@ export function snapshotVdi(sim: SimState, vdi: string): string {
     current_operations: {},
     other_config: { ...(source.record.other_config as Record<string, Value>) },
   });
+  // SM names a snapshot's file after the snapshot's own uuid, as it does every VDI's.
+  if (source.record.location === source.record.uuid) store.update(snap, { location: String(store.get(snap)!.record.uuid) });
   sim.disks.share(vdi, snap);
   accountVdi(sim, snap, 1);
   return snap;

@@ -21,6 +21,14 @@ export interface DiskContent {
   chunk(index: number): Buffer | null;
   /** The same bytes in pieces that must not be modified, with their digests, when cheaper. */
   pieces?(index: number, kind?: ChecksumKind): { parts: Buffer[]; digest: Partial<Record<ChecksumKind, string>> } | null;
+  /**
+   * Layered contents (layers.ts): the content this one is written over, null for a root. With
+   * `ownBlocks`, it lets a `base=` export find the changed blocks from the layers, as XAPI does
+   * from the VHD chain, instead of reading both disks.
+   */
+  readonly parent?: DiskContent | null;
+  /** The 2 MiB blocks this layer sets over its parent (for a root: every block that may hold data). */
+  ownBlocks?(): Iterable<number>;
 }
 
 export function chunkCount(size: number): number {
@@ -68,6 +76,8 @@ const STAMP = 16;
 const prefixDigests = new Map<string, PrefixDigest>();
 
 export class GeneratedContent implements DiskContent {
+  readonly parent = null;
+
   constructor(
     readonly seed: number,
     readonly size: number,
@@ -112,6 +122,10 @@ export class GeneratedContent implements DiskContent {
     return pieces && Buffer.concat(pieces.parts);
   }
 
+  *ownBlocks(): Iterable<number> {
+    for (let b = 0; b * BLOCK_SIZE < this.size; b++) if (this.blockAllocated(b)) yield b;
+  }
+
   /** Bytes in allocated blocks: what the VDI's physical_utilisation reports. */
   allocatedBytes(): number {
     let total = 0;
@@ -142,6 +156,14 @@ export class StoredContent implements DiskContent {
     readonly size: number,
     private readonly base: DiskContent | null = null,
   ) {}
+
+  get parent(): DiskContent | null {
+    return this.base;
+  }
+
+  ownBlocks(): Iterable<number> {
+    return new Set([...this.chunks.keys()].map((chunk) => Math.floor((chunk * CHUNK_SIZE) / BLOCK_SIZE)));
+  }
 
   chunk(index: number): Buffer | null {
     return this.chunks.get(index) ?? this.base?.chunk(index) ?? null;

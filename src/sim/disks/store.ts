@@ -42,4 +42,11 @@ export class DiskStore {
   forget(vdiRef: string): void {
     this.contents.delete(vdiRef);
   }
+
+  /** How many VDIs hold each content object now (a snapshot shares its source's until one is written). */
+  holders(): Map<DiskContent, number> {
+    const counts = new Map<DiskContent, number>();
+    for (const content of this.contents.values()) counts.set(content, (counts.get(content) ?? 0) + 1);
+    return counts;
+  }
 }
