@@ -5,12 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { dropPoint, isPendingMergeFolder, MERGE_STATE_FILE, resumeDrop, type DropDeps } from '../../src/chain/drop-point.js';
 import { DELTA_RECORD_FILE, parseDeltaRecord } from '../../src/chain/record.js';
 import { tempDirForTest } from '../helpers/temp.js';
-import { buildVmFolder, C, expectedRaw, MIB, P, parsedRaw, qemuRaw, snapUuid, treeHashes, uuidOf, writeVhd, type DiskSpec } from './helpers.js';
+import { buildVmFolder, C, DISKS, expectedRaw, MIB, P, parsedRaw, qemuRaw, snapUuid, treeHashes, uuidOf, writeVhd, type DiskSpec } from './helpers.js';
 
-export const DISKS: DiskSpec[] = [
-  { key: 'xvda', vdi: uuidOf(0xa), size: 13 * MIB + 3 * 512, pBlocks: [0, 1, 3, 6], cBlocks: [1, 2, 5, 6] },
-  { key: 'xvdb', vdi: uuidOf(0xb), size: 8 * MIB, pBlocks: [2], cBlocks: [0, 2, 3] },
-];
 
 function recordingDeps(): DropDeps & { removed: string[]; replaced: Array<{ path: string; touched: Array<[number, number]> | null; from: { folder: string; file: string } }> } {
   const removed: string[] = [];

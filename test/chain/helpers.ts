@@ -150,3 +150,9 @@ export function treeHashes(dir: string): Record<string, string> {
   walk('');
   return out;
 }
+
+/** Two disks, both changed: in place, appended, a partial last block (xvda is not a multiple of 2 MiB). */
+export const DISKS: DiskSpec[] = [
+  { key: 'xvda', vdi: uuidOf(0xa), size: 13 * MIB + 3 * 512, pBlocks: [0, 1, 3, 6], cBlocks: [1, 2, 5, 6] },
+  { key: 'xvdb', vdi: uuidOf(0xb), size: 8 * MIB, pBlocks: [2], cBlocks: [0, 2, 3] },
+];
