@@ -20,7 +20,7 @@ const DISKS = [
   { key: 'xvdb', userdevice: '1', vdi: randomUUID(), size: 2 * BLOCK },
 ];
 /** Full, then 3 diffs; block 4 of xvda is the short last one. */
-const CHANGES = [{ xvda: [0, 1, 2], xvdb: [0] }, { xvda: [1] }, { xvda: [3, 0], xvdb: [1] }, { xvda: [4, 1] }];
+const CHANGES: Record<string, number[]>[] = [{ xvda: [0, 1, 2], xvdb: [0] }, { xvda: [1] }, { xvda: [3, 0], xvdb: [1] }, { xvda: [4, 1] }];
 
 async function chain() {
   const dir = tempDirForTest('delta-chain');
