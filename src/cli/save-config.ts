@@ -34,6 +34,10 @@ export function resolvedModel(input: ResolvedInput): CfgModel {
     e.maxBackups === undefined ? { action, selector: { kind: 'name', name: e.vm.name } } : { action, selector: { kind: 'name', name: e.vm.name }, maxBackups: e.maxBackups };
   const directives = { ...input.model.directives };
   delete directives.ignoreExtraKeys;
+  // The delta= patterns resolved as the selections are: one line per VM backed up as delta.
+  delete directives.delta;
+  const delta = scope.vmExport.filter((e) => e.delta).map((e) => ({ selector: { kind: 'name' as const, name: e.vm.name } }));
+  if (delta.length > 0) directives.delta = delta;
   if (input.overrides.compress !== undefined) directives.compress = input.overrides.compress;
   if (input.overrides.preClean !== undefined) directives.preClean = input.overrides.preClean;
   return {

@@ -66,9 +66,13 @@ export function settingsBlock(settings: EffectiveSettings, scope: Scope): string
   ];
 }
 
-/** Our settings that the original has no line for, in the same layout. */
-export function extensionSettingsBlock(settings: EffectiveSettings): string[] {
+/**
+ * Our settings that the original has no line for, in the same layout. With the scope, the
+ * vm-export VMs taken as delta chains (`#vmbackup: delta=`) and full_every, when there are any.
+ */
+export function extensionSettingsBlock(settings: EffectiveSettings, scope?: Scope): string[] {
   const py = (b: boolean) => (b ? 'True' : 'False');
+  const delta = scope?.vmExport.filter((e) => e.delta).map((e) => e.vm.name) ?? [];
   return [
     'vmbackup settings beyond VmBackup.py:',
     `  pool              = ${settings.pool ?? '(not set)'}`,
@@ -76,6 +80,7 @@ export function extensionSettingsBlock(settings: EffectiveSettings): string[] {
     `  pre_clean         = ${py(settings.preClean)}`,
     `  concurrency       = ${settings.concurrency}`,
     `  folder_names      = ${settings.folderNames}`,
+    ...(delta.length > 0 ? [...listLines('delta', delta), `  full_every        = ${settings.fullEvery}`] : []),
     `  mail_to           = ${settings.mailTo.join(',') || '(not set)'}`,
     ...(settings.mailTo.length > 0
       ? [

@@ -31,7 +31,7 @@ export function poolPreviewText(input: PoolPreviewInput): string {
   const out = [
     legacyLine(now, `VmBackup config loaded from: ${input.source}`),
     ...settingsBlock(input.settings, preview.plan.scope).map((m) => legacyLine(now, m)),
-    ...extensionSettingsBlock(input.settings).map((m) => legacyLine(now, m)),
+    ...extensionSettingsBlock(input.settings, preview.plan.scope).map((m) => legacyLine(now, m)),
     '',
     `Plan (${preview.vms.length} VM${preview.vms.length === 1 ? '' : 's'}, in backup order):`,
   ];

@@ -27,7 +27,8 @@ export function previewIsValid(input: Pick<PreviewInput, 'issues'>): boolean {
 function orderLines(input: PreviewInput): string[] {
   const rows = [
     ...input.scope.vdiExport.map((e) => ['vdi-export', e] as const),
-    ...input.scope.vmExport.map((e) => ['vm-export', e] as const),
+    // A vm-export that a delta= line marks is taken as a delta chain (VmBackup.py: a full XVA).
+    ...input.scope.vmExport.map((e) => [e.delta ? 'delta' : 'vm-export', e] as const),
   ];
   const where = (line: number | null) => (line === null ? '' : `  ${input.source}:${line}`);
   const names = [...rows.map(([, e]) => e.vm.name), ...input.scope.exclude.map((e) => e.vm.name)].map(printable);
@@ -51,7 +52,7 @@ export function previewText(input: PreviewInput): string {
   const out = [
     legacyLine(now, `VmBackup config loaded from: ${input.source}`),
     ...settingsBlock(input.settings, input.scope).map((m) => legacyLine(now, m)),
-    ...extensionSettingsBlock(input.settings).map((m) => legacyLine(now, m)),
+    ...extensionSettingsBlock(input.settings, input.scope).map((m) => legacyLine(now, m)),
     '',
     ...orderLines(input),
     '',
@@ -67,7 +68,7 @@ export function previewText(input: PreviewInput): string {
 }
 
 function entryJson(e: ScopeEntry, settings: EffectiveSettings) {
-  return { name: e.vm.name, maxBackups: e.maxBackups ?? settings.maxBackups, line: e.line };
+  return { name: e.vm.name, maxBackups: e.maxBackups ?? settings.maxBackups, line: e.line, ...(e.delta ? { delta: true } : {}) };
 }
 
 function issueJson(i: ConfigIssue) {

@@ -77,3 +77,41 @@ describe('delta= in the scope', () => {
     expect(scope.warnings).toEqual([]);
   });
 });
+
+describe('delta VMs in the offline preview', () => {
+  it('the backup order says delta, the settings block lists them and full_every, the JSON marks them', async () => {
+    const { effectiveSettings, parseConfig } = await import('../../src/config/index.js');
+    const { resolveScope } = await import('../../src/selection/index.js');
+    const { previewJson, previewText } = await import('../../src/report/preview.js');
+    const parsed = parseConfig('#vmbackup: full_every=3\n#vmbackup: delta=big\nvm-export=PROD-web\nvm-export=big:5\n', { file: 'p.cfg' });
+    const scope = resolveScope(parsed.model, pool, { file: 'p.cfg' });
+    const input = { source: 'p.cfg', settings: effectiveSettings(parsed.model), scope, issues: [...parsed.errors, ...scope.warnings], now: new Date(2026, 0, 2, 3, 4, 5) };
+    const text = previewText(input);
+    expect(text).toMatch(/ {4}1 {2}vm-export {3}PROD-web {2}keep 4 {3}p\.cfg:3\n/);
+    expect(text).toMatch(/ {4}2 {2}delta {7}big {7}keep 5 {3}p\.cfg:4\n/);
+    expect(text).toContain(' -   delta (cnt)= 1\n');
+    expect(text).toContain(' -   delta: big\n');
+    expect(text).toContain(' -   full_every        = 3\n');
+    // The legacy block still lists it as a vm-export, as VmBackup.py would run it.
+    expect(text).toContain(' -   vm-export: PROD-web, big:5\n');
+    expect(previewJson(input).vmExport).toEqual([
+      { name: 'PROD-web', maxBackups: 4, line: 3 },
+      { name: 'big', maxBackups: 5, line: 4, delta: true },
+    ]);
+  });
+});
+
+describe('preview --save-config keeps the delta VMs', () => {
+  it('one delta= line per VM backed up as delta, beside its vm-export= line', async () => {
+    const { effectiveSettings, formatConfig, parseConfig } = await import('../../src/config/index.js');
+    const { resolveScope } = await import('../../src/selection/index.js');
+    const { resolvedModel } = await import('../../src/cli/save-config.js');
+    const parsed = parseConfig('#vmbackup: delta=PROD-.*\n#vmbackup: full_every=2\nvm-export=PROD-.*\nvm-export=big:2\n', { file: 'p.cfg' });
+    const scope = resolveScope(parsed.model, pool, { file: 'p.cfg' });
+    const text = formatConfig(resolvedModel({ source: 'p.cfg', model: parsed.model, settings: effectiveSettings(parsed.model), scope, overrides: {}, now: new Date() }));
+    expect(text).toContain('#vmbackup: full_every=2\n#vmbackup: delta=PROD-web\n#vmbackup: delta=PROD-db\n');
+    expect(text).toContain('vm-export=PROD-web\nvm-export=PROD-db\nvm-export=big:2\n');
+    const again = resolveScope(parseConfig(text, { file: 'out.cfg' }).model, pool, { file: 'out.cfg' });
+    expect(deltaOf(again)).toEqual(['PROD-web delta', 'PROD-db delta', 'big:2']);
+  });
+});
