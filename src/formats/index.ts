@@ -60,3 +60,5 @@ export { vhdStream, vhdStreamLength, vhdTableEntries, type VhdStreamOptions } fr
 export { parseVhd, VhdParser, type VhdBlock, type VhdEvent } from './vhd-parser.js';
 export { detectCompression, gunzipStream, gzipStream, type Compression } from './compression.js';
 export { zstdCompressStream, zstdDecompressStream, ZSTD_MISSING_MESSAGE, type ZstdOptions } from './zstd.js';
+export { bitmapBytes, uuidText, VhdFile, VHD_MAX_BLOCK_SIZE, type VhdFileBlock } from './vhd-file.js';
+export { VhdIdentityRewriter, type VhdIdentity } from './vhd-identity.js';

@@ -180,7 +180,8 @@ async function readFooter(fh: FileHandle, path: string, size: number): Promise<V
 }
 
 /**
- * Every BAT entry checked against the file: inside the disk, after footer copy, header and BAT,
+ * Every BAT entry checked against the file: inside the disk, clear of the footer copy, header,
+ * BAT and parent locators (wherever they are: a merge may have moved the BAT past the blocks),
  * before the trailing footer, and no two blocks overlapping (two entries sharing bytes would
  * return one block's data for the other without any error).
  */
@@ -188,7 +189,11 @@ function checkBat(path: string, size: number, footer: VhdFooter, header: VhdHead
   const blocksInDisk = Math.ceil(footer.currentSize / header.blockSize);
   const blockBytes = bitmapBytes(header.blockSize) + header.blockSize;
   const dataEnd = size - VHD_FOOTER_SIZE;
-  const structsEnd = Math.max(header.tableOffset + bat.length, footer.dataOffset! + VHD_HEADER_SIZE);
+  const structures: Array<{ what: string; from: number; to: number }> = [
+    { what: 'the footer copy and header', from: 0, to: footer.dataOffset! + VHD_HEADER_SIZE },
+    { what: 'the BAT', from: header.tableOffset, to: header.tableOffset + bat.length },
+    ...header.parentLocators.map((l, i) => ({ what: `parent locator ${i}`, from: l.dataOffset, to: l.dataOffset + l.dataLength })),
+  ];
   const offsets = new Float64Array(blocksInDisk).fill(-1);
   const used: Array<{ index: number; offset: number }> = [];
   for (let index = 0; index < header.maxTableEntries; index++) {
@@ -198,8 +203,10 @@ function checkBat(path: string, size: number, footer: VhdFooter, header: VhdHead
     const offset = entry * VHD_SECTOR;
     const where = `BAT entry of block ${index} (at offset ${at}) points to offset ${offset}`;
     if (index >= blocksInDisk) fail(path, 'VHD_BAT_ENTRY', `BAT entry of block ${index} (at offset ${at}) allocates a block beyond the disk size ${footer.currentSize}`, at);
-    if (offset < structsEnd) fail(path, 'VHD_BAT_ENTRY', `${where}, inside the footer copy, header or BAT (they end at ${structsEnd})`, at);
     if (offset + blockBytes > dataEnd) fail(path, 'VHD_BAT_ENTRY', `${where}, but the block (${blockBytes} bytes) would end past the data, which ends at ${dataEnd}`, at);
+    for (const s of structures) {
+      if (offset < s.to && s.from < offset + blockBytes) fail(path, 'VHD_BAT_ENTRY', `${where}, overlapping ${s.what} (offsets ${s.from} to ${s.to})`, at);
+    }
     offsets[index] = offset;
     used.push({ index, offset });
   }

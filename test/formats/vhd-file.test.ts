@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../src/formats/errors.js';
 import { VhdFile } from '../../src/formats/vhd-file.js';
-import { buildVhdHeader, vhdChecksum, VHD_BLOCK_SIZE } from '../../src/formats/vhd-structs.js';
+import { buildVhdFooter, buildVhdHeader, vhdChecksum, VHD_BLOCK_SIZE } from '../../src/formats/vhd-structs.js';
+import { vhdTableEntries } from '../../src/formats/vhd-writer.js';
 import { bitmapOf, blockFileOffset, layer, layerBytes, MIB, writeLayer, xapiShapedBytes } from '../chain/vhd-build.js';
 import { flip, pattern, run, tempDir } from './helpers.js';
 
@@ -81,6 +82,27 @@ describe('VhdFile.open and readBlock', () => {
     }
   });
 
+  it('reads a file whose BAT comes after its blocks (not stream order; a merge may leave one so)', async () => {
+    const size = 6 * MIB;
+    const entries = vhdTableEntries(size);
+    const blocks = [pattern(21, VHD_BLOCK_SIZE), pattern(22, VHD_BLOCK_SIZE)];
+    const tableOffset = 1536 + blocks.length * (512 + VHD_BLOCK_SIZE);
+    const bat = Buffer.alloc(Math.ceil((entries * 4) / 512) * 512, 0xff);
+    bat.writeUInt32BE((1536 + 512 + VHD_BLOCK_SIZE) / 512, 0); // block 0 is the second in the file
+    bat.writeUInt32BE(1536 / 512, 2 * 4); // block 2 the first
+    const footer = buildVhdFooter({ currentSize: size, uuid: FULL_UUID, timestamp: 0 });
+    const ones = Buffer.alloc(512, 0xff);
+    const bytes = Buffer.concat([footer, buildVhdHeader({ maxTableEntries: entries, tableOffset }), ones, blocks[1]!, ones, blocks[0]!, bat, footer]);
+    const file = await VhdFile.open(fileOf('bat-last.vhd', bytes));
+    try {
+      expect((await file.readBlock(0))!.data.equals(blocks[0]!)).toBe(true);
+      expect((await file.readBlock(2))!.data.equals(blocks[1]!)).toBe(true);
+      expect(file.allocated(1)).toBe(false);
+    } finally {
+      await file.close();
+    }
+  });
+
   it('reads a dynamic VHD written by qemu-img (its own layout and creator) to the same bytes', async () => {
     const raw = Buffer.alloc(8 * MIB);
     pattern(3, 3 * MIB).copy(raw, MIB); // blocks 0 and 1
@@ -153,7 +175,7 @@ describe('VhdFile.open refuses damaged files, naming the file and the place', ()
     const intoHeader = Buffer.from(bytes);
     intoHeader.writeUInt32BE(2, tableOffset); // sector 2 = offset 1024, in the header
     const err = await expectFormatError(VhdFile.open(fileOf('bat-header.vhd', intoHeader)), 'VHD_BAT_ENTRY');
-    expect(err.message).toContain('inside the footer copy, header or BAT');
+    expect(err.message).toContain('overlapping the footer copy and header');
     const overlap = Buffer.from(bytes);
     overlap.writeUInt32BE(bytes.readUInt32BE(tableOffset) + 8, tableOffset + 2 * 4);
     const err2 = await expectFormatError(VhdFile.open(fileOf('bat-overlap.vhd', overlap)), 'VHD_BAT_ENTRY');
