@@ -21,6 +21,7 @@ import { addVmPowerMethods } from './api/vm-power.js';
 import { CallLog } from './calls.js';
 import { seededUuids } from './db/seeded-uuids.js';
 import { Store } from './db/store.js';
+import { Churn, type ChurnResult } from './disks/churn.js';
 import { DiskStore } from './disks/store.js';
 import { Faults } from './faults.js';
 import { handleExport } from './http/export.js';
@@ -69,6 +70,11 @@ export interface SimulatorOptions extends Partial<SimOptions> {
   servedTls?: Record<string, Tls>;
   /** Default share of allocated blocks in generated disks. */
   density?: number;
+  /**
+   * Running VMs' disks change by themselves: every `intervalMs` (default 60 s), `percent` % of
+   * their 2 MiB blocks are rewritten (disks/churn.ts). `seed` fixes which blocks and their bytes.
+   */
+  churn?: { percent: number; intervalMs?: number; seed?: number };
 }
 
 /** A pool member as its certificate sees it: `index` 0 is the master, then the others in pool order. */
@@ -91,6 +97,11 @@ export interface Simulator {
   hostAddresses: string[];
   /** The fingerprint of each host's own certificate, in the order of hostAddresses. */
   hostFingerprints: string[];
+  /**
+   * Rewrites `percent` % of the 2 MiB blocks of every running VM's disks now (default: the
+   * `churn` option's percent, else 5); snapshots taken before keep their bytes.
+   */
+  churnNow(percent?: number): ChurnResult;
   close(): Promise<void>;
 }
 
@@ -175,6 +186,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const server = await listen(sim, new Dispatcher(sim, buildRegistry()), ROUTES, bound, opts.port ?? 0, tlsAt);
   const tls = tlsAt(master);
   const host = master.includes(':') ? `[${master}]` : master;
+  const churn = new Churn(sim, opts.churn?.seed ?? 0);
+  const churnTimer = opts.churn ? setInterval(() => churn.now(opts.churn!.percent), opts.churn.intervalMs ?? 60_000) : null;
+  // A churning simulator must not keep a process alive by itself (tests, the bench).
+  churnTimer?.unref();
   return {
     url: `${tls ? 'https' : 'http'}://${host}:${server.port}`,
     fingerprint: tls ? fingerprintOfPem(tls.cert) : null,
@@ -185,7 +200,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     state: sim,
     hostAddresses: bound,
     hostFingerprints: bound.map((a) => (own.has(a) ? fingerprintOfPem(own.get(a)!.cert) : '')),
+    churnNow: (percent) => churn.now(percent ?? opts.churn?.percent ?? 5),
     close: async () => {
+      if (churnTimer) clearInterval(churnTimer);
       // Answer pending event.from calls first, so clients shut down promptly (xapi-notes §1.12).
       sessions.invalidateAll();
       await server.close();

@@ -9,6 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VmbackupError } from '../../errors.js';
+import { CHURN_HELP, type ChurnSpec, parseChurnSpec } from '../../sim/churn-spec.js';
+import { seedOf } from '../../sim/disks/content.js';
 import { applyFaultSpec, FAULT_HELP } from '../../sim/fault-spec.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../sim/index.js';
 import { DEMO_PACE, DEMO_POOL } from '../../sim/pool/demo.js';
@@ -21,6 +23,7 @@ import type { CliIo } from '../../access/io.js';
 
 export const SIM_USAGE = `vmbackup sim [--port N] [--http] [--pool FILE | --vms N | --demo] [--user U] [--password P] [--json]
            [--state DIR] [--address IP] [--checksum xxhash|sha1] [--tls-cert FILE --tls-key FILE] [--fault SPEC]...
+           [--churn PERCENT[/INTERVAL]]
   Runs a simulated XenServer/XCP-ng pool (XAPI over HTTPS by default; --port 0 picks a free port).
   --pool FILE  our JSON pool fixture, or a XAPI database dump (xe pool-dump-database)
   --vms N      a generated pool of N VMs (default 12)
@@ -30,6 +33,7 @@ export const SIM_USAGE = `vmbackup sim [--port N] [--http] [--pool FILE | --vms 
                its file "password" is a --password-file for this simulator
   --password P serve this password instead of the one kept in the state folder
   --tls-cert FILE --tls-key FILE   serve this PEM certificate instead of the kept self-signed one
+${CHURN_HELP}
 ${FAULT_HELP}`;
 
 const OPTIONS = {
@@ -47,6 +51,7 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   fault: { type: 'string', multiple: true },
+  churn: { type: 'string' },
 } as const;
 
 function usage(message: string): VmbackupError {
@@ -83,7 +88,7 @@ async function readPem(io: CliIo, file: string): Promise<string> {
   }
 }
 
-function describe(sim: Simulator, state: SimStateFolder): string {
+function describe(sim: Simulator, state: SimStateFolder, churn: ChurnSpec | null): string {
   const vms = sim.state.store.rows('VM').filter((v) => !v.record.is_a_template && !v.record.is_control_domain).length;
   return [
     `vmbackup simulator: a XAPI pool with ${vms} VMs`,
@@ -94,6 +99,7 @@ function describe(sim: Simulator, state: SimStateFolder): string {
     ...(sim.fingerprint ? [`  fingerprint:   ${sim.fingerprint}`] : []),
     `  hosts:         ${sim.hostAddresses.map((a, i) => (i === 0 ? `${a} (master)` : a)).join(', ')}`,
     `  state:         ${state.dir}`,
+    ...(churn ? [`  churn:         ${churn.percent}% of the blocks of running VMs' disks every ${churn.intervalMs / 1000}s`] : []),
     'Press Ctrl-C to stop.',
     '',
   ].join('\n');
@@ -115,6 +121,12 @@ export async function simCommand(args: string[], io: CliIo): Promise<number> {
   if (values.checksum !== undefined && values.checksum !== 'xxhash' && values.checksum !== 'sha1') throw usage('--checksum is xxhash or sha1');
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw usage('give both --tls-cert and --tls-key');
   const tls = values['tls-cert'] === undefined ? undefined : { cert: await readPem(io, values['tls-cert']), key: await readPem(io, values['tls-key']!) };
+  let churn: ChurnSpec | null = null;
+  try {
+    if (values.churn !== undefined) churn = parseChurnSpec(values.churn);
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
   const source = await poolSource(io, values.pool, values.vms, values.demo ?? false);
   const state = await openSimState(simStateLocation(io.env, io.cwd, values.state).dir, { password: values.password });
   const sim = await startSimulator({
@@ -127,6 +139,8 @@ export async function simCommand(args: string[], io: CliIo): Promise<number> {
     ...(values.address ? { address: values.address } : {}),
     ...(values.checksum ? { xvaChecksum: values.checksum as 'xxhash' | 'sha1' } : {}),
     ...(tls ? { tls } : { certificateFor: (host) => state.certificateFor(host) }),
+    // The state folder's seed: the same folder churns the same blocks with the same bytes.
+    ...(churn ? { churn: { ...churn, seed: seedOf(state.uuidSeed) } } : {}),
   });
   if (values.demo) sim.faults.throttle(DEMO_PACE.bytesPerSecond);
   try {
@@ -136,7 +150,7 @@ export async function simCommand(args: string[], io: CliIo): Promise<number> {
     throw usage((err as Error).message);
   }
   const json = { url: sim.url, user: sim.user, password: sim.password, fingerprint: sim.fingerprint, passwordFile: state.passwordFile, stateDir: state.dir };
-  io.stdout(values.json ? JSON.stringify(json) + '\n' : describe(sim, state));
+  io.stdout(values.json ? JSON.stringify(json) + '\n' : describe(sim, state, churn));
   await new Promise<void>((resolve) => io.onInterrupt(resolve));
   await sim.close();
   return EXIT.OK;
