@@ -80,15 +80,13 @@ export function syntheticVhd(chain: VhdChain, options: SyntheticOptions = {}): S
 export function blockOwners(chain: VhdChain): Int32Array {
   const blocks = Math.ceil(chain.size / chain.blockSize);
   const owners = new Int32Array(blocks).fill(-1);
-  for (let i = 0; i < blocks; i++) {
-    for (let f = 0; f < chain.files.length; f++) {
-      if (chain.files[f]!.allocated(i)) {
-        owners[i] = f;
-        break;
-      }
-    }
-  }
+  for (let i = 0; i < blocks; i++) owners[i] = ownerOf(chain, i);
   return owners;
+}
+
+/** The index in chain.files of the newest file holding block `index`, or -1. */
+export function ownerOf(chain: VhdChain, index: number): number {
+  return chain.files.findIndex((file) => file.allocated(index));
 }
 
 /** Runs the reads of the next `depth` present blocks while the consumer sends the current one. */
@@ -130,7 +128,7 @@ class AheadReader {
  * Block `index` of the chain's virtual disk (blockSize bytes, zero past the disk's end), or null
  * when no file has it. `owner` (blockOwners) spares the BAT walk. The buffer is fresh.
  */
-export async function readChainBlock(chain: VhdChain, index: number, owner = blockOwners(chain)[index] ?? -1): Promise<Buffer | null> {
+export async function readChainBlock(chain: VhdChain, index: number, owner = ownerOf(chain, index)): Promise<Buffer | null> {
   if (owner < 0) return null;
   const { files, blockSize } = chain;
   const start = index * blockSize;

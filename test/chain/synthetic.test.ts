@@ -1,13 +1,15 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { VmbackupError } from '../../src/errors.js';
 import { openChain, type VhdChain } from '../../src/chain/open-chain.js';
 import { readChainBlock, syntheticVhd } from '../../src/chain/synthetic.js';
+import { VhdFile } from '../../src/formats/vhd-file.js';
+import { VhdIdentityRewriter } from '../../src/formats/vhd-identity.js';
 import { parseVhd } from '../../src/formats/vhd-parser.js';
 import { VHD_BLOCK_SIZE } from '../../src/formats/vhd-structs.js';
 import { collect, run, testTempDir } from '../formats/helpers.js';
-import { bitmapOf, blockFileOffset, expectedRaw, layer, layerBytes, MIB, writeLayer, type Layer } from './vhd-build.js';
+import { bitmapOf, blockFileOffset, expectedRaw, layer, layerBytes, MIB, writeLayer, xapiShapedBytes, type Layer } from './vhd-build.js';
 
 const U = (n: number): string => `${n.toString(16).padStart(8, '0')}-0000-4000-8000-0000000000${n.toString(16).padStart(2, '0')}`;
 
@@ -141,9 +143,47 @@ describe('syntheticVhd: one dynamic VHD from a chain, the newest block wins', ()
       layers.push(layer(U(40 + depth), size, blocks, depth === 0 ? undefined : U(40 + depth - 1)));
     }
     const { chain } = await chainOf(dir, layers);
+    const reads = vi.spyOn(VhdFile.prototype, 'readBlock');
     try {
       const { path } = await writeSynthetic(dir, chain);
+      expect(reads).toHaveBeenCalledTimes(8); // whole blocks: one read per block, from the file that wins
       expect(qemuRaw(dir, path).equals(expectedRaw(layers))).toBe(true);
+    } finally {
+      reads.mockRestore();
+      await chain.close();
+    }
+  });
+
+  it('XAPI-shaped diffs (BAT at 2048, random uuid, SM parent) given their identity by VhdIdentityRewriter chain and restore', async () => {
+    const dir = testTempDir('chain');
+    const size = 6 * MIB;
+    const full = layer(U(61), size, { 0: 1, 1: 2, 2: 3 });
+    const fromXapi = layer('deadbeef-0000-4000-8000-000000000001', size, { 1: 9 }, 'deadbeef-0000-4000-8000-0000000000aa');
+    const rewriter = new VhdIdentityRewriter({ uuid: U(62), parentUuid: U(61) });
+    const diffBytes = Buffer.concat([...rewriter.push(xapiShapedBytes(fromXapi)), ...rewriter.end()]);
+    const paths = [join(dir, 'diff.vhd'), await writeLayer(dir, 'full.vhd', full)];
+    writeFileSync(paths[0]!, diffBytes);
+    const chain = await openChain(paths, { expect: [{ uuid: U(62), parentUuid: U(61) }, { uuid: U(61), parentUuid: null }] });
+    try {
+      const expected = expectedRaw([{ ...fromXapi, uuid: U(62) }, full]);
+      const { path } = await writeSynthetic(dir, chain);
+      expect(qemuRaw(dir, path).equals(expected)).toBe(true);
+    } finally {
+      await chain.close();
+    }
+  });
+
+  it('the same bytes with or without read-ahead, and from a second stream() of one synthetic', async () => {
+    const dir = testTempDir('chain');
+    const size = 12 * MIB;
+    const layers = [layer(U(72), size, { 0: 5, 3: 6, 5: 7 }, U(71)), layer(U(71), size, { 0: 1, 1: 2, 4: 4, 5: 8 })];
+    const { chain } = await chainOf(dir, layers);
+    try {
+      const synthetic = syntheticVhd(chain);
+      const first = await collect(synthetic.stream());
+      expect((await collect(synthetic.stream())).equals(first)).toBe(true);
+      expect((await collect(syntheticVhd(chain, { readAhead: 0 }).stream())).equals(first)).toBe(true);
+      expect((await collect(syntheticVhd(chain, { readAhead: 1 }).rawStream())).equals(expectedRaw(layers))).toBe(true);
     } finally {
       await chain.close();
     }
