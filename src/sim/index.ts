@@ -17,6 +17,7 @@ import { Tasks } from './api/tasks.js';
 import { addVdiMethods } from './api/vdi.js';
 import { addVbdMethods } from './api/vbd.js';
 import { addVmMethods } from './api/vm.js';
+import { addVmCreateMethods } from './api/vm-create.js';
 import { addVmPowerMethods } from './api/vm-power.js';
 import { CallLog } from './calls.js';
 import { seededUuids } from './db/seeded-uuids.js';
@@ -25,6 +26,7 @@ import { Churn, type ChurnResult } from './disks/churn.js';
 import { DiskStore } from './disks/store.js';
 import { Faults } from './faults.js';
 import { handleExport } from './http/export.js';
+import { handleExportMetadata } from './http/export-metadata.js';
 import { handleExportRaw } from './http/export-raw.js';
 import { handleImport } from './http/import.js';
 import { handleImportRaw } from './http/import-raw.js';
@@ -126,6 +128,7 @@ export function buildRegistry(): Registry {
   addEventMethods(registry);
   addHostMethods(registry);
   addVmMethods(registry);
+  addVmCreateMethods(registry);
   addVdiMethods(registry);
   addVbdMethods(registry);
   addVmPowerMethods(registry);
@@ -133,7 +136,7 @@ export function buildRegistry(): Registry {
 }
 
 const ROUTES: Routes = {
-  GET: { '/export': handleExport, '/export_raw_vdi': handleExportRaw, '/pool/xmldbdump': handleDbDump },
+  GET: { '/export': handleExport, '/export_metadata': handleExportMetadata, '/export_raw_vdi': handleExportRaw, '/pool/xmldbdump': handleDbDump },
   PUT: { '/import': handleImport, '/import_raw_vdi': handleImportRaw },
 };
 

@@ -45,13 +45,17 @@ function versionXml(hostname: string): string {
   );
 }
 
-/** The exported VM record: halted unless preserve_power_state, and no snapshot history. */
-function exportedVm(record: Record<string, Value>, preservePowerState: boolean): Record<string, Value> {
+/**
+ * The exported VM record: halted unless preserve_power_state. A plain export drops the snapshot
+ * history; a metadata export (`snapshotMetadata`) keeps it, with `snapshots` as XAPI writes it:
+ * the pool's own refs, not rewritten (export.ml make_vm).
+ */
+function exportedVm(record: Record<string, Value>, preservePowerState: boolean, snapshotMetadata: boolean, ids: Map<string, string>): Record<string, Value> {
   return {
     ...record,
     power_state: preservePowerState ? record.power_state! : 'Halted',
-    is_a_snapshot: false,
-    snapshot_of: NULL_REF,
+    is_a_snapshot: snapshotMetadata ? record.is_a_snapshot! : false,
+    snapshot_of: snapshotMetadata ? (ids.get(String(record.snapshot_of)) ?? NULL_REF) : NULL_REF,
     snapshots: [],
     current_operations: {},
     allowed_operations: [],
@@ -60,8 +64,18 @@ function exportedVm(record: Record<string, Value>, preservePowerState: boolean):
   };
 }
 
-export function buildOvaXml(store: Store, vmRef: string, options: { preservePowerState: boolean }): { xml: string; disks: ExportedDisk[] } {
+export interface OvaXmlOptions {
+  preservePowerState: boolean;
+  /**
+   * `/export_metadata` (export_snapshots=true, its default): the VM's snapshots come too, each
+   * with its disks and VIFs, and every VM keeps is_a_snapshot, snapshot_of and snapshots.
+   */
+  snapshotMetadata?: boolean;
+}
+
+export function buildOvaXml(store: Store, vmRef: string, options: OvaXmlOptions): { xml: string; disks: ExportedDisk[] } {
   const vm = store.expect('VM', vmRef);
+  const snapshotMetadata = options.snapshotMetadata ?? false;
   const objects: Exported[] = [];
   const ids = new Map<string, string>();
   let next = 1;
@@ -71,27 +85,34 @@ export function buildOvaXml(store: Store, vmRef: string, options: { preservePowe
     ids.set(row.ref, id);
     objects.push({ row, id });
   };
-  enlist(vm);
-  for (const vbdRef of vm.record.VBDs as string[]) enlist(store.get(vbdRef));
-  for (const vifRef of vm.record.VIFs as string[]) enlist(store.get(vifRef));
-  for (const vifRef of vm.record.VIFs as string[]) enlist(store.get(String(store.get(vifRef)?.record.network)));
+  const vms = [vm, ...(snapshotMetadata ? (vm.record.snapshots as string[]).map((r) => store.get(r)).filter((r): r is Row => r !== undefined) : [])];
   const disks: ExportedDisk[] = [];
-  for (const vbdRef of vm.record.VBDs as string[]) {
-    const vbd = store.get(vbdRef);
-    if (!vbd || vbd.record.type !== 'Disk') continue;
-    const vdi = store.get(String(vbd.record.VDI));
-    if (!vdi) continue;
-    enlist(vdi);
-    enlist(store.get(String(vdi.record.SR)));
-    disks.push({ id: ids.get(vdi.ref)!, vdiRef: vdi.ref, virtualSize: Number(vdi.record.virtual_size) });
+  for (const one of vms) {
+    enlist(one);
+    for (const vbdRef of one.record.VBDs as string[]) enlist(store.get(vbdRef));
+    for (const vifRef of one.record.VIFs as string[]) enlist(store.get(vifRef));
+    for (const vifRef of one.record.VIFs as string[]) enlist(store.get(String(store.get(vifRef)?.record.network)));
+    for (const vbdRef of one.record.VBDs as string[]) {
+      const vbd = store.get(vbdRef);
+      if (!vbd || vbd.record.type !== 'Disk') continue;
+      const vdi = store.get(String(vbd.record.VDI));
+      if (!vdi) continue;
+      enlist(vdi);
+      enlist(store.get(String(vdi.record.SR)));
+      if (one === vm) disks.push({ id: ids.get(vdi.ref)!, vdiRef: vdi.ref, virtualSize: Number(vdi.record.virtual_size) });
+    }
   }
 
   let items = '';
   for (const { row, id } of objects) {
     const cls = classByName(row.cls.name)!;
-    const source = row === vm ? exportedVm(row.record, options.preservePowerState) : row.record;
+    const isVm = row.cls.name === 'VM';
+    const source = isVm ? exportedVm(row.record, options.preservePowerState, snapshotMetadata, ids) : row.record;
     const snapshot: Record<string, Value> = {};
     for (const field of cls.fields) snapshot[field.name] = rewrite(source[field.name] ?? field.default, field.type, ids);
+    // Set after the rewrite: XAPI leaves these refs as they are in the pool.
+    if (isVm && snapshotMetadata) snapshot.snapshots = [...(row.record.snapshots as string[])];
+    if (isVm && snapshotMetadata) snapshot.snapshot_of = ids.get(String(row.record.snapshot_of)) ?? NULL_REF;
     items += '<value><struct>' + member('class', text(cls.name)) + member('id', text(id)) + member('snapshot', valueXml(snapshot, { kind: 'record', class: cls.name })) + '</struct></value>';
   }
   const xml = '<value><struct>' + member('version', versionXml(hostName(store))) + member('objects', `<value><array><data>${items}</data></array></value>`) + '</struct></value>';
