@@ -26,6 +26,7 @@ import { mergeChildIntoParent, vhdIdentity } from './merge.js';
 import {
   fsyncDir,
   killPoint,
+  MERGE_STATE_FILE,
   readMergeState,
   removeMergeState,
   writeMergeState,
@@ -81,7 +82,8 @@ export async function dropPoint(vmDir: string, parent: string, child: string, de
 export async function resumeDrop(vmDir: string, deps: DropDeps): Promise<ResumeOutcome> {
   const state = await readMergeState(vmDir);
   if (state === null) {
-    await removeMergeState(vmDir); // a temp of a state never committed: nothing had started
+    // A temp of a state never committed: nothing had started.
+    await unlink(join(vmDir, `.${MERGE_STATE_FILE}.partial`)).catch(() => undefined);
     return { done: 'nothing' };
   }
   if (state.step === 'merge' && (await exists(join(vmDir, state.parent, SUCCESS_MARKER)))) {

@@ -118,7 +118,8 @@ describe('mergeChildIntoParent', () => {
     const bat = readFileSync(parent).subarray(1536, 1536 + 130 * 4);
     expect(bat.readUInt32BE(0)).toBeGreaterThan((1536 + 1024) / 512); // moved out of the grown BAT's way
     await expectImage(parent, dir, expectedRaw(grown, 'C'));
+    const once = readFileSync(parent); // a few blocks: the file is small, the disk is not
     await mergeChildIntoParent(parent, child, { resume: true });
-    await expectImage(parent, dir, expectedRaw(grown, 'C'));
-  });
+    expect(readFileSync(parent).equals(once)).toBe(true);
+  }, 120_000); // 260 MiB images through qemu-img and our parser: slow on a loaded machine
 });
