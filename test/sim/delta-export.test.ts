@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseVhdFooter, parseVhdHeader, VhdParser, type VhdBlock } from '../../src/formats/index.js';
+import { applyFaultSpec } from '../../src/sim/fault-spec.js';
 import type { Simulator } from '../../src/sim/index.js';
 import type { PoolFixture } from '../../src/sim/pool/fixture.js';
 import { tempDir } from '../helpers/cli.js';
@@ -173,8 +174,9 @@ describe('a base XAPI refuses: 200, no body, the task fails', () => {
     sim = await testSimulator({ http: true, pool: POOL, uuidSeed: 'delta refusals' });
     const session = await login(sim);
     const live = diskOf('app');
+    if (what.startsWith('a cbt_metadata')) await rpc(sim, 'VDI.enable_cbt', session, live.ref);
     let base = await rpc<string>(sim, 'VDI.snapshot', session, live.ref, {});
-    if (what.startsWith('a cbt_metadata')) sim.state.store.update(base, { type: 'cbt_metadata' });
+    if (what.startsWith('a cbt_metadata')) await rpc(sim, 'VDI.data_destroy', session, base);
     if (what.startsWith('a raw VDI')) sim.state.store.update(base, { sm_config: { type: 'raw' } });
     if (what.startsWith('a VDI on a raw SR')) base = diskOf('lun').ref;
     if (what.startsWith('a base that does not exist')) await rpc(sim, 'VDI.destroy', session, base);
@@ -192,7 +194,7 @@ describe('a base XAPI refuses: 200, no body, the task fails', () => {
 
   it('the refuse-base fault refuses the bases of one VM only, and only base= exports', async () => {
     sim = await testSimulator({ http: true, pool: POOL, uuidSeed: 'delta fault' });
-    sim.faults.refuseBase({ vm: 'app' });
+    applyFaultSpec(sim.faults, 'refuse-base=app'); // as `vmbackup sim --fault refuse-base=app`
     const session = await login(sim);
     const app = diskOf('app');
     const other = diskOf('other');
@@ -203,6 +205,19 @@ describe('a base XAPI refuses: 200, no body, the task fails', () => {
     const refused = await get(session, `format=vhd&vdi=${app.ref}&base=${appBase}`);
     expect([refused.status, refused.body.length]).toEqual([200, 0]);
     expect(refused.task.error_info).toEqual(['INTERNAL_ERROR', 'base VDI is not a vhd; cannot compute differences']);
+  });
+
+  it('VDI.data_destroy needs a CBT-enabled snapshot', async () => {
+    sim = await testSimulator({ http: true, pool: POOL });
+    const session = await login(sim);
+    const app = diskOf('app');
+    const plain = await rpc<string>(sim, 'VDI.snapshot', session, app.ref, {});
+    await expect(rpc(sim, 'VDI.data_destroy', session, plain)).rejects.toMatchObject({ code: 'VDI_NO_CBT_METADATA', params: [plain] });
+    await expect(rpc(sim, 'VDI.enable_cbt', session, plain)).rejects.toMatchObject({ code: 'VDI_INCOMPATIBLE_TYPE' });
+    await rpc(sim, 'VDI.enable_cbt', session, app.ref);
+    const tracked = await rpc<string>(sim, 'VDI.snapshot', session, app.ref, {});
+    await rpc(sim, 'VDI.data_destroy', session, tracked);
+    expect(await rpc(sim, 'VDI.get_type', session, tracked)).toBe('cbt_metadata');
   });
 
   it('base= with format=raw is a 400 before any header', async () => {

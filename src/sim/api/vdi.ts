@@ -47,7 +47,42 @@ export function destroyVdi(sim: SimState, vdi: string): void {
   removeVdi(sim, vdi);
 }
 
+/**
+ * VDI.data_destroy (xapi-notes §3.5): frees a CBT-enabled snapshot's data and keeps its CBT
+ * metadata; the VDI's type becomes cbt_metadata, and it can no longer be a `base=` (§E.6).
+ * VDI.enable_cbt / disable_cbt set the flag data_destroy needs (no changed-block log is kept).
+ */
+export function dataDestroyVdi(sim: SimState, vdi: string): void {
+  const row = sim.store.expect('VDI', vdi);
+  if (!row.record.is_a_snapshot || row.record.cbt_enabled !== true) throw new XapiFailure('VDI_NO_CBT_METADATA', [vdi]);
+  const attached = (row.record.VBDs as string[]).some((vbd) => sim.store.get(vbd)?.record.currently_attached === true);
+  if (attached) throw new XapiFailure('VDI_IN_USE', [vdi, 'data_destroy']);
+  sim.store.update(vdi, { type: 'cbt_metadata', physical_utilisation: 0 });
+  sim.disks.createEmpty(vdi, Number(row.record.virtual_size));
+}
+
 export function addVdiMethods(registry: Registry): void {
+  registry.add({
+    name: 'VDI.data_destroy',
+    params: [{ name: 'self', type: t.ref('VDI') }],
+    returns: VOID,
+    mutating: true,
+    run: ({ sim }, [vdi]) => dataDestroyVdi(sim, vdi as string),
+  });
+  for (const [name, on] of [['VDI.enable_cbt', true], ['VDI.disable_cbt', false]] as const) {
+    registry.add({
+      name,
+      params: [{ name: 'self', type: t.ref('VDI') }],
+      returns: VOID,
+      mutating: true,
+      run: ({ sim }, [vdi]) => {
+        const row = sim.store.expect('VDI', vdi);
+        // XAPI refuses CBT on snapshots (and raw VDIs): only the live disk turns it on or off.
+        if (row.record.is_a_snapshot) throw new XapiFailure('VDI_INCOMPATIBLE_TYPE', [row.ref, 'snapshot']);
+        sim.store.update(row.ref, { cbt_enabled: on });
+      },
+    });
+  }
   registry.add({
     name: 'VDI.snapshot',
     params: [
