@@ -7,8 +7,11 @@
 import type { CfgModel } from '../config/index.js';
 import type { PoolConnection } from '../xapi/connection.js';
 
-/** Per-VM mode in the list: vm-export, or vdi-export of the boot disk in a file format. */
-export type TuiMode = 'xva' | 'vdi-raw' | 'vdi-vhd';
+/**
+ * Per-VM mode in the list: vm-export, vdi-export of the boot disk in a file format, or a
+ * vm-export taken as a delta chain (`vm-export=` plus `#vmbackup: delta=`).
+ */
+export type TuiMode = 'xva' | 'vdi-raw' | 'vdi-vhd' | 'delta';
 
 /** One row of the select screen (templates, snapshots and dom0 are never rows). */
 export interface VmRow {
@@ -22,6 +25,8 @@ export interface VmRow {
   bootDiskBytes?: number;
   /** The newest successful backup folder's time in backup_dir, or null ("never"). */
   lastBackup: Date | null;
+  /** That backup's delta chain depth (0: a full delta point); null or absent: no delta point. */
+  chainDepth?: number | null;
 }
 
 /**

@@ -61,14 +61,14 @@ describe('filter', () => {
 
 describe('choices', () => {
   const rows = rowsOf(NAMES);
-  it('m cycles XVA → VDI raw → VDI vhd → XVA on the cursor row only', () => {
+  it('m cycles XVA → VDI raw → VDI vhd → delta → XVA on the cursor row only', () => {
     const modes = [];
     let state = initialState(rows);
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 5; i++) {
       modes.push(state.choices[0]!.mode);
       state = run(state, { type: 'cycle-mode' });
     }
-    expect(modes).toEqual(['xva', 'vdi-raw', 'vdi-vhd', 'xva']);
+    expect(modes).toEqual(['xva', 'vdi-raw', 'vdi-vhd', 'delta', 'xva']);
     expect(state.choices[1]!.mode).toBe('xva');
   });
 

@@ -7,15 +7,15 @@
 import { humanBytes } from '../../backup/free-space.js';
 import type { VdiDisks } from '../../config/index.js';
 import type { TuiMode, VmRow } from '../contracts.js';
-import type { VmChoice } from '../state/selection.js';
+import { isVdiMode, type VmChoice } from '../state/selection.js';
 import { clipToWidth, fit } from './text-fit.js';
 
 export { fit } from './text-fit.js';
 
-export const MODE_LABEL: Record<TuiMode, string> = { xva: 'XVA', 'vdi-raw': 'VDI raw', 'vdi-vhd': 'VDI vhd' };
+export const MODE_LABEL: Record<TuiMode, string> = { xva: 'XVA', 'vdi-raw': 'VDI raw', 'vdi-vhd': 'VDI vhd', delta: 'delta' };
 
 /** Widths of the fixed columns; the name takes the rest (never less than 10). */
-const W = { mark: 2, box: 4, power: 9, mode: 8, keep: 5, disks: 16, age: 6 } as const;
+const W = { mark: 2, box: 4, power: 9, mode: 8, keep: 5, disks: 16, age: 6, chain: 6 } as const;
 const FIXED = Object.values(W).reduce((a, b) => a + b, 0);
 
 export function nameWidth(columns: number): number {
@@ -25,6 +25,15 @@ export function nameWidth(columns: number): number {
 export function powerText(state: string): string {
   const s = state.toLowerCase();
   return s === 'suspended' ? 'suspend' : s;
+}
+
+/**
+ * The chain depth of the last backup when it is a delta point: `full` (depth 0) or the number of
+ * diff links down to the full (`+3`); blank for an XVA or VDI backup, or none.
+ */
+export function chainText(depth: number | null | undefined): string {
+  if (depth === null || depth === undefined) return '';
+  return depth === 0 ? 'full' : `+${depth}`;
 }
 
 /** Age of the last successful backup: now, 45m, 20h, 3d, or never. */
@@ -47,7 +56,7 @@ export function keepText(choice: VmChoice, defaultKeep: number): string {
 
 /** True when this VM's backup leaves disks out: a VDI mode takes its boot disk only. */
 export function leavesDisksOut(row: VmRow, mode: TuiMode, vdiDisks: VdiDisks): boolean {
-  return mode !== 'xva' && vdiDisks === 'boot' && row.diskCount > 1;
+  return isVdiMode(mode) && vdiDisks === 'boot' && row.diskCount > 1;
 }
 
 /** Disks and their size; `1 of 3 6.0 GiB` when a VDI mode takes only the boot disk of three. */
@@ -59,7 +68,7 @@ export function disksText(row: VmRow, mode: TuiMode, vdiDisks: VdiDisks): string
 
 export function headerLine(columns: number, ascii = false): string {
   const cell = (text: string, width: number) => fit(text, width, ascii);
-  return ' '.repeat(W.mark + W.box) + cell('NAME', nameWidth(columns)) + ' ' + cell('POWER', W.power) + cell('MODE', W.mode) + cell('KEEP', W.keep) + cell('DISKS', W.disks) + cell('LAST', W.age);
+  return ' '.repeat(W.mark + W.box) + cell('NAME', nameWidth(columns)) + ' ' + cell('POWER', W.power) + cell('MODE', W.mode) + cell('KEEP', W.keep) + cell('DISKS', W.disks) + cell('LAST', W.age) + cell('CHAIN', W.chain);
 }
 
 export interface RowOptions {
@@ -78,7 +87,7 @@ export function rowParts(row: VmRow, choice: VmChoice, opts: RowOptions): { left
   return {
     left: cell(opts.cursor ? '>' : '', W.mark) + cell(boxText(choice), W.box) + cell(row.name, nameWidth(opts.columns)) + ' ' + cell(powerText(row.powerState), W.power) + cell(MODE_LABEL[choice.mode], W.mode) + cell(keepText(choice, opts.defaultKeep), W.keep),
     disks: cell(disksText(row, choice.mode, vdiDisks), W.disks),
-    right: cell(ageText(row.lastBackup, opts.now), W.age),
+    right: cell(ageText(row.lastBackup, opts.now), W.age) + cell(chainText(row.chainDepth), W.chain),
     diskWarning: leavesDisksOut(row, choice.mode, vdiDisks),
   };
 }

@@ -21,7 +21,7 @@ export function HelpScreen({ onBack }: HelpScreenProps) {
       </Text>
       <Text wrap="wrap">
         Columns: mark, name, power state, mode, backups kept (:N is an override of max_backups), disks and their size (1 of 3: a VDI mode takes
-        the boot disk only), age of the last successful backup in backup_dir.
+        the boot disk only), age of the last successful backup in backup_dir, and when that backup is a delta its chain: full, or +N diffs on it.
       </Text>
       <Text dimColor>Any key goes back.</Text>
     </Box>

@@ -23,7 +23,7 @@ import { useKeys } from '../hooks/use-keys.js';
 import { useTerminal, useTerminalSize } from '../hooks/use-terminal.js';
 import type { KeyPress } from '../state/key-split.js';
 import { pressKeys, type ScreenState, screenState } from '../state/screen.js';
-import { cursorRow, initialState, isChosen, reduce, replaceRows, type SelectState } from '../state/selection.js';
+import { cursorRow, initialState, isChosen, isVdiMode, reduce, replaceRows, type SelectState } from '../state/selection.js';
 import type { ModelBase, SavedFilter } from '../state/to-model.js';
 import { HelpScreen } from './help.js';
 
@@ -128,7 +128,7 @@ export function SelectScreen(props: SelectScreenProps) {
   // but a frame drawn before it ran was taller than the terminal when the lines below grew.
   const select = screen.select.win.pageSize === pageSize ? screen.select : reduce(screen.select, { type: 'resize', pageSize });
   const at = cursorRow(select);
-  const anyVdi = select.choices.some((c) => isChosen(c) && c.mode !== 'xva');
+  const anyVdi = select.choices.some((c) => isChosen(c) && isVdiMode(c.mode));
   const note = diskNote(at === null ? undefined : select.rows[at], at === null ? undefined : select.choices[at], select.vdiDisks, anyVdi, size.columns, ascii);
   return (
     <Box flexDirection="column">

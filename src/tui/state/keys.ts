@@ -78,7 +78,7 @@ export const KEY_HELP: readonly (readonly [string, string])[] = [
   ['Home End  g G', 'first / last VM'],
   ['space  a', 'select / unselect the VM; a: every VM shown'],
   ['/', 'filter like a cfg selector: exact simple name or re.match regex'],
-  ['m', 'mode: XVA (vm-export), VDI raw, VDI vhd (vdi-export)'],
+  ['m', 'mode: XVA (vm-export), VDI raw, VDI vhd (vdi-export), delta (incremental)'],
   ['D', 'VDI modes: boot disk only (as VmBackup.py) / every disk'],
   ['+ -', 'keep N backups of this VM (:N); at max_backups no :N is written'],
   ['x', 'exclude the VM (an exclude= line; x again restores it)'],

@@ -49,7 +49,13 @@ export interface SelectState {
 export const KEEP_MIN = 1;
 /** More than this is surely a typo on a + key held down; the cfg itself has no upper bound. */
 export const KEEP_MAX = 999;
-export const MODES: readonly TuiMode[] = ['xva', 'vdi-raw', 'vdi-vhd'];
+/** m's cycle. delta comes last so the VDI modes keep their places (m, m m) from before it. */
+export const MODES: readonly TuiMode[] = ['xva', 'vdi-raw', 'vdi-vhd', 'delta'];
+
+/** A vdi-export mode (a disk to a file); xva and delta are both vm-export lines. */
+export function isVdiMode(mode: TuiMode): boolean {
+  return mode === 'vdi-raw' || mode === 'vdi-vhd';
+}
 
 export function initialState(rows: readonly VmRow[], options: { defaultKeep?: number; pageSize?: number; choices?: readonly VmChoice[]; vdiDisks?: VdiDisks } = {}): SelectState {
   const filter = compileFilter('') as CompiledFilter & { ok: true };

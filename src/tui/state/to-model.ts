@@ -13,12 +13,15 @@
  * vdi_export_format is one global setting in the legacy format: a choice that mixes VDI raw and
  * VDI vhd cannot be written (nor run as one cfg) and is refused with the VMs named. The same for
  * "boot disk only / every disk" (`#vmbackup: vdi_disks=all`), written when a VDI VM is chosen.
+ *
+ * A delta VM is a `vm-export=` line like an XVA one, plus a `#vmbackup: delta=` line naming it:
+ * the original script reads the delta line as a comment and still exports a full XVA.
  */
-import { type CfgModel, ConfigError, type Directives, formatConfig, type LegacySettings, type SelectionLine } from '../../config/index.js';
+import { type CfgModel, ConfigError, type DeltaLine, type Directives, formatConfig, type LegacySettings, type SelectionLine } from '../../config/index.js';
 import type { SavedFilter, TuiMode, VmRow } from '../contracts.js';
 
 export type { SavedFilter };
-import { isChosen, type SelectState, type VmChoice } from './selection.js';
+import { isChosen, isVdiMode, type SelectState, type VmChoice } from './selection.js';
 
 /** What the model takes from the session (and settings) rather than from the list. */
 export interface ModelBase {
@@ -39,7 +42,7 @@ interface Chosen {
   choice: VmChoice;
 }
 
-const actionOf = (mode: TuiMode) => (mode === 'xva' ? 'vm-export' : 'vdi-export');
+const actionOf = (mode: TuiMode) => (isVdiMode(mode) ? 'vdi-export' : 'vm-export');
 
 function chosen(state: SelectState): Chosen[] {
   const out: Chosen[] = [];
@@ -124,6 +127,19 @@ function excludeLines(state: SelectState): SelectionLine[] {
   return out;
 }
 
+/**
+ * The `#vmbackup: delta=` lines: one per delta VM by name; in the filter shape, when every VM
+ * the filter line backs up is delta, the filter itself, so VMs created later that match are
+ * delta too. VmBackup.py skips these lines and exports the same VMs as full XVA files.
+ */
+function deltaLines(state: SelectState, picked: readonly Chosen[], shape: 'names' | 'filter'): DeltaLine[] {
+  const delta = picked.filter((c) => c.choice.mode === 'delta');
+  if (delta.length === 0) return [];
+  const vmExport = picked.filter((c) => !isVdiMode(c.choice.mode));
+  if (shape === 'filter' && delta.length === vmExport.length) return [{ selector: { kind: 'pattern', pattern: filterPattern(state) } }];
+  return delta.map((c) => ({ selector: { kind: 'name', name: c.row.name } }));
+}
+
 export function modelFromSelection(state: SelectState, base: ModelBase, shape: 'names' | 'filter' = 'names'): ModelResult {
   const picked = chosen(state);
   if (picked.length === 0) return { ok: false, message: 'No VM is selected: press space on a VM, or a for every VM shown.' };
@@ -135,20 +151,22 @@ export function modelFromSelection(state: SelectState, base: ModelBase, shape: '
 
   let selections: SelectionLine[];
   if (shape === 'names') {
-    const vdi = picked.filter((c) => c.choice.mode !== 'xva');
-    const vm = picked.filter((c) => c.choice.mode === 'xva');
+    const vdi = picked.filter((c) => isVdiMode(c.choice.mode));
+    const vm = picked.filter((c) => !isVdiMode(c.choice.mode));
     selections = [...vdi, ...vm].map((c) => nameLine(actionOf(c.choice.mode), c.row.name, c.choice.keep));
   } else {
     // vm-export on the filter line unless every VM is vdi-export: a vm-export name line cannot
     // beat a vdi-export filter line, the other way round works.
-    const action = picked.every((c) => c.choice.mode !== 'xva') ? 'vdi-export' : 'vm-export';
+    const action = picked.every((c) => isVdiMode(c.choice.mode)) ? 'vdi-export' : 'vm-export';
     const filterLine: SelectionLine = { action, selector: { kind: 'pattern', pattern: filterPattern(state) } };
     const overrides = picked.filter((c) => actionOf(c.choice.mode) !== action || c.choice.keep !== null);
     selections = [filterLine, ...overrides.map((c) => nameLine(actionOf(c.choice.mode), c.row.name, c.choice.keep))];
   }
-  const { vdiDisks: _fromBase, ...kept } = base.directives ?? {};
-  const allDisks = state.vdiDisks === 'all' && picked.some((c) => c.choice.mode !== 'xva');
-  const directives: Directives = { ...kept, pool: base.poolUrl, user: base.user, ...(allDisks ? { vdiDisks: 'all' as const } : {}) };
+  // vdi_disks and delta= say what the list says, never what the base carried.
+  const { vdiDisks: _fromBase, delta: _deltaFromBase, ...kept } = base.directives ?? {};
+  const allDisks = state.vdiDisks === 'all' && picked.some((c) => isVdiMode(c.choice.mode));
+  const delta = deltaLines(state, picked, shape);
+  const directives: Directives = { ...kept, pool: base.poolUrl, user: base.user, ...(allDisks ? { vdiDisks: 'all' as const } : {}), ...(delta.length > 0 ? { delta } : {}) };
   return {
     ok: true,
     model: { settings: settingsOf(base, picked), directives, selections: [...selections, ...excludeLines(state)] },
@@ -158,7 +176,8 @@ export function modelFromSelection(state: SelectState, base: ModelBase, shape: '
 
 /** Bytes a VM's backup reads from the pool: every disk for XVA, the boot disk alone for VDI unless vdi_disks=all. */
 export function rowEstimate(row: VmRow, mode: TuiMode, vdiDisks: SelectState['vdiDisks']): number {
-  if (mode === 'xva' || vdiDisks === 'all') return row.diskBytes;
+  // A delta VM may take a full: every disk counts, as for XVA.
+  if (!isVdiMode(mode) || vdiDisks === 'all') return row.diskBytes;
   // Rows read without the boot disk's size count every disk: better too much than too little.
   return row.bootDiskBytes ?? row.diskBytes;
 }
