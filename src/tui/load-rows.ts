@@ -1,11 +1,13 @@
 /**
  * The select screen's rows from the pool's VM records: only VMs a cfg selector could back up
  * (templates, snapshots and dom0 are never rows, as selection/ never picks them), with their
- * disks and the newest successful backup found in backup_dir.
+ * disks, the newest successful backup found in backup_dir and, when that backup is a delta
+ * point, its chain depth (chain/depth.ts, injectable for tests).
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bootDisk } from '../backup/vdi-disks.js';
+import { chainDepth } from '../chain/depth.js';
 import { backupFolderSortKey, NO_OWN_NAMES, type OwnNames, ownNamesIn, vmFolderSpellings } from '../backup/layout.js';
 import { readListing } from '../backup/retention.js';
 import { isBackupCandidate } from '../selection/index.js';
@@ -51,15 +53,24 @@ function dateOfKey(key: string): Date {
  * `folder` is the VM's folder as it exists under backup_dir.
  */
 export async function lastBackupOf(backupDir: string, folder: string, vmUuid: string): Promise<Date | null> {
+  const newest = await newestBackupOf(backupDir, folder, vmUuid);
+  return newest === null ? null : dateOfKey(newest.key);
+}
+
+/** lastBackupOf's folder: its name and sort key, or null. */
+async function newestBackupOf(backupDir: string, folder: string, vmUuid: string): Promise<{ name: string; key: string } | null> {
   const listing = await readListing(join(backupDir, folder), vmUuid).catch(() => []);
-  let newest: string | null = null;
+  let newest: { name: string; key: string } | null = null;
   for (const entry of listing) {
     if (!entry.isDirectory || !entry.successful || entry.owner !== 'this') continue;
     const key = backupFolderSortKey(entry.name);
-    if (key !== null && (newest === null || key > newest)) newest = key;
+    if (key !== null && (newest === null || key > newest.key)) newest = { name: entry.name, key };
   }
-  return newest === null ? null : dateOfKey(newest);
+  return newest;
 }
+
+/** The chain depth of a dated folder (`vmDir` the VM's folder), null when it is no delta point. */
+export type ChainDepthOf = (vmDir: string, folder: string) => Promise<number | null>;
 
 /** The VM's folder among those present in backup_dir, in the engine's order of spellings. */
 function presentFolder(name: string, present: ReadonlySet<string>, own: OwnNames): string | null {
@@ -76,7 +87,7 @@ function presentFolder(name: string, present: ReadonlySet<string>, own: OwnNames
  * VMs over NFS, one readdir per VM all at once would flood the share. `statusLog` is the run's
  * status log: when it lies inside backup_dir its name is reserved, as the engine reserves it.
  */
-export async function loadRows(vms: readonly VmInfo[], backupDir: string | null, statusLog?: string | null): Promise<VmRow[]> {
+export async function loadRows(vms: readonly VmInfo[], backupDir: string | null, statusLog?: string | null, depthOf: ChainDepthOf = chainDepth): Promise<VmRow[]> {
   const rows = vmRows(vms);
   if (backupDir === null) return rows;
   const own = statusLog ? ownNamesIn(backupDir, [statusLog]) : NO_OWN_NAMES;
@@ -90,7 +101,11 @@ export async function loadRows(vms: readonly VmInfo[], backupDir: string | null,
   const worker = async () => {
     while (next < backedUp.length) {
       const { row, folder } = backedUp[next++]!;
-      row.lastBackup = await lastBackupOf(backupDir, folder, row.uuid);
+      const newest = await newestBackupOf(backupDir, folder, row.uuid);
+      if (newest === null) continue;
+      row.lastBackup = dateOfKey(newest.key);
+      // A damaged record is verify's business: the list shows no depth rather than failing.
+      row.chainDepth = await depthOf(join(backupDir, folder), newest.name).catch(() => null);
     }
   };
   await Promise.all(Array.from({ length: Math.min(16, backedUp.length) }, worker));

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backupFolderName, ownNamesIn, vmFolderName } from '../../src/backup/layout.js';
+import { DELTA_RECORD_FILE, formatDeltaRecord } from '../../src/chain/record.js';
 import { loadRows } from '../../src/tui/load-rows.js';
 import type { VmInfo } from '../../src/xapi/records.js';
 import { tempDir } from '../helpers/cli.js';
@@ -73,5 +74,38 @@ describe('loadRows', () => {
   it('a backup_dir that does not exist gives "never" for every VM', async () => {
     const rows = await loadRows([vm('a')], join(tempDir(), 'missing'));
     expect(rows).toMatchObject([{ name: 'a', lastBackup: null }]);
+  });
+
+  it('the chain depth of the newest finished backup comes from the injected reader, null when it throws', async () => {
+    const dir = tempDir();
+    const older = new Date(2026, 10, 20, 2, 0, 0);
+    const newer = new Date(2026, 10, 25, 2, 0, 0);
+    folder(dir, 'web', older, 'legacy', true);
+    folder(dir, 'web', newer, 'legacy', true);
+    folder(dir, 'db', older, 'legacy', true);
+    folder(dir, 'bad', older, 'legacy', true);
+    const asked: string[] = [];
+    const rows = await loadRows([vm('web'), vm('db'), vm('bad'), vm('new')], dir, null, async (vmDir, name) => {
+      asked.push(join(vmDir, name));
+      if (vmDir.endsWith('bad')) throw new Error('damaged record');
+      return vmDir.endsWith('web') ? 3 : null;
+    });
+    expect(rows.map((r) => [r.name, r.chainDepth])).toEqual([['bad', null], ['db', null], ['new', undefined], ['web', 3]]);
+    expect(asked).toContain(join(dir, 'web', backupFolderName(newer, 'legacy')));
+    expect(asked).toHaveLength(3);
+  });
+
+  it('by default the depth is read from the records on disk (chain/depth.ts)', async () => {
+    const dir = tempDir();
+    const at = new Date(2026, 10, 25, 2, 0, 0);
+    folder(dir, 'xva-vm', at, 'legacy', true);
+    folder(dir, 'delta-vm', at, 'legacy', true);
+    const record = {
+      format: 'vmbackup-delta' as const, version: 1 as const, vm: { uuid: 'uuid-delta-vm', name: 'delta-vm' }, snapshot: { uuid: 's' }, parent: null,
+      disks: [{ key: 'xvda', userdevice: '0', vdi: 'v', sr: 'sr', snapshotVdi: '00000000-0000-4000-8000-000000000001', file: 'delta-vm.xvda.vhd', kind: 'full' as const, parentSnapshotVdi: null, virtualSize: 512 }],
+    };
+    writeFileSync(join(dir, 'delta-vm', backupFolderName(at, 'legacy'), DELTA_RECORD_FILE), formatDeltaRecord(record));
+    const rows = await loadRows([vm('xva-vm'), vm('delta-vm')], dir);
+    expect(rows.map((r) => [r.name, r.chainDepth])).toEqual([['delta-vm', 0], ['xva-vm', null]]);
   });
 });
