@@ -111,3 +111,26 @@ it('a plan longer than the screen scrolls with PgUp/PgDn, saying which VMs are s
   await until(frame, 'VMs 1-2 of 4');
   expect(frame()).toBe(firstPage);
 }, 60_000);
+
+it('a delta VM shows as delta in the plan (a vm-export line plus #vmbackup: delta=)', async () => {
+  const sim = await testSimulator({ pool: E2E_POOL });
+  const conn = await PoolConnection.open({ target: { url: sim.url, user: sim.user }, credentials: async (t) => ({ user: t.user, password: sim.password }), tls: trustSim(sim) });
+  connections.push(conn);
+  const rows: VmRow[] = conn
+    .vms()
+    .filter((vm) => !vm.isTemplate && !vm.isSnapshot && !vm.isControlDomain)
+    .map((vm) => ({ uuid: vm.uuid, name: vm.name, powerState: vm.powerState, diskCount: 0, diskBytes: 0, lastBackup: null }));
+  const at = (s: SelectState, name: string, ...actions: SelectAction[]) => actions.reduce(reduce, { ...s, win: { ...s.win, cursor: rows.findIndex((r) => r.name === name) } });
+  let state = initialState(rows, { defaultKeep: 2 });
+  state = at(state, 'web 01', { type: 'toggle' });
+  state = at(state, 'scratch', { type: 'toggle' }, { type: 'cycle-mode' }, { type: 'cycle-mode' }, { type: 'cycle-mode' });
+  const backupDir = tempDir();
+  const result = modelFromSelection(state, { poolUrl: sim.url, user: sim.user, backupDir, statusLog: join(backupDir, 'status.log'), maxBackups: 2 });
+  if (!result.ok) throw new Error(result.message);
+  expect(result.model.directives.delta).toEqual([{ selector: { kind: 'name', name: 'scratch' } }]);
+  app = render(<PreviewScreen conn={conn} model={result.model} onRun={() => undefined} onBack={() => undefined} size={{ columns: 80, rows: 24 }} />);
+  const frame = () => app!.lastFrame() ?? '';
+  await until(frame, 'Plan: 2 VMs');
+  expect(frame()).toMatch(/\n *delta +scratch +keep 2 /);
+  expect(frame()).toMatch(/\n *XVA +web 01 +keep 2 /);
+}, 60_000);

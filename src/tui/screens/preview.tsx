@@ -96,7 +96,7 @@ export function PreviewScreen(props: PreviewScreenProps) {
   const errors = issues.filter((i) => i.severity === 'error').length + (preview.notWritable ? 1 : 0) + (preview.vms.length === 0 ? 1 : 0);
   const short = preview.free !== null && preview.free < preview.totalEstimate;
   const width = size.columns - 1;
-  const modeText = (mode: string) => (mode === 'vm-export' ? 'XVA' : `VDI ${settings.vdiExportFormat}`);
+  const modeText = (mode: string) => (mode === 'vm-export' ? 'XVA' : mode === 'delta' ? 'delta' : `VDI ${settings.vdiExportFormat}`);
   const vmLines = preview.vms.map((vm) => `${modeText(vm.mode).padEnd(8)}${fit(vm.name, Math.max(10, width - 36))} keep ${String(vm.maxBackups).padEnd(4)} ~${humanBytes(vm.estimate).padStart(10)}`);
   const deletions = preview.vms.flatMap((vm) => vm.wouldDelete);
   const issueLines = capped(issues.map((i) => formatIssue(i).replace(`${SOURCE}: `, '')), 4, 'problems');
