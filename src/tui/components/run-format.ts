@@ -28,9 +28,10 @@ export function durationText(seconds: number | null): string {
 /** The TUI's one cut: terminal columns, … (~ on ASCII terminals); see text-fit.ts. */
 export { fit } from './text-fit.js';
 
-/** A backup's kind as the VM list names it (VDI raw, VDI vhd, XVA), with an XVA's compression. */
+/** A backup's kind as the VM list names it (VDI raw, VDI vhd, XVA, delta), with an XVA's compression. */
 export function formatLabel(mode: BackupMode, format: VmResult['format']): string {
   if (mode === 'vdi-export') return `VDI ${format}`;
+  if (mode === 'delta') return 'delta';
   return format === 'xva.gz' ? 'XVA gz' : format === 'xva.zst' ? 'XVA zst' : 'XVA';
 }
 
