@@ -14,7 +14,8 @@ export const SEGMENT_BYTES = 64 * 1024 * 1024;
 /** One file's record: its length, its XXH64, and the XXH64 of each SEGMENT_BYTES segment. */
 export interface FileSums {
   bytes: number;
-  xxh64: string;
+  /** null for a file a merge rewrote in place (delta-sums.ts): only its changed segments were hashed again. */
+  xxh64: string | null;
   segments: string[];
 }
 
@@ -90,7 +91,7 @@ export function parseSumsRecord(text: string): SumsRecord | { problem: string } 
     return { problem: 'not a version 1 xxh64 sums record' };
   }
   for (const [name, f] of Object.entries(r.files)) {
-    const ok = f && typeof f.bytes === 'number' && typeof f.xxh64 === 'string' && /^[0-9a-f]{16}$/.test(f.xxh64) && Array.isArray(f.segments) && f.segments.every((s) => typeof s === 'string' && /^[0-9a-f]{16}$/.test(s));
+    const ok = f && typeof f.bytes === 'number' && (f.xxh64 === null || (typeof f.xxh64 === 'string' && /^[0-9a-f]{16}$/.test(f.xxh64))) && Array.isArray(f.segments) && f.segments.every((s) => typeof s === 'string' && /^[0-9a-f]{16}$/.test(s));
     if (!ok) return { problem: `the entry for ${name} is malformed` };
   }
   return r as SumsRecord;

@@ -33,6 +33,8 @@ export interface DownloadToFile {
   stallTimeoutS: number;
   /** The pool has sent nothing for `seconds` (a line for the log). */
   onQuiet?(seconds: number): void;
+  /** See TransferSpec. */
+  vhdIdentity?: { uuid: string; parentUuid?: string };
 }
 
 const WORKER = new URL('./transfer-worker.js', import.meta.url);
@@ -68,7 +70,7 @@ const ours = (f: TransferFailure) => Object.assign(new VmbackupError(f.code, f.m
 export async function downloadToFile(job: DownloadToFile): Promise<{ bytes: number; sums: FileSums }> {
   const temp = tempPathFor(job.finalPath);
   const stallTimeoutMs = job.stallTimeoutS * 1000;
-  const spec: TransferSpec = { url: job.ticket.url, trust: job.ticket.trust, temp, verifier: job.verifier, sparse: job.sparse, stallTimeoutMs };
+  const spec: TransferSpec = { url: job.ticket.url, trust: job.ticket.trust, temp, verifier: job.verifier, sparse: job.sparse, stallTimeoutMs, ...(job.vhdIdentity ? { vhdIdentity: job.vhdIdentity } : {}) };
   const reports: TransferReports = { progress: job.onProgress, quiet: (seconds) => job.onQuiet?.(seconds) };
   try {
     let outcome: TransferOutcome;

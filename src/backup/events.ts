@@ -6,7 +6,8 @@
 import type { VdiExportFormat } from '../config/index.js';
 import type { Scope } from '../selection/index.js';
 
-export type BackupMode = 'vm-export' | 'vdi-export';
+/** delta: a vm-export VM that a `#vmbackup: delta=` selector picks, backed up as VHD chains (chain/). */
+export type BackupMode = 'vm-export' | 'vdi-export' | 'delta';
 
 export type Phase = 'sweep' | 'snapshot' | 'export' | 'verify' | 'metadata' | 'cleanup' | 'retention';
 

@@ -23,6 +23,7 @@ import type { VerifierSpec } from './verify.js';
 /** The format a VM's backup has in this run's settings: before its export starts, too. */
 export function plannedFormat(mode: VmResult['mode'], settings: RunContext['settings']): VmResult['format'] {
   if (mode === 'vdi-export') return settings.vdiExportFormat;
+  if (mode === 'delta') return 'vhd';
   return settings.compress === 'gzip' ? 'xva.gz' : settings.compress === 'zstd' ? 'xva.zst' : 'xva';
 }
 
@@ -37,6 +38,13 @@ export interface ExportPart {
   /** Upper bound of its size: progress over several files is weighted by it. */
   estimate: number;
   start(signal: AbortSignal): Promise<TransferTicket>;
+  /** A VHD whose footer uuid (and differencing parent uuid) are rewritten as it streams (delta chains). */
+  vhdIdentity?: () => { uuid: string; parentUuid?: string };
+  /**
+   * After a failed transfer: the part to try once instead (a delta refused by the pool becomes a
+   * full of that disk, said as a warning), or null when the failure stands.
+   */
+  fallback?: (err: unknown) => ExportPart | null;
 }
 
 export interface PreparedExport {
@@ -46,6 +54,10 @@ export interface PreparedExport {
   parts: ExportPart[];
   /** Removes our snapshot; safe to call once whatever happened before. */
   cleanup(): Promise<void>;
+  /** Files of this kind of backup besides the legacy metadata (ova.xml, the chain record); their paths. */
+  writeMetadata?(folder: string): Promise<string[]>;
+  /** After the success marker, instead of cleanup: what becomes of the snapshot (a delta keeps it as the next base). */
+  commit?(folderName: string): Promise<void>;
 }
 
 const logFor = (ctx: RunContext, vm: VmInfo) => (message: string) => ctx.emit({ type: 'log', vm: vm.name, message });

@@ -18,11 +18,17 @@ export interface BackupPlan {
 }
 
 export function estimateFor(vm: VmInfo, mode: BackupMode, settings: EffectiveSettings): number {
+  if (mode === 'delta') {
+    // Worst case: every disk a full (the first backup, a lost base, full_every).
+    return vm.vbds.filter((b) => b.type === 'Disk' && b.vdi).reduce((sum, b) => sum + estimateVdiBytes(b.vdi!.virtualSize, 'vhd'), 0);
+  }
   if (mode === 'vm-export') {
     return estimateXvaBytes(vm.vbds.filter((b) => b.type === 'Disk' && b.vdi).map((b) => b.vdi!.virtualSize));
   }
   return vdiExportDisks(vm, settings.vdiDisks).take.reduce((sum, d) => sum + estimateVdiBytes(d.vdi.virtualSize, settings.vdiExportFormat), 0);
 }
+
+const isDelta = (entry: ScopeEntry): boolean => entry.delta === true;
 
 export function planBackup(model: CfgModel, settings: EffectiveSettings, pool: VmInfo[], file: string): BackupPlan {
   const candidates = pool.map((vm) => ({
@@ -49,7 +55,8 @@ export function planBackup(model: CfgModel, settings: EffectiveSettings, pool: V
     return plan;
   };
   return {
-    vms: [...scope.vdiExport.map(planned('vdi-export')), ...scope.vmExport.map(planned('vm-export'))],
+    // A vm-export VM that a `#vmbackup: delta=` selector picks is backed up as a delta chain.
+    vms: [...scope.vdiExport.map(planned('vdi-export')), ...scope.vmExport.map((e) => planned(isDelta(e) ? 'delta' : 'vm-export')(e))],
     scope,
     issues: [...scope.errors, ...scope.warnings, ...notes.items],
   };

@@ -24,12 +24,12 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, delayMs: 2_000 };
 
-async function setTag(conn: PoolConnection, cls: 'VM' | 'VDI', ref: string, key: string, value: string): Promise<void> {
+export async function setTag(conn: PoolConnection, cls: 'VM' | 'VDI', ref: string, key: string, value: string): Promise<void> {
   await conn.call(`tagging ${cls} ${ref}`, `${cls}.remove_from_other_config`, ref, key);
   await conn.call(`tagging ${cls} ${ref}`, `${cls}.add_to_other_config`, ref, key, value);
 }
 
-async function untag(conn: PoolConnection, cls: 'VM' | 'VDI', ref: string, key: string): Promise<void> {
+export async function untag(conn: PoolConnection, cls: 'VM' | 'VDI', ref: string, key: string): Promise<void> {
   await conn.call(`untagging ${cls} ${ref}`, `${cls}.remove_from_other_config`, ref, key).catch(() => undefined);
 }
 
@@ -118,7 +118,7 @@ export async function destroyVmSnapshot(conn: PoolConnection, snap: string, retr
 }
 
 /** The VDIs whose VBD on `vm` has "owner" in other_config: what `xe vm-uninstall` destroys. */
-async function ownedDisks(conn: PoolConnection, vm: string): Promise<string[]> {
+export async function ownedDisks(conn: PoolConnection, vm: string): Promise<string[]> {
   const record = await conn.call<Record<string, unknown>>('reading the snapshot', 'VM.get_record', vm);
   const owned: string[] = [];
   for (const vbdRef of (record.VBDs as string[] | undefined) ?? []) {

@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import type { PoolConnection } from '../xapi/connection.js';
 import { poolError } from '../xapi/errors.js';
 import { str, vdiInfo, type VmInfo } from '../xapi/records.js';
+import { BASE_TAG, deltaBasesOf, removeOtherBases } from './delta-snapshots.js';
 import { destroyVdi, destroyVmSnapshot, DisksLeftError, type RetryPolicy, RUN_TAG } from './snapshots.js';
 
 export interface SweepResult {
@@ -39,7 +40,12 @@ export function ownerAlive(tag: string): boolean {
   }
 }
 
-export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: RetryPolicy, log?: (message: string) => void): Promise<SweepResult> {
+/**
+ * `keepDeltaBase`: this VM is backed up as delta, so its newest base snapshot stays (the next
+ * delta's parent); any older one goes. Otherwise every base goes: a VM moved from delta to
+ * vm-export must not keep a snapshot on its SR for good.
+ */
+export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: RetryPolicy, log?: (message: string) => void, keepDeltaBase = false): Promise<SweepResult> {
   const removed: string[] = [];
   const inUse: string[] = [];
   const warnings: string[] = [];
@@ -75,6 +81,8 @@ export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: Re
   }
   const vms = conn.vms();
   for (const snap of vms.filter((v) => v.isSnapshot && v.snapshotOf === vm.ref)) {
+    // Bases are handled below, by age: a kill while one was being marked leaves it both tags.
+    if (snap.otherConfig[BASE_TAG] !== undefined) continue;
     if (snap.otherConfig[RUN_TAG] === undefined || busy(snap.otherConfig[RUN_TAG], `snapshot ${snap.name} (${snap.uuid})`)) continue;
     try {
       await destroyVmSnapshot(conn, snap.ref, once, log);
@@ -83,8 +91,12 @@ export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: Re
       cannotRemove(`snapshot ${snap.name} (${snap.uuid})`, err);
     }
   }
+  const keep = keepDeltaBase ? (deltaBasesOf(conn, vm)[0]?.ref ?? null) : null;
+  const bases = await removeOtherBases(conn, vm, keep, once, log ?? (() => undefined));
+  removed.push(...bases.removed);
+  warnings.push(...bases.failed);
   if (removed.length > 0) await conn.settle();
-  for (const other of vms.filter((v) => v.name === `RESTORE_${vm.name}` && v.otherConfig[RUN_TAG] === undefined)) {
+  for (const other of vms.filter((v) => v.name === `RESTORE_${vm.name}` && v.otherConfig[RUN_TAG] === undefined && v.otherConfig[BASE_TAG] === undefined)) {
     warnings.push(`left alone: ${other.isSnapshot ? 'snapshot' : 'VM'} "${other.name}" (${other.uuid}) is not tagged as ours`);
   }
 
@@ -93,6 +105,7 @@ export async function sweepLeftovers(conn: PoolConnection, vm: VmInfo, retry: Re
   for (const record of vdiRecords) {
     const vdi = vdiInfo(str(record.$ref), conn.lookup);
     if (!vdi || !vdi.isSnapshot || !disks.has(str(record.snapshot_of))) continue;
+    if (vdi.otherConfig[BASE_TAG] !== undefined) continue; // a base's disk: goes with its snapshot VM
     if (vdi.otherConfig[RUN_TAG] !== undefined) {
       if (busy(vdi.otherConfig[RUN_TAG], `disk snapshot ${vdi.nameLabel} (${vdi.uuid})`)) continue;
       // A vdi-export leftover, or a disk whose VM snapshot was destroyed without it.

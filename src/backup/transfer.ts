@@ -5,6 +5,7 @@
  * thread boundary: the spec, progress numbers, and a plain outcome or failure.
  */
 import { type FileHandle, open, unlink } from 'node:fs/promises';
+import { VhdIdentityRewriter } from '../formats/vhd-identity.js';
 import { rawGet } from '../xapi/raw-get.js';
 import type { TrustRules } from '../xapi/tls-trust.js';
 import { ContentSums, type FileSums } from './content-sums.js';
@@ -25,6 +26,8 @@ export interface TransferSpec {
   sparse: boolean;
   /** Silence from the pool after which the transfer fails as STALLED (stall_timeout). */
   stallTimeoutMs: number;
+  /** A VHD's footer uuid and parent uuid, rewritten before the verifier sees a byte (delta chains). */
+  vhdIdentity?: { uuid: string; parentUuid?: string };
 }
 
 /** What a transfer tells while it runs: bytes so far, and silences of the pool. */
@@ -136,6 +139,7 @@ export async function runTransfer(spec: TransferSpec, signal: AbortSignal, repor
     throw { ...asFailure(err), ours: true } satisfies TransferFailure;
   });
   const sink = sinkFor(file, spec.sparse);
+  const rewriter = spec.vhdIdentity ? new VhdIdentityRewriter(spec.vhdIdentity) : null;
   let received = 0;
   let lastReport = 0;
   let lastBytes = 0;
@@ -165,17 +169,36 @@ export async function runTransfer(spec: TransferSpec, signal: AbortSignal, repor
     }
     // The body's buffer is reused once a piece's promise (if any) settles; neither the
     // verifiers nor the sinks keep views of it.
-    await res.body.pump((chunk) => {
-      watch.working();
+    const pass = (chunk: Buffer): Promise<void> | undefined => {
       const checking = ourStep(() => verifier.feed(chunk));
       const writing = checking ? checking.then(() => ourStep(() => take(chunk))) : ourStep(() => take(chunk));
+      return writing instanceof Promise ? writing.then(() => undefined) : undefined;
+    };
+    // Pieces one after the other: the file gets them in order, each after the verifier.
+    const passAll = (pieces: Buffer[]): Promise<void> | undefined => {
+      let chain: Promise<void> | undefined;
+      for (const piece of pieces) chain = chain ? chain.then(() => pass(piece)) : pass(piece);
+      return chain;
+    };
+    await res.body.pump((chunk) => {
+      watch.working();
+      const writing = rewriter ? passAll(ourStep(() => rewriter.push(chunk)) as Buffer[]) : pass(chunk);
       if (!writing) return watch.waiting();
       return writing.then(() => watch.waiting());
     });
     watch.stop();
-    await ourStep<unknown>(() => sink.finish());
     let endFailure: TransferFailure | null = null;
-    await verifier.end().catch((err: unknown) => (endFailure = asFailure(err)));
+    // The rewriter holds the last 512 bytes back; a stream that ended short is the verifier's
+    // kind of end failure (the task's result is asked first), never written as if whole.
+    let tail: Buffer[] | null = null;
+    try {
+      tail = rewriter ? rewriter.end() : [];
+    } catch (err) {
+      endFailure = asFailure(err);
+    }
+    if (tail) await passAll(tail);
+    await ourStep<unknown>(() => sink.finish());
+    if (!endFailure) await verifier.end().catch((err: unknown) => (endFailure = asFailure(err)));
     reports.progress(received, 0);
     await ourStep(() => file.sync());
     await ourStep(() => file.close());

@@ -16,13 +16,15 @@ import type { RunContext } from './context.js';
 import { type FileSums, SUMS_FILE, sumsRecord } from './content-sums.js';
 import { downloadToFile } from './download.js';
 import type { Phase, PlannedVm, VmResult } from './events.js';
-import { plannedFormat, prepareVdiExport, prepareVmExport, type PreparedExport } from './exports.js';
+import { prepareDeltaExport } from './delta-export.js';
+import { dropBackup, resumeInterruptedMerge } from './delta-retention.js';
+import { type ExportPart, plannedFormat, prepareVdiExport, prepareVmExport, type PreparedExport } from './exports.js';
 import { writeSmallFile } from './finalize.js';
 import { fileSystemError } from './fs-errors.js';
 import { checkRoom, freeBytes } from './free-space.js';
 import { backupFolderName, insideBackupDir } from './layout.js';
 import { metadataFiles } from './metadata.js';
-import { afterSuccess, foreignFolderWarnings, preClean, readListing, removeFolder, unsuccessfulToRemove } from './retention.js';
+import { afterSuccess, foreignFolderWarnings, type ListingEntry, preClean, readListing, removeFolder, unsuccessfulToRemove } from './retention.js';
 import { sweepLeftovers } from './sweep.js';
 import { existingVmFolder } from './vm-folder.js';
 
@@ -75,6 +77,10 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
 
     // Retention reads whose each backup is (vm.cfg): another VM's of the same name is never touched.
     const listing = () => readListing(vmDir, vm.uuid);
+    // A merge a kill interrupted is finished first: its parent folder has lost its marker and
+    // must not be taken for this VM's unfinished backup below.
+    const resumed = await resumeInterruptedMerge(ctx.backupDir, vmDir);
+    if (resumed) log(resumed);
     const first = await listing();
     for (const w of foreignFolderWarnings(base, vm.name, first)) warn(w);
     for (const name of unsuccessfulToRemove(first)) {
@@ -83,7 +89,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     }
 
     enter('sweep');
-    const swept = await sweepLeftovers(ctx.conn, vm, ctx.retry, log);
+    const swept = await sweepLeftovers(ctx.conn, vm, ctx.retry, log, planned.mode === 'delta');
     for (const line of swept.removed) log(`cleanup of a leftover from an earlier run: ${line}`);
     for (const line of swept.inUse) log(line);
     for (const line of swept.warnings) warn(line);
@@ -91,8 +97,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     if (ctx.settings.preClean) {
       for (const name of preClean(await listing(), planned.maxBackups)) {
         log(`pre_clean: Deleting oldest backup ${join(vmDir, name)}`);
-        await removeFolder(ctx.backupDir, join(vmDir, name));
-        result.deleted.push(rel(ctx, join(vmDir, name)));
+        await drop(ctx, vmDir, name, result, log, warn);
       }
     }
     const room = checkRoom(await freeBytes(vmDir), planned.estimate, `${planned.mode} of ${vm.name}`);
@@ -104,7 +109,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     log(`new backup_dir: ${folder}`);
 
     enter('snapshot');
-    prepared = planned.mode === 'vm-export' ? await prepareVmExport(ctx, vm, base) : await prepareVdiExport(ctx, vm, base);
+    prepared = await prepareExport(ctx, planned, vm, base, vmDir, first);
     result.format = prepared.format;
     log(`snap-uuid: ${prepared.snapshotUuid}`);
 
@@ -122,6 +127,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
       await writeSmallFile(path, file.content);
       result.files.push(rel(ctx, path));
     }
+    for (const path of (await prepared.writeMetadata?.(folder)) ?? []) result.files.push(rel(ctx, path));
     // What was written, for `vmbackup verify` to find bits that rot at rest (content-sums.ts).
     const sums = sumsRecord(Object.fromEntries(written.map((f) => [f.name, f.sums])));
     await writeSmallFile(join(folder, SUMS_FILE), `${JSON.stringify(sums)}\n`);
@@ -132,7 +138,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
 
     enter('cleanup');
     try {
-      await prepared.cleanup();
+      await (prepared.commit ? prepared.commit(folderName) : prepared.cleanup());
     } catch (err) {
       warn(snapshotLeft(prepared.snapshotUuid, err));
     }
@@ -149,8 +155,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     enter('retention');
     for (const name of afterSuccess(await listing(), planned.maxBackups, folderName)) {
       log(`Deleting oldest backup ${join(vmDir, name)}`);
-      await removeFolder(ctx.backupDir, join(vmDir, name));
-      result.deleted.push(rel(ctx, join(vmDir, name)));
+      await drop(ctx, vmDir, name, result, log, warn);
     }
     result.status = result.warnings.length > 0 ? 'warning' : 'success';
   } catch (err) {
@@ -176,30 +181,54 @@ async function exportFiles(ctx: RunContext, planned: PlannedVm, prepared: Prepar
   const weights = prepared.parts.map((p) => (prepared.parts.length === 1 ? 1 : Math.max(1, p.estimate)));
   const totalWeight = weights.reduce((a, b) => a + b, 0);
   let weightBefore = 0;
-  for (const [i, part] of prepared.parts.entries()) {
-    const target = insideBackupDir(folder, part.fileName);
-    if (prepared.parts.length > 1) ctx.emit({ type: 'log', vm: planned.name, message: `export of ${part.what} to ${part.fileName}` });
-    const ticket = await part.start(ctx.signal);
+  for (const [i, first] of prepared.parts.entries()) {
+    const target = insideBackupDir(folder, first.fileName);
+    if (prepared.parts.length > 1) ctx.emit({ type: 'log', vm: planned.name, message: `export of ${first.what} to ${first.fileName}` });
     const before = { bytes: result.bytes, weight: weightBefore };
-    const stopProgress = ctx.conn.onTaskProgress(ticket.taskRef, (progress) =>
-      ctx.emit({ type: 'task-progress', vm: planned.name, progress: (before.weight + progress * weights[i]!) / totalWeight }),
-    );
-    const { bytes, sums } = await downloadToFile({
-      ticket,
-      finalPath: target,
-      verifier: part.verifier,
-      sparse: part.sparse,
-      signal: ctx.signal,
-      onProgress: (done, rate) => ctx.emit({ type: 'bytes', vm: planned.name, done: before.bytes + done, estimate: planned.estimate, rate }),
-      stallTimeoutS: ctx.settings.stallTimeoutS,
-      onQuiet: (seconds) => ctx.emit({ type: 'log', vm: planned.name, message: `no data from the pool for ${seconds} s (the export is given up after ${ctx.settings.stallTimeoutS} s: stall_timeout)` }),
-    }).finally(stopProgress);
+    const once = async (part: ExportPart) => {
+      const ticket = await part.start(ctx.signal);
+      const stopProgress = ctx.conn.onTaskProgress(ticket.taskRef, (progress) =>
+        ctx.emit({ type: 'task-progress', vm: planned.name, progress: (before.weight + progress * weights[i]!) / totalWeight }),
+      );
+      const identity = part.vhdIdentity?.();
+      return downloadToFile({
+        ticket,
+        finalPath: target,
+        verifier: part.verifier,
+        sparse: part.sparse,
+        signal: ctx.signal,
+        onProgress: (done, rate) => ctx.emit({ type: 'bytes', vm: planned.name, done: before.bytes + done, estimate: planned.estimate, rate }),
+        stallTimeoutS: ctx.settings.stallTimeoutS,
+        onQuiet: (seconds) => ctx.emit({ type: 'log', vm: planned.name, message: `no data from the pool for ${seconds} s (the export is given up after ${ctx.settings.stallTimeoutS} s: stall_timeout)` }),
+        ...(identity ? { vhdIdentity: identity } : {}),
+      }).finally(stopProgress);
+    };
+    // A part may be tried once more in another way (a delta the pool refused, as a full).
+    const { bytes, sums } = await once(first).catch((err: unknown) => {
+      const instead = first.fallback?.(err);
+      if (!instead) throw err;
+      return once(instead);
+    });
     result.bytes += bytes;
     weightBefore += weights[i]!;
-    written.push({ path: target, name: part.fileName, bytes, sums });
+    written.push({ path: target, name: first.fileName, bytes, sums });
     result.files.push(rel(ctx, target));
   }
   return written;
+}
+
+/** Retention's removal of one point; the oldest point of a delta chain is merged into its child. */
+async function drop(ctx: RunContext, vmDir: string, name: string, result: VmResult, log: (m: string) => void, warn: (m: string) => void): Promise<void> {
+  const dropped = await dropBackup(ctx.backupDir, vmDir, name);
+  if (dropped.how === 'kept') return warn(`${name} is kept: ${dropped.why}`);
+  if (dropped.how === 'merged') log(`merged ${name} into ${dropped.into} (the next point of its delta chain), then removed it`);
+  result.deleted.push(rel(ctx, join(vmDir, name)));
+}
+
+/** Snapshot and transfers of the VM's mode (exports.ts, delta-export.ts). */
+function prepareExport(ctx: RunContext, planned: PlannedVm, vm: VmInfo, base: string, vmDir: string, listing: ListingEntry[]): Promise<PreparedExport> {
+  if (planned.mode === 'delta') return prepareDeltaExport(ctx, vm, base, vmDir, listing);
+  return planned.mode === 'vm-export' ? prepareVmExport(ctx, vm, base) : prepareVdiExport(ctx, vm, base);
 }
 
 /**

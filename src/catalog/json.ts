@@ -24,6 +24,7 @@ export function backupJson(b: CatalogBackup): object {
     vmName: b.vmName,
     verification: b.verification,
     problems: b.problems ?? [],
+    ...(b.chain ? { chain: b.chain } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import { closeSync, type Dirent, lstatSync, openSync, readdirSync, readSync } fr
 import { basename, dirname, join } from 'node:path';
 import { SUCCESS_MARKERS } from '../backup/retention.js';
 import { backupFolderDate, exportFormatOf, formatOfExports, orderExports, parseVerifyRecord, parseVmCfg, VERIFY_FILE, vmUuidOfMetadataXml } from './parse.js';
+import { DELTA_RECORD_FILE, type DeltaRecord, parseDeltaRecord } from '../chain/record.js';
 import type { CatalogBackup, VerificationRecord } from './types.js';
 
 /** vm.cfg and the verify record are a few hundred bytes, vm-metadata.xml tens of KiB; far larger is not ours. */
@@ -85,8 +86,9 @@ export function readBackupSync(path: string): CatalogBackup {
   walk(path, '', walked);
   const { top, problems } = walked;
 
-  const exports = orderExports([...top.keys()].filter((f) => top.get(f)! >= 0 && exportFormatOf(f) !== null), basename(dirname(path)));
-  const { format, mode } = formatOfExports(exports);
+  const delta = readDelta(path, top, problems);
+  const exports = delta ? delta.record.disks.map((d) => d.file).filter((f) => top.has(f)) : orderExports([...top.keys()].filter((f) => top.get(f)! >= 0 && exportFormatOf(f) !== null), basename(dirname(path)));
+  const { format, mode } = delta ? { format: 'vhd' as const, mode: 'delta' as const } : formatOfExports(exports);
   const status = [...MARKERS].some((m) => top.has(m)) ? 'success' : 'unfinished';
   if (exports.length > 1 && format === 'unknown') problems.push(`export files of more than one format: ${exports.join(', ')}`);
   else if (exports.length === 0 && status === 'success') problems.push('no export file (.xva, .xva.gz, .xva.zst, .raw, .vhd)');
@@ -131,5 +133,24 @@ export function readBackupSync(path: string): CatalogBackup {
   const files = walked.files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const backup: CatalogBackup = { folder, path, date, status, mode, format, files, exportFiles: exports, bytes: walked.bytes, diskBytes: walked.diskBytes, origUuid, vmName, verification };
   if (problems.length > 0) backup.problems = problems;
+  // The depth needs the siblings' records: the scan fills it in (scan.ts chainDepths).
+  if (delta) backup.chain = { parent: delta.record.parent, depth: null, disks: delta.record.disks.map((d) => ({ key: d.key, kind: d.kind })) };
   return backup;
+}
+
+/** The chain record of a delta point, or null for other backups (a bad record is a problem, and no chain). */
+function readDelta(path: string, top: Map<string, number>, problems: string[]): { record: DeltaRecord } | null {
+  const size = top.get(DELTA_RECORD_FILE);
+  if (size === undefined) return null;
+  try {
+    const text = readSmall(join(path, DELTA_RECORD_FILE), size, MAX_SMALL);
+    if (text === null) {
+      problems.push(`${DELTA_RECORD_FILE} is not a small regular file`);
+      return null;
+    }
+    return { record: parseDeltaRecord(text, join(path, DELTA_RECORD_FILE)) };
+  } catch (err) {
+    problems.push(`${DELTA_RECORD_FILE} could not be read (${(err as Error).message})`);
+    return null;
+  }
 }

@@ -73,7 +73,24 @@ export function readVmFolder(path: string, rel: string, strays: StrayEntry[]): C
   }
   // Newest first; equal timestamps (one per folder style) by name, so the order never depends on readdir.
   keyed.sort((a, b) => byText(b.key, a.key) || byText(b.backup.folder, a.backup.folder));
-  return keyed.map((k) => k.backup);
+  const backups = keyed.map((k) => k.backup);
+  chainDepths(backups);
+  return backups;
+}
+
+/** Each delta point's depth: links followed through its siblings down to a full; null when one is missing. */
+function chainDepths(backups: CatalogBackup[]): void {
+  const byFolder = new Map(backups.map((b) => [b.folder, b]));
+  for (const b of backups) {
+    if (!b.chain) continue;
+    let depth = 0;
+    let at: CatalogBackup | undefined = b;
+    while (at?.chain && at.chain.parent !== null && depth <= backups.length) {
+      at = byFolder.get(at.chain.parent);
+      depth++;
+    }
+    b.chain.depth = at?.chain && at.chain.parent === null ? depth : null;
+  }
 }
 
 function readPoolDbFolder(backupDir: string, folder: string, dumps: PoolDbDump[], strays: StrayEntry[]): void {

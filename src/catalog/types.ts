@@ -9,7 +9,18 @@ export type BackupStatus = 'success' | 'unfinished';
 /** Told from the files (never from the cfg): `unknown` when a dated folder holds no export file we know. */
 export type BackupFormat = 'xva' | 'xva.gz' | 'xva.zst' | 'raw' | 'vhd' | 'unknown';
 
-export type CatalogMode = 'vm-export' | 'vdi-export' | 'unknown';
+/** delta: a point of a delta chain (vmbackup-delta.json): VHD files, full or differencing. */
+export type CatalogMode = 'vm-export' | 'vdi-export' | 'delta' | 'unknown';
+
+/** Where a delta point sits in its chain (from the records of its VM folder). */
+export interface ChainInfo {
+  /** The previous point's folder; null for a point whose disks are all full. */
+  parent: string | null;
+  /** Delta links down to the fulls (0 for a full); null when a link is missing or unreadable. */
+  depth: number | null;
+  /** Per disk: its device and whether its file is a full or a difference. */
+  disks: { key: string; kind: 'full' | 'diff' }[];
+}
 
 /** The last `vmbackup verify` of a backup (issue 12 writes it; absent until then). */
 export interface VerificationRecord {
@@ -48,6 +59,8 @@ export interface CatalogBackup {
    * vmbackup-verify.json, vm.cfg...). Absent or empty when everything read. Added in issue 11.
    */
   problems?: string[];
+  /** A delta point's place in its chain (issue 13); absent for other backups. */
+  chain?: ChainInfo;
 }
 
 export interface CatalogVm {

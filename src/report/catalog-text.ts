@@ -6,7 +6,7 @@
  * escaped (`printable`), the JSON output has them as they are.
  */
 import { localDateTime } from '../catalog/parse.js';
-import type { Catalog, CatalogBackup, VerificationRecord } from '../catalog/types.js';
+import type { Catalog, CatalogBackup, ChainInfo, VerificationRecord } from '../catalog/types.js';
 import { humanBytes } from '../util/human-bytes.js';
 import { printable } from './printable.js';
 
@@ -23,7 +23,14 @@ function sizeText(b: { bytes: number; diskBytes: number }): string {
 /** One line per backup, so `grep unfinished` gives whole backups; the folder last, as restore's PATH names it. */
 function backupLine(b: CatalogBackup): string[] {
   const cols = [localDateTime(b.date), b.status.padEnd(10), b.mode.padEnd(10), b.format.padEnd(7), sizeText(b).padEnd(26), `uuid ${(b.origUuid ?? 'unknown').padEnd(36)}`, verificationText(b.verification), printable(b.folder)];
-  return [`  ${cols.join('  ')}`, ...(b.problems ?? []).map((p) => `      problem: ${printable(p)}`)];
+  return [`  ${cols.join('  ')}`, ...(b.chain ? [`      ${chainText(b.chain)}`] : []), ...(b.problems ?? []).map((p) => `      problem: ${printable(p)}`)];
+}
+
+/** `chain: depth 2, parent backup-...; xvda diff, xvdb full`: what a restore of this point reads. */
+function chainText(c: ChainInfo): string {
+  const depth = c.depth === null ? 'depth unknown (a link is missing)' : c.depth === 0 ? 'a full (depth 0)' : `depth ${c.depth}`;
+  const parent = c.parent === null ? '' : `, parent ${printable(c.parent)}`;
+  return `chain: ${depth}${parent}; ${c.disks.map((d) => `${printable(d.key)} ${d.kind}`).join(', ')}`;
 }
 
 function summary(c: Catalog): string {

@@ -69,10 +69,14 @@ export function readVmMetadata(xml: string): VmMetadata {
   const root = parseXmlRpc(xml) as { objects?: unknown };
   const objects = (Array.isArray(root?.objects) ? root.objects : []) as OvaObject[];
   const byId = new Map(objects.map((o) => [text(o.id), o]));
-  const vm = objects.find((o) => o.class === 'VM');
+  // A metadata export may carry the VM's snapshots too (export_snapshots): the VM is the one
+  // that is not a snapshot, and only its own devices count.
+  const vms = objects.filter((o) => o.class === 'VM' && o.snapshot);
+  const vm = vms.find((o) => !bool(o.snapshot.is_a_snapshot) && !bool(o.snapshot.is_a_template)) ?? vms[0];
   if (!vm?.snapshot) throw new Error('ova.xml holds no VM');
+  const ownedBy = (o: OvaObject) => o.snapshot.VM === undefined || text(o.snapshot.VM) === text(vm.id);
   const vbds: ArchivedVbd[] = objects
-    .filter((o) => o.class === 'VBD' && o.snapshot)
+    .filter((o) => o.class === 'VBD' && o.snapshot && ownedBy(o))
     .map((o) => {
       const s = o.snapshot;
       const vdi = byId.get(text(s.VDI));
@@ -90,7 +94,7 @@ export function readVmMetadata(xml: string): VmMetadata {
       } satisfies ArchivedVbd;
     });
   const vifs: ArchivedVif[] = objects
-    .filter((o) => o.class === 'VIF' && o.snapshot)
+    .filter((o) => o.class === 'VIF' && o.snapshot && ownedBy(o))
     .map((o) => {
       const s = o.snapshot;
       const net = byId.get(text(s.network))?.snapshot ?? {};
