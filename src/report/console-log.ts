@@ -63,7 +63,7 @@ export function consoleLogger(out: LineSink, now: () => Date = () => new Date(),
     switch (event.type) {
       case 'run-start':
         // The block the old script logged before every run: greps for "backup_dir" keep working.
-        if (settings) for (const line of [...settingsBlock(settings, event.scope), ...extensionSettingsBlock(settings)]) emit(line);
+        if (settings) for (const line of [...settingsBlock(settings, event.scope), ...extensionSettingsBlock(settings, event.scope)]) emit(line);
         emit(BAR);
         emit(`VmBackup running: ${event.vms.length} VM${event.vms.length === 1 ? '' : 's'} to back up`);
         emit(BAR);
