@@ -4,24 +4,14 @@
  * beside each VM's last backup; reads only the records (`vmbackup-delta.json`) of the folders
  * the chain passes through, never a VHD.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DELTA_RECORD_FILE, type DeltaRecord, parseDeltaRecord } from './record.js';
+import type { DeltaRecord } from './record.js';
+import { readDeltaRecord } from './walk.js';
 
 /** More links than any full_every allows: a longer walk is a loop of hand-edited records. */
 const MAX_LINKS = 10_000;
 
-async function readRecord(vmDir: string, folder: string): Promise<DeltaRecord | null> {
-  const path = join(vmDir, folder, DELTA_RECORD_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  return parseDeltaRecord(text, path);
-}
+const readRecord = (vmDir: string, folder: string): Promise<DeltaRecord | null> => readDeltaRecord(join(vmDir, folder));
 
 /** A sibling folder name as a record may name it: never a path out of the VM's folder. */
 const plainFolder = (name: string) => name !== '' && name !== '.' && name !== '..' && !name.includes('/');

@@ -58,6 +58,8 @@ export function parseDeltaRecord(text: string, path: string): DeltaRecord {
   if (!r.vm || typeof r.vm.uuid !== 'string' || typeof r.vm.name !== 'string') throw bad(path, 'no vm');
   if (!r.snapshot || typeof r.snapshot.uuid !== 'string') throw bad(path, 'no snapshot');
   if (r.parent !== null && typeof r.parent !== 'string') throw bad(path, 'parent is neither a folder name nor null');
+  // A sibling's name, never a path: readers join it to the VM folder.
+  if (typeof r.parent === 'string' && (r.parent === '' || r.parent === '.' || r.parent === '..' || r.parent.includes('/') || r.parent.includes('\0'))) throw bad(path, `parent ${JSON.stringify(r.parent)} is not a folder name`);
   if (!Array.isArray(r.disks) || r.disks.length === 0) throw bad(path, 'no disks');
   for (const [i, d] of r.disks.entries()) {
     const at = `disk ${i + 1}`;
