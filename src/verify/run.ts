@@ -5,9 +5,10 @@
  */
 import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
-import { checkBackup } from './check-backup.js';
+import { type ChainCheck, checkChain, linkBytesToRead, planChain } from './chain-check.js';
 import { defaultReaders } from './threads.js';
 import { writeVerifyRecord } from './record.js';
+import { newRunShare, ownCheck, type RunShare } from './run-share.js';
 import type { BackupVerdict, VerifyOptions, VerifySummary, VerifyTarget } from './types.js';
 
 const BYTES_EVERY_MS = 250;
@@ -30,11 +31,17 @@ async function totalBytesOf(target: VerifyTarget): Promise<number> {
   return n;
 }
 
-/** One backup: read, judged, recorded (unless opts.record is false). Throws only the signal's reason. */
-export async function verifyOne(target: VerifyTarget, opts: Omit<VerifyOptions, 'jobs'>): Promise<BackupVerdict> {
+/**
+ * One backup: read, judged, recorded (unless opts.record is false); a delta point with its chain
+ * (chain-check.ts). `share`: what the backups of one run share (run-share.ts); alone, its own.
+ * Throws only the signal's reason.
+ */
+export async function verifyOne(target: VerifyTarget, opts: Omit<VerifyOptions, 'jobs'>, share: RunShare = newRunShare([target])): Promise<BackupVerdict> {
   const folder = shownFolder(target, opts.backupDir);
   const started = Date.now();
-  const total = await totalBytesOf(target);
+  const plan = await planChain(target);
+  const linkMode = opts.chainLinks ?? 'read';
+  const total = await totalBytesOf(target) + (plan !== null && 'walk' in plan ? await linkBytesToRead(plan, share, linkMode) : 0);
   opts.onEvent({ type: 'backup-start', vm: target.vm, folder, totalBytes: total });
   let told = 0;
   const onBytes = (done: number) => {
@@ -43,9 +50,20 @@ export async function verifyOne(target: VerifyTarget, opts: Omit<VerifyOptions, 
     told = now;
     opts.onEvent({ type: 'bytes', vm: target.vm, folder, done, total, rate: done / Math.max(0.001, (now - started) / 1000) });
   };
-  const checked = await checkBackup(target, opts.signal, onBytes, { deep: opts.deep === true, readers: opts.readers ?? defaultReaders() });
+  const how = { deep: opts.deep === true, readers: opts.readers ?? defaultReaders() };
+  const own = await ownCheck(share, target, opts.signal, onBytes, how);
   if (opts.signal.aborted) throw opts.signal.reason;
-  const findings = checked.findings.map((f) => ({ folder, ...f }));
+  const checked = { ...own.check, bytes: own.fresh ? own.check.bytes : 0 };
+  let chain: ChainCheck | null = null;
+  const notes = [...checked.notes];
+  if (plan !== null && 'walk' in plan) {
+    const before = checked.bytes;
+    chain = await checkChain(target, plan, { share, signal: opts.signal, onBytes: (done) => onBytes(before + done), how, links: linkMode });
+    if (opts.signal.aborted) throw opts.signal.reason;
+    const { depth, links, linksChecked } = chain.facts;
+    notes.push(depth === 0 ? 'delta point: all disks full' : `delta point, chain depth ${depth}: ${linkMode === 'read' ? `${linksChecked} earlier point${linksChecked === 1 ? '' : 's'} checked` : `${links.length} earlier point${links.length === 1 ? '' : 's'} by their records`}`);
+  }
+  const findings = [...checked.findings, ...(plan !== null && !('walk' in plan) ? [plan] : []), ...(chain?.findings ?? [])].map((f) => ({ folder, ...f }));
   // No record in a folder without its marker: a run may be writing it now, and a lone file has no folder of its own.
   const mayRecord = opts.record !== false && !target.lone && target.backup.status === 'success';
   const recordProblem = mayRecord ? await writeVerifyRecord(target.backup.path, findings, (opts.now ?? (() => new Date()))()) : null;
@@ -55,12 +73,13 @@ export async function verifyOne(target: VerifyTarget, opts: Omit<VerifyOptions, 
     path: resolve(target.backup.path),
     ok: findings.length === 0,
     findings,
-    bytes: checked.bytes,
+    bytes: checked.bytes + (chain?.bytes ?? 0),
     elapsedMs: Date.now() - started,
     recordProblem,
-    notes: checked.notes,
+    notes,
     basis: checked.basis,
     recorded: mayRecord && recordProblem === null,
+    ...(chain ? { chain: chain.facts } : {}),
   };
   opts.onEvent({ type: 'backup-done', verdict });
   return verdict;
@@ -71,11 +90,12 @@ export async function verifyBackups(targets: readonly VerifyTarget[], opts: Veri
   const started = Date.now();
   const verdicts: (BackupVerdict | undefined)[] = new Array(targets.length);
   let next = 0;
+  const share = newRunShare(targets);
   const worker = async () => {
     while (next < targets.length && !opts.signal.aborted) {
       const i = next++;
       try {
-        verdicts[i] = await verifyOne(targets[i]!, opts);
+        verdicts[i] = await verifyOne(targets[i]!, opts, share);
       } catch (err) {
         if (opts.signal.aborted) return;
         throw err;

@@ -32,13 +32,31 @@ export interface VerifyFinding {
   folder: string;
   /** Relative to the dated folder (`success`, `vm.cfg`, `disk.vhd`...). */
   file: string;
-  /** The format layer (verify-failure.ts), or 'file' for a missing or unreadable file. */
-  layer: VerifyLayer;
+  /**
+   * The format layer (verify-failure.ts), or 'file' for a missing or unreadable file, or 'chain'
+   * (added) for a delta point whose chain holds a bad link: `file` is then the link's
+   * `<dated folder>/<file>` (a sibling of the point's folder) and `reason` what is wrong with it.
+   */
+  layer: VerifyLayer | 'chain';
   member: string | null;
   offset: number | null;
   /** True when `offset` counts bytes of the decompressed tar of a .gz / .zst file. Added. */
   decompressed: boolean;
   reason: string;
+  /** A 'chain' finding's link, counted from the full (1) to the point itself (`of`); `of` is null when the chain broke before its full. Added. */
+  chainLink?: { index: number; of: number | null };
+}
+
+/** What a delta point's verdict says of its chain (chain-check.ts). Added. */
+export interface ChainFacts {
+  /** Diff links between the point and its fulls (chain/walk.ts chainDepthOf); 0 for a full point. */
+  depth: number;
+  /** The earlier points the chain holds, newest first (folder names, siblings of the point). */
+  links: string[];
+  /** How many of those had their files judged in this run (read now, or already read in it). */
+  linksChecked: number;
+  /** False when any link is bad (it is named in the findings). */
+  ok: boolean;
 }
 
 export interface BackupVerdict {
@@ -68,6 +86,8 @@ export interface BackupVerdict {
    * so that the OK line stays as it was. Added.
    */
   basis?: string[];
+  /** A delta point's chain (absent for any other backup). Added. */
+  chain?: ChainFacts;
 }
 
 export type VerifyEvent =
@@ -96,6 +116,13 @@ export interface VerifyOptions {
   deep?: boolean;
   /** Reader threads per file on the fast path; default: one per core (at most 4). Added. */
   readers?: number;
+  /**
+   * How a delta point's earlier links are judged: 'read' (default) checks each link's files as
+   * its own backup is checked (once per run, shared between the points that need it); 'records'
+   * checks only their markers, last verify and VHD identities (verify_after: the links were read
+   * when they were written). Added.
+   */
+  chainLinks?: 'read' | 'records';
 }
 
 export interface VerifySummary {
