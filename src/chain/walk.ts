@@ -13,6 +13,8 @@ export interface ChainLink {
   record: DeltaRecord;
   hasSuccess: boolean;
   verifyFailed: boolean;
+  /** The failed verify's detail (its first finding, e.g. the bad link of its chain), when it says one. Added. */
+  verifyDetail?: string;
 }
 
 export type ChainWalk =
@@ -43,12 +45,14 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function verifyFailed(folderPath: string): Promise<boolean> {
+async function lastVerify(folderPath: string): Promise<{ verifyFailed: boolean; verifyDetail?: string }> {
   try {
     const text = await readFile(join(folderPath, 'vmbackup-verify.json'), 'utf8');
-    return (JSON.parse(text) as { result?: unknown }).result === 'failed';
+    const record = JSON.parse(text) as { result?: unknown; detail?: unknown };
+    if (record.result !== 'failed') return { verifyFailed: false };
+    return typeof record.detail === 'string' && record.detail !== '' ? { verifyFailed: true, verifyDetail: record.detail } : { verifyFailed: true };
   } catch {
-    return false;
+    return { verifyFailed: false };
   }
 }
 
@@ -69,7 +73,7 @@ export async function walkChain(vmDir: string, folder: string): Promise<ChainWal
       return { ok: false, links, folder: current, why: (err as Error).message };
     }
     if (!record) return { ok: false, links, folder: current, why: 'it is not a delta backup (no vmbackup-delta.json)' };
-    links.push({ folder: current, record, hasSuccess: await exists(join(path, 'success')), verifyFailed: await verifyFailed(path) });
+    links.push({ folder: current, record, hasSuccess: await exists(join(path, 'success')), ...(await lastVerify(path)) });
     current = record.parent;
   }
   return { ok: true, links };
@@ -98,7 +102,7 @@ export function chainDepthOf(links: readonly ChainLink[]): number {
 export function badLink(links: readonly ChainLink[]): { folder: string; why: string } | null {
   for (const link of links) {
     if (!link.hasSuccess) return { folder: link.folder, why: 'it is unfinished (no success marker)' };
-    if (link.verifyFailed) return { folder: link.folder, why: 'its last `vmbackup verify` failed' };
+    if (link.verifyFailed) return { folder: link.folder, why: `its last \`vmbackup verify\` failed${link.verifyDetail ? ` (${link.verifyDetail})` : ''}` };
   }
   return null;
 }

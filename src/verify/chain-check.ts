@@ -133,7 +133,7 @@ export async function checkChain(target: VerifyTarget, plan: ChainPlan, ctx: Cha
     // A record this run rewrites says what this run found; an older one is all that is known of a link not read again.
     const verifiedNow = readNow && ctx.share.targets.has(resolve(path));
     if (link.verifyFailed && !verifiedNow) {
-      const detail = await lastVerifyDetail(path);
+      const detail = link.verifyDetail;
       findings.push(chainFinding(link.folder, `its last \`vmbackup verify\` failed${detail ? ` (${detail})` : ''}; verify it again, or take a new full`, linkNo(j)));
     }
   }
@@ -183,14 +183,6 @@ async function checkDiskChain(disk: DeltaDisk, links: readonly ChainLink[], vmDi
     const name = at >= 0 ? names[at]! : disk.file;
     const message = at >= 0 ? err.message.slice(paths[at]!.length + 2) : err.message;
     return [chainFinding(name, message.split(`${vmDir}/`).join(''), at >= 0 ? linkNo(at) : null)];
-  }
-}
-
-async function lastVerifyDetail(folderPath: string): Promise<string | undefined> {
-  try {
-    return (await readBackup(folderPath)).verification?.detail;
-  } catch {
-    return undefined;
   }
 }
 
