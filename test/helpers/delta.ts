@@ -33,7 +33,7 @@ export function recordOf(env: E2eEnv, vm: string, folder: string): DeltaRecord {
 }
 
 /** The source disks' uuids, in userdevice order. */
-export function sourceDisks(env: E2eEnv, vm: string): string[] {
+export function sourceDisks(env: Pick<E2eEnv, 'sim'>, vm: string): string[] {
   return diskRefs(env.sim, vmByName(env.sim, vm).ref).map((ref) => String(env.sim.state.store.get(ref)!.record.uuid));
 }
 

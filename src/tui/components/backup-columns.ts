@@ -18,8 +18,15 @@ export function localDate(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-/** XVA, XVA gz, XVA zst (vm-export), VDI raw, VDI vhd (vdi-export), or ? when no file was found. */
-export function kindText(b: Pick<CatalogBackup, 'format' | 'mode'>): string {
+/**
+ * XVA, XVA gz, XVA zst (vm-export), VDI raw, VDI vhd (vdi-export), delta +N (a chain's point N
+ * deltas above its full; +0 is the full), or ? when no file was found.
+ */
+export function kindText(b: Pick<CatalogBackup, 'format' | 'mode'> & { chain?: CatalogBackup['chain'] }): string {
+  if (b.mode === 'delta') {
+    const depth = b.chain?.depth;
+    return depth === undefined || depth === null ? 'delta ?' : `delta +${depth}`;
+  }
   switch (b.format) {
     case 'xva':
       return 'XVA';

@@ -97,7 +97,8 @@ function fallbackPlan(pick: Picked, srs: SrChoice[]): FormStart | null {
   const sr = srs[0];
   const f = pick.backup.format;
   if (!sr || f === 'unknown') return null;
-  const kind = f === 'raw' || f === 'vhd' ? 'vdi' : 'vm';
+  // A delta point recreates its VM, as an XVA does.
+  const kind = pick.backup.mode !== 'delta' && (f === 'raw' || f === 'vhd') ? 'vdi' : 'vm';
   return { kind, sr, name: `${pick.vm.name} (restored ${localDate(pick.backup.date)})`, preserve: false, start: false, attachTo: null };
 }
 

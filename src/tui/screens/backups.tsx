@@ -170,7 +170,7 @@ function BackupsHelp() {
     <Box flexDirection="column">
       <KeyTable title="Keys of the Backups screen" rows={BACKUPS_HELP} />
       <Text wrap="wrap">
-        Columns: the backup's date (local time, as its folder is named), its kind (XVA = vm-export, VDI raw/vhd = vdi-export), its size and the space it
+        Columns: the backup's date (local time, as its folder is named), its kind (XVA = vm-export, VDI raw/vhd = vdi-export, delta +N = a point of a delta chain, N deltas above its full (+0: the full)), its size and the space it
         takes on disk, complete (it has its success marker) or UNFINISHED (a run died or still runs: a restore asks first), and the last `vmbackup
         verify` result (ok or FAILED with its date; the line under the list says why the backup under the cursor failed). v reads every file of each
         backup through its format's checks, one backup at a time, and records the result beside it; it never deletes or renames a backup.
