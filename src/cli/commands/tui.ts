@@ -97,6 +97,8 @@ async function demo(io: CliIo): Promise<number> {
     password: state.password,
     uuidSeed: state.uuidSeed,
     certificateFor: (host) => state.certificateFor(host),
+    // The running VMs' disks change a little every minute, so a delta backup (m) has blocks to send.
+    churn: { percent: 2, intervalMs: 60_000 },
   });
   sim.faults.throttle(DEMO_PACE.bytesPerSecond);
   const backupDir = resolve(io.cwd, 'demo-backups');
