@@ -54,9 +54,9 @@ interface DiskState {
   base: DiskBase | null;
 }
 
-export async function prepareDeltaExport(ctx: RunContext, vm: VmInfo, fileBase: string, vmDir: string, listing: readonly ListingEntry[]): Promise<PreparedExport> {
+/** `warn`: the VM job's, which also counts the warning in the VM's result (a full instead of a delta is a warning run, exit 1). */
+export async function prepareDeltaExport(ctx: RunContext, vm: VmInfo, fileBase: string, vmDir: string, listing: readonly ListingEntry[], warn: (message: string) => void = (message) => ctx.emit({ type: 'warning', vm: vm.name, message })): Promise<PreparedExport> {
   const log = (message: string) => ctx.emit({ type: 'log', vm: vm.name, message });
-  const warn = (message: string) => ctx.emit({ type: 'warning', vm: vm.name, message });
   const disks = vmDisks(vm);
   if (disks.length === 0) throw new VmbackupError('NO_DISKS', `${vm.name} has no disk to back up`, 'use vm-export for this VM');
   for (const disk of disks) vdiFileName(fileBase, 'vhd', disk.key); // a name too long fails before the snapshot

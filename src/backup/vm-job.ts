@@ -109,7 +109,7 @@ export async function backupVm(ctx: RunContext, planned: PlannedVm): Promise<VmR
     log(`new backup_dir: ${folder}`);
 
     enter('snapshot');
-    prepared = await prepareExport(ctx, planned, vm, base, vmDir, first);
+    prepared = await prepareExport(ctx, planned, vm, base, vmDir, first, warn);
     result.format = prepared.format;
     log(`snap-uuid: ${prepared.snapshotUuid}`);
 
@@ -226,8 +226,8 @@ async function drop(ctx: RunContext, vmDir: string, name: string, result: VmResu
 }
 
 /** Snapshot and transfers of the VM's mode (exports.ts, delta-export.ts). */
-function prepareExport(ctx: RunContext, planned: PlannedVm, vm: VmInfo, base: string, vmDir: string, listing: ListingEntry[]): Promise<PreparedExport> {
-  if (planned.mode === 'delta') return prepareDeltaExport(ctx, vm, base, vmDir, listing);
+function prepareExport(ctx: RunContext, planned: PlannedVm, vm: VmInfo, base: string, vmDir: string, listing: ListingEntry[], warn: (m: string) => void): Promise<PreparedExport> {
+  if (planned.mode === 'delta') return prepareDeltaExport(ctx, vm, base, vmDir, listing, warn);
   return planned.mode === 'vm-export' ? prepareVmExport(ctx, vm, base) : prepareVdiExport(ctx, vm, base);
 }
 

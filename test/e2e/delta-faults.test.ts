@@ -129,7 +129,80 @@ describe('delta chain faults', () => {
     expect(recordOf(env, newest)).toMatchObject({ parent: null });
     expect(recordOf(env, newest).disks.map((d) => d.kind)).toEqual(['full', 'full']);
   }, 180_000);
+
+  it('the base snapshot deleted by hand (VM.destroy, VDI.destroy through the API): the next run is a full with a warning saying so', async () => {
+    const env = await e2eEnv({ pool: DELTA_POOL });
+    for (let k = 0; k < 2; k++) expect((await backupAfter(env, k ? [2] : [], 300 + k)).status).toBe(0);
+    const store = env.sim.state.store;
+    const base = store.rows('VM').find((r) => r.record.is_a_snapshot && (r.record.other_config as Record<string, string>)['vmbackup:delta-base']);
+    expect(base).toBeDefined();
+    const xapi = await connectedClient(env.sim);
+    const vdis = (base!.record.VBDs as string[]).map((ref) => store.get(ref)!.record).filter((b) => b.type === 'Disk').map((b) => String(b.VDI));
+    expect(vdis).toHaveLength(2);
+    await xapi.call('VM.destroy', base!.ref);
+    for (const vdi of vdis) await xapi.call('VDI.destroy', vdi);
+    expect(store.get(base!.ref)).toBeUndefined();
+
+    const r = await backupAfter(env, [3], 302);
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/WARNING app: a full backup of every disk: the pool keeps no base snapshot for this VM \(deleted by hand/);
+    const newest = dated(env).at(-1)!;
+    expect(recordOf(env, newest)).toMatchObject({ parent: null });
+    expect(recordOf(env, newest).disks.map((d) => d.kind)).toEqual(['full', 'full']);
+    // And the chain goes on from that full.
+    expect((await backupAfter(env, [4], 303)).status).toBe(0);
+    expect(recordOf(env, dated(env).at(-1)!)).toMatchObject({ parent: newest });
+  }, 120_000);
+
+  it('the pool refuses base= for one disk: that disk is a full with a warning, the run succeeds with a warning, and the chain after it restores to the source bytes', async () => {
+    const env = await e2eEnv({ pool: DELTA_POOL });
+    const disks = sourceDisks(env);
+    const expected: string[][] = [];
+    const shas = async () => [await rawOf(env.sim, disks[0]!), await rawOf(env.sim, disks[1]!)];
+    expected.push(await shas());
+    expect((await backupAfter(env, [], 0)).status).toBe(0);
+
+    // xvda's base= refused (the fault is scoped to the VDI the base is a snapshot of); xvdb still a diff.
+    env.sim.faults.refuseBase({ vm: disks[0]! });
+    await writeBlocks(env.sim, disks[1]!, [1], 401);
+    await writeBlocks(env.sim, disks[0]!, [6], 402);
+    expected.push(await shas());
+    let r = await env.run(env.cfg('d.cfg', DELTA_CFG));
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/WARNING app: .*xvda.*(refused|base)/i);
+    env.sim.faults.clear();
+    const refused = dated(env).at(-1)!;
+    expect(recordOf(env, refused).disks.map((d) => [d.key, d.kind])).toEqual([['xvda', 'full'], ['xvdb', 'diff']]);
+
+    // Two clean deltas after it.
+    for (const [k, blocks] of [[7, 19], [0]].entries()) {
+      await writeBlocks(env.sim, disks[0]!, blocks, 500 + k);
+      expected.push(await shas());
+      r = await env.run(env.cfg('d.cfg', DELTA_CFG));
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+    }
+    const folders = dated(env);
+    expect(folders).toHaveLength(4);
+    expect(recordOf(env, folders[3]!).disks.map((d) => d.kind)).toEqual(['diff', 'diff']);
+
+    // verify is happy with the mixed chain.
+    const v = await verify(env, ['--backup-dir', env.backupDir]);
+    expect(v.status, v.stdout + v.stderr).toBe(0);
+
+    for (const k of [1, 3]) expect(await restoredShas(env, folders[k]!), `point ${k}`).toEqual(expected[k]);
+  }, 180_000);
 });
+
+/** Restores the point in `folder`; the restored VM's disks hashed by the pool's raw export, in userdevice order. */
+async function restoredShas(env: E2eEnv, folder: string): Promise<string[]> {
+  const r = await restore(env, [join(env.backupDir, 'app', folder), '--json']);
+  expect(r.status, r.stdout + r.stderr).toBe(0);
+  const json = lastJson(r.stdout) as { vm: { uuid: string } };
+  const row = env.sim.state.store.byUuid('VM', json.vm.uuid)!;
+  const shas: string[] = [];
+  for (const ref of diskRefs(env.sim, row.ref)) shas.push(await rawOf(env.sim, String(env.sim.state.store.get(ref)!.record.uuid)));
+  return shas;
+}
 
 function esc(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
