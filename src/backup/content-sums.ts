@@ -6,6 +6,8 @@
  * that it did. The whole-file sum is lowercase hex as `xxhsum -H64` prints it, so that an admin
  * can check a file with no vmbackup at hand.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createXXHash64, type IHasher } from 'hash-wasm';
 
 export const SUMS_FILE = 'vmbackup-sums.json';
@@ -95,4 +97,14 @@ export function parseSumsRecord(text: string): SumsRecord | { problem: string } 
     if (!ok) return { problem: `the entry for ${name} is malformed` };
   }
   return r as SumsRecord;
+}
+
+/** A dated folder's sums record, or null when it has none or it is not one of ours. */
+export async function readSumsRecord(folder: string): Promise<SumsRecord | null> {
+  try {
+    const parsed = parseSumsRecord(await readFile(join(folder, SUMS_FILE), 'utf8'));
+    return 'problem' in parsed ? null : parsed;
+  } catch {
+    return null;
+  }
 }

@@ -6,20 +6,13 @@
  * whole-file XXH64 is not kept for such a file (null): it would cost reading the whole full,
  * while the merge costs about the size of the delta.
  */
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createXXHash64 } from 'hash-wasm';
-import { type FileSums, parseSumsRecord, SEGMENT_BYTES, SUMS_FILE, type SumsRecord, sumsRecord } from './content-sums.js';
+import { type FileSums, readSumsRecord, SEGMENT_BYTES, SUMS_FILE, sumsRecord } from './content-sums.js';
 import { writeSmallFile } from './finalize.js';
 
-async function readSums(folder: string): Promise<SumsRecord | null> {
-  try {
-    const parsed = parseSumsRecord(await readFile(join(folder, SUMS_FILE), 'utf8'));
-    return 'problem' in parsed ? null : parsed;
-  } catch {
-    return null;
-  }
-}
+const readSums = readSumsRecord;
 
 const READ = 8 * 2 ** 20;
 

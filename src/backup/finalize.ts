@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VmbackupError } from '../errors.js';
+import { fsyncDirectory } from '../util/fs-small.js';
 import { NAME_MAX } from './layout.js';
 
 export interface CommitOptions {
@@ -32,21 +33,8 @@ export function tempPathFor(finalPath: string): string {
   return join(dirname(finalPath), temp);
 }
 
-/**
- * Makes a folder's entries (a create or a rename) durable. File systems that cannot fsync a
- * folder (some network file systems answer EINVAL) are left to their own guarantees.
- */
-export async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EISDIR' && code !== 'EBADF') throw err;
-  } finally {
-    await handle.close();
-  }
-}
+/** Re-exported: the backup's files are made durable the same way as chain/'s. */
+export { fsyncDirectory } from '../util/fs-small.js';
 
 /** fsync `tempPath`, rename it to `finalPath`, fsync the folder. */
 export async function commitFile(tempPath: string, finalPath: string, options: CommitOptions = {}): Promise<void> {

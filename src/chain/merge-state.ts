@@ -7,10 +7,11 @@
  *
  * Also the one place that reads VMBACKUP_TEST_MERGE_KILL_AT (tests only, see killPoint).
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VmbackupError } from '../errors.js';
+import { fsyncDirectory, readTextIfExists } from '../util/fs-small.js';
 
 export const MERGE_STATE_FILE = '.vmbackup-merge.json';
 
@@ -75,18 +76,7 @@ export function parseMergeState(text: string, path: string): MergeState {
 }
 
 /** fsync of a folder, so a create, rename or unlink in it survives a power cut. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch (err) {
-    // Some network file systems cannot fsync a folder; they keep their own guarantees.
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EISDIR' && code !== 'EBADF') throw err;
-  } finally {
-    await handle.close();
-  }
-}
+export const fsyncDir = fsyncDirectory;
 
 /** A small file written whole: `.<name>.partial`, fsync, rename (replacing), fsync of the folder. */
 export async function writeWhole(dir: string, name: string, text: string): Promise<void> {
@@ -108,14 +98,8 @@ export async function writeMergeState(vmDir: string, state: MergeState): Promise
 
 export async function readMergeState(vmDir: string): Promise<MergeState | null> {
   const path = join(vmDir, MERGE_STATE_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  return parseMergeState(text, path);
+  const text = await readTextIfExists(path);
+  return text === null ? null : parseMergeState(text, path);
 }
 
 export async function removeMergeState(vmDir: string): Promise<void> {

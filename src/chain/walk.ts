@@ -6,6 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readTextIfExists } from '../util/fs-small.js';
 import { DELTA_RECORD_FILE, type DeltaRecord, parseDeltaRecord } from './record.js';
 
 export interface ChainLink {
@@ -28,14 +29,8 @@ const MAX_LINKS = 10_000;
 /** The record of one dated folder, or null when it is not a delta point (no record). */
 export async function readDeltaRecord(folderPath: string): Promise<DeltaRecord | null> {
   const path = join(folderPath, DELTA_RECORD_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  return parseDeltaRecord(text, path);
+  const text = await readTextIfExists(path);
+  return text === null ? null : parseDeltaRecord(text, path);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -8,9 +8,7 @@
  * VERIFY_FAILED naming the file. Read with verify's own segment readers (threads, one per core).
  * A link without a recorded sum (none written) is read through the VHD verifier instead.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { parseSumsRecord, SUMS_FILE, type SumsRecord } from '../backup/content-sums.js';
+import { readSumsRecord, SUMS_FILE, type SumsRecord } from '../backup/content-sums.js';
 import { VmbackupError } from '../errors.js';
 import { defaultReaders, readSegments } from '../verify/threads.js';
 import { checkAtRest } from './check-at-rest.js';
@@ -18,14 +16,7 @@ import type { ChainLink } from './delta-chain.js';
 
 const FIX = 'this backup file is damaged: restore an older point whose chain does not hold it (vmbackup verify names every damaged file); the next backup of this VM should be a full (vmbackup backs up a full after a failed verify)';
 
-async function sumsOf(folder: string): Promise<SumsRecord | null> {
-  try {
-    const parsed = parseSumsRecord(await readFile(join(folder, SUMS_FILE), 'utf8'));
-    return 'problem' in parsed ? null : parsed;
-  } catch {
-    return null;
-  }
-}
+const sumsOf = readSumsRecord;
 
 /** Distinct links of all chains (a folder's file appears once). */
 export function distinctLinks(chains: readonly { links: readonly ChainLink[] }[]): ChainLink[] {
