@@ -169,6 +169,15 @@ export class StoredContent implements DiskContent {
     return this.chunks.get(index) ?? this.base?.chunk(index) ?? null;
   }
 
+  /** Unwritten chunks as the base's pieces: a generated base then needs no copy per chunk. */
+  pieces(index: number, kind?: ChecksumKind): { parts: Buffer[]; digest: Partial<Record<ChecksumKind, string>> } | null {
+    const own = this.chunks.get(index);
+    if (own) return { parts: [own], digest: {} };
+    if (this.base?.pieces) return this.base.pieces(index, kind);
+    const below = this.base?.chunk(index) ?? null;
+    return below && { parts: [below], digest: {} };
+  }
+
   /** Writes `data` at byte `offset` (any alignment), keeping zero chunks out of memory. */
   write(offset: number, data: Buffer): void {
     if (offset + data.length > this.size) throw new RangeError(`write past the end of a ${this.size}-byte disk`);

@@ -78,15 +78,39 @@ export function hostPathOf(sim: SimState, vdi: Row): string {
   return String(sr?.record.type ?? '').startsWith('lvm') ? `/dev/VG_XenStorage-${srUuid}/VHD-${location}` : `/var/run/sr-mount/${srUuid}/${location}.vhd`;
 }
 
-/** A 2 MiB block from two 1 MiB chunks, or null when both are empty. */
+/** Chunk `index` as pieces that must not be modified (no copy where the content can avoid one), or null when empty. */
+function chunkParts(content: DiskContent, index: number): Buffer[] | null {
+  if (content.pieces) return content.pieces(index)?.parts ?? null;
+  const chunk = content.chunk(index);
+  return chunk && [chunk];
+}
+
+/** Whether 2 MiB block `index` holds data, without building it (a generated chunk is a pattern reference). */
+export function blockHasData(content: DiskContent, index: number): boolean {
+  if (chunkParts(content, index * 2) !== null) return true;
+  return (index * 2 + 1) * CHUNK_SIZE < content.size && chunkParts(content, index * 2 + 1) !== null;
+}
+
+/**
+ * A 2 MiB block from two 1 MiB chunks, or null when both are empty. One copy of the bytes: the
+ * pieces go straight into the block (a generated chunk is a shared pattern and a stamp; joining
+ * them first, then zero-filling the block and copying again, tripled the copies of a full export
+ * and its garbage), and only a missing chunk is zero-filled.
+ */
 export function blockOf(content: DiskContent, index: number): Buffer | null {
-  const first = content.chunk(index * 2);
-  const second = (index * 2 + 1) * CHUNK_SIZE < content.size ? content.chunk(index * 2 + 1) : null;
+  const first = chunkParts(content, index * 2);
+  const second = (index * 2 + 1) * CHUNK_SIZE < content.size ? chunkParts(content, index * 2 + 1) : null;
   if (!first && !second) return null;
   const length = Math.min(BLOCK_SIZE, content.size - index * BLOCK_SIZE);
-  const block = Buffer.alloc(length);
-  first?.copy(block, 0);
-  second?.copy(block, CHUNK_SIZE);
+  const block = Buffer.allocUnsafe(length);
+  for (const [k, parts] of [first, second].entries()) {
+    const start = k * CHUNK_SIZE;
+    if (start >= length) break;
+    const end = Math.min(length, start + CHUNK_SIZE);
+    let at = start;
+    for (const part of parts ?? []) at += part.copy(block, at);
+    block.fill(0, at, end);
+  }
   return block;
 }
 

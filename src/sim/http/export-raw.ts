@@ -18,7 +18,7 @@ import { asFailure, XapiFailure } from '../errors.js';
 import type { Row } from '../db/store.js';
 import { BLOCK_SIZE, chunkCount, chunkLength, type DiskContent } from '../disks/content.js';
 import type { SimState } from '../state.js';
-import { assertAttachable, blockOf, checkBase, deltaBlocks, hostPathOf, resolveBase, vhdUidOf } from './export-delta.js';
+import { assertAttachable, blockHasData, blockOf, checkBase, deltaBlocks, hostPathOf, resolveBase, vhdUidOf } from './export-delta.js';
 import { redirectForStorage } from './redirect.js';
 import { beginTransfer, failBeforeHeaders, finishTransfer, sendHeaders, streamBody, type TransferContext } from './transfer.js';
 
@@ -55,7 +55,8 @@ function srOfRequest(sim: SimState, req: IncomingMessage): string | undefined {
 /** The VHD body: without a base, the blocks holding data; with one, XAPI's differencing shape. */
 function vhdBody(sim: SimState, vdi: Row, content: DiskContent, base: Row | null): AsyncGenerator<Buffer> {
   const size = Math.ceil(content.size / 512) * 512;
-  if (!base) return vhdStream({ size, uuid: String(vdi.record.uuid), block: (i) => blockOf(content, i) });
+  // `allocated` answers the BAT from the chunks' presence: without it vhdStream builds every block twice.
+  if (!base) return vhdStream({ size, uuid: String(vdi.record.uuid), allocated: (i) => blockHasData(content, i), block: (i) => blockOf(content, i) });
   const included = deltaBlocks(content, sim.disks.contentOf(base.ref));
   return vhdStream({
     size,
