@@ -100,7 +100,8 @@ export async function checkChain(target: VerifyTarget, plan: ChainPlan, ctx: Cha
 
   if (!walk.ok && walk.folder !== plan.folder) {
     const child = walk.links[walk.links.length - 1];
-    findings.push(chainFinding(walk.folder, `${walk.why}${child ? ` (the parent of ${child.folder})` : ''}`, null));
+    // The walk's reasons may hold absolute paths (a record that cannot be read): shown inside the VM folder.
+    findings.push(chainFinding(walk.folder, `${walk.why.split(`${vmDir}/`).join('')}${child ? ` (the parent of ${child.folder})` : ''}`, null));
   }
 
   for (const [i, link] of ancestors.entries()) {

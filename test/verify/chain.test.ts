@@ -131,6 +131,16 @@ describe('verify of delta points', () => {
     expect(s.failed).toEqual([]);
     expect(JSON.parse(readFileSync(join(points[2]!.path, VERIFY_FILE), 'utf8'))).toMatchObject({ result: 'ok' });
 
+    // A record that is no record: the link's, then the point's own.
+    const good = readFileSync(join(points[1]!.path, DELTA_RECORD_FILE));
+    writeFileSync(join(points[1]!.path, DELTA_RECORD_FILE), '{"format": "vmbackup-delta", ');
+    v = await verifyBackupFolder(points[3]!.path, { signal: signal(), record: false });
+    expect(v.findings.map(findingText)).toEqual([expect.stringMatching(new RegExp(`^chain: ${esc(points[1]!.folder)}: ${esc(points[1]!.folder)}/vmbackup-delta\\.json: not JSON .*\\(the parent of ${esc(points[2]!.folder)}\\)$`))]);
+    v = await verifyBackupFolder(points[1]!.path, { signal: signal(), record: false });
+    expect(v.findings.map(findingText)).toEqual([expect.stringMatching(/^vmbackup-delta\.json: file: not JSON /)]);
+    expect(v.chain).toBeUndefined();
+    writeFileSync(join(points[1]!.path, DELTA_RECORD_FILE), good);
+
     rmSync(points[0]!.path, { recursive: true });
     v = await verifyBackupFolder(points[2]!.path, { signal: signal(), record: false });
     expect(v.ok).toBe(false);
