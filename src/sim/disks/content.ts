@@ -178,8 +178,13 @@ export class StoredContent implements DiskContent {
     return below && { parts: [below], digest: {} };
   }
 
-  /** Writes `data` at byte `offset` (any alignment), keeping zero chunks out of memory. */
-  write(offset: number, data: Buffer): void {
+  /**
+   * Writes `data` at byte `offset` (any alignment), keeping zero chunks out of memory. `owned`:
+   * the caller gives `data` away (never changes it later), so a whole chunk is kept as a view of
+   * it, not copied: a 4 GiB VHD import copied every byte into fresh zeroed chunks, and the page
+   * faults of that memory were most of the simulator's time.
+   */
+  write(offset: number, data: Buffer, owned = false): void {
     if (offset + data.length > this.size) throw new RangeError(`write past the end of a ${this.size}-byte disk`);
     let pos = 0;
     while (pos < data.length) {
@@ -189,6 +194,12 @@ export class StoredContent implements DiskContent {
       const n = Math.min(data.length - pos, chunkLength(this.size, index) - within);
       let chunk = this.chunks.get(index);
       const piece = data.subarray(pos, pos + n);
+      if (owned && within === 0 && n === chunkLength(this.size, index)) {
+        if (isZero(piece) && (this.base?.chunk(index) ?? null) === null) this.chunks.delete(index);
+        else this.chunks.set(index, piece);
+        pos += n;
+        continue;
+      }
       if (!chunk) {
         const below = this.base?.chunk(index) ?? null;
         if (below === null && isZero(piece)) {

@@ -102,7 +102,8 @@ function writeMarkedSectors(content: StoredContent, block: VhdBlock): void {
     const from = block.offset + i * VHD_SECTOR;
     const to = block.offset + Math.min(end * VHD_SECTOR, block.length);
     if (to > content.size) throw new XapiFailure('VDI_IO_ERROR', ['Device I/O errors']);
-    content.write(from, block.data.subarray(i * VHD_SECTOR, to - block.offset));
+    // The parser's block bytes are a fresh join (or a view of a request chunk): ours to keep.
+    content.write(from, block.data.subarray(i * VHD_SECTOR, to - block.offset), true);
     i = end;
   }
 }
