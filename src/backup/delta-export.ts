@@ -67,7 +67,10 @@ export async function prepareDeltaExport(ctx: RunContext, vm: VmInfo, fileBase: 
 
   const snap = await takeVmSnapshot(ctx.conn, vm, ctx.runId, ctx.signal);
   let cleaned = false;
+  // A failed backup stops the metadata fetch too: nothing of it may outlive the VM's job.
+  const stopMetadata = new AbortController();
   const cleanup = async () => {
+    stopMetadata.abort();
     if (cleaned) return;
     cleaned = true;
     await destroyVmSnapshot(ctx.conn, snap, ctx.retry, log);
@@ -83,6 +86,10 @@ export async function prepareDeltaExport(ctx: RunContext, vm: VmInfo, fileBase: 
       return { disk, copy, base: choice.bases.get(disk.key) ?? null };
     });
     const parts = states.map((s) => diskPart(ctx, vm, fileBase, s, warn));
+    // Fetched while the disks stream (it is small, and in series it added ~0.15 s to each run);
+    // awaited, and so reported, where the metadata is written.
+    const ova = fetchOvaXml(ctx.conn, vm.ref, vm.name, AbortSignal.any([ctx.signal, stopMetadata.signal]));
+    ova.catch(() => undefined);
     log(`delta: ${states.map((s) => `${s.disk.key} ${s.base ? `against ${choice.parent}` : 'full'}`).join(', ')}`);
 
     const record = (): DeltaRecord => {
@@ -107,15 +114,15 @@ export async function prepareDeltaExport(ctx: RunContext, vm: VmInfo, fileBase: 
       parts,
       cleanup,
       writeMetadata: async (folder) => {
-        const ova = join(folder, OVA_XML_FILE);
+        const ovaPath = join(folder, OVA_XML_FILE);
         // Of the VM, not the snapshot: XAPI refuses a metadata export of a snapshot (OPERATION_NOT_ALLOWED).
-        await writeSmallFile(ova, await fetchOvaXml(ctx.conn, vm.ref, vm.name, ctx.signal));
+        await writeSmallFile(ovaPath, await ova);
         const path = join(folder, DELTA_RECORD_FILE);
         const written = record();
         await writeSmallFile(path, formatDeltaRecord(written));
         const depth = written.parent === null ? 0 : choice.depth;
         log(`delta chain: ${written.parent === null ? 'a full (depth 0)' : `depth ${depth}, parent ${written.parent}`}`);
-        return [ova, path];
+        return [ovaPath, path];
       },
       commit: async (folderName) => {
         // The backup is good whatever happens here: a base not marked is a full next time, said then.
