@@ -8,7 +8,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DELTA_POOL, dated, ours, recordOf, restoredShas, sourceDisks } from '../helpers/delta.js';
+import { DELTA_POOL, dated, ours, qemuRawSha, recordOf, restoredShas, sourceDisks } from '../helpers/delta.js';
 import { rawOf, writeBlocks } from '../helpers/disk-writes.js';
 import { e2eEnv, type E2eEnv, messages } from '../helpers/e2e.js';
 import { stopAll } from '../helpers/sim.js';
@@ -90,7 +90,10 @@ describe('delta backups survive SIGKILL', () => {
       expect(left, point).toHaveLength(2);
       expect(readdirSync(join(env.backupDir, 'app'))).not.toContain('.vmbackup-merge.json');
       expect(recordOf(env, 'app', left[0]!).parent).toBeNull();
-      for (const folder of left) expect(await restoredShas(env, 'app', folder), `${point}: ${folder}`).toEqual(expected.get(folder));
+      // The merged full, read by qemu-img; the newest point, restored through its chain.
+      const full = recordOf(env, 'app', left[0]!);
+      for (const [d, disk] of full.disks.entries()) expect(await qemuRawSha(join(env.backupDir, 'app', left[0]!, disk.file), env.dir), `${point}: ${left[0]}`).toBe(expected.get(left[0]!)![d]);
+      expect(await restoredShas(env, 'app', left[1]!), `${point}: ${left[1]}`).toEqual(expected.get(left[1]!));
     }
   }, 240_000);
 });

@@ -52,7 +52,7 @@ describe('the list', () => {
     await until((f) => f.includes('Backups in /srv/b'));
     ui.stdin.write('?');
     const help = await until((f) => f.includes('Keys of the Backups screen'));
-    expect(help).toMatch(/UNFINISHED \(a run died or still runs/);
+    expect(help).toMatch(/UNFINISHED \(a run\s+died or still runs/);
     expect(help).not.toContain('Backups in /srv/b');
     ui.stdin.write('x');
     await until((f) => f.includes('Backups in /srv/b'));
