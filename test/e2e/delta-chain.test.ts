@@ -24,7 +24,7 @@ describe('delta backups: a chain on disk that restores every point to its bytes'
     const lines = (max: number) => [`max_backups=${max}`, 'vm-export=app', '#vmbackup: delta=app'];
     const expected: string[][] = [];
     // Blocks written before each delta: some repeated, one at the last block, none on disk 2 once.
-    const writes: [number[], number[]][] = [[[], []], [[1, 5], [0]], [[5, 19], []], [[0, 7, 8], [3]], [[12], [1, 2]], [[2, 19], [0]]];
+    const writes: [number[], number[]][] = [[[], []], [[1, 5], [0]], [[5, 11], []], [[0, 7, 8], [3]], [[10], [1, 2]], [[2, 11], [0]]];
     for (const [k, [a, b]] of writes.entries()) {
       if (a.length) await writeBlocks(env.sim, disks[0]!, a, 100 + k);
       if (b.length) await writeBlocks(env.sim, disks[1]!, b, 200 + k);

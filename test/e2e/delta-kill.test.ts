@@ -20,7 +20,7 @@ const cfg = (env: E2eEnv, max: number) => env.cfg(`d${max}.cfg`, [`max_backups=$
 /** Writes a few blocks on both disks, then notes the source's raw sha per disk. */
 async function change(env: E2eEnv, seed: number): Promise<string[]> {
   const disks = sourceDisks(env, 'app');
-  await writeBlocks(env.sim, disks[0]!, [seed % 20, (seed * 7) % 20], seed);
+  await writeBlocks(env.sim, disks[0]!, [seed % 12, (seed * 7) % 12], seed);
   await writeBlocks(env.sim, disks[1]!, [seed % 4], seed + 1000);
   return [await rawOf(env.sim, disks[0]!), await rawOf(env.sim, disks[1]!)];
 }

@@ -21,7 +21,7 @@ export const DELTA_POOL: PoolFixture = {
   name: 'delta pool',
   hosts: [{ name: 'xcp1.example.com' }],
   srs: [{ name: 'Local storage', size: '1TiB', default: true }],
-  vms: [{ name: 'app', power: 'Running', disks: [{ size: '40MiB', density: 0.5 }, { size: '8MiB', density: 1 }] }],
+  vms: [{ name: 'app', power: 'Running', disks: [{ size: '24MiB', density: 0.5 }, { size: '8MiB', density: 1 }] }],
 };
 
 export function dated(env: E2eEnv, vm: string): string[] {
